@@ -1,0 +1,48 @@
+//! # failtale-core
+//!
+//! The library behind `cargo failtale`: the data model of a test run, the five
+//! stage traits ([`Ingest`], [`Sanitize`], [`Fingerprint`], [`Collect`],
+//! [`Analyze`]), the [`Pipeline`] that wires them, and the `report.json`
+//! contract ([`report::Report`]).
+//!
+//! Readers for JUnit XML and libtest JSON live in the `junit-ingest` crate;
+//! this crate depends on none of the others, so a custom harness can build a
+//! [`TestRun`] itself and still use every later stage.
+//!
+//! ```
+//! use failtale_core::model::{Attempt, Failure, FailureKind, TestCase, TestId, TestRun, InputStatus};
+//! use failtale_core::{Pipeline, stage::{Ingest, Ingested, Sniff}};
+//!
+//! // A harness that already has its results can skip ingest entirely:
+//! let failing = Attempt { failures: vec![Failure::new(FailureKind::Failure)], ..Attempt::default() };
+//! let mut run = TestRun::default();
+//! run.push_input(InputStatus { path: "my-harness".into(), ..Default::default() },
+//!                vec![TestCase::new(TestId { name: "it_works".into(), ..Default::default() }, vec![failing])]);
+//!
+//! # #[derive(Debug)] struct NoInput;
+//! # impl Ingest for NoInput {
+//! #     fn name(&self) -> &str { "none" }
+//! #     fn sniff(&self, _: &[u8]) -> Sniff { Sniff::No }
+//! #     fn ingest(&self, _: &mut dyn std::io::Read) -> Ingested { Ingested::default() }
+//! # }
+//! let pipeline = Pipeline::new(Box::new(NoInput));
+//! let clusters = pipeline.cluster(&run);
+//! assert_eq!(clusters.len(), 1);
+//! assert_eq!(run.summary().failed, 1);
+//! ```
+//!
+//! MSRV: Rust 1.88.
+
+pub mod capped;
+pub mod cluster;
+pub mod error;
+pub mod input;
+pub mod model;
+pub mod pipeline;
+pub mod report;
+pub mod stage;
+
+pub use error::{AnalyzeError, IngestError};
+pub use model::{TestCase, TestRun};
+pub use pipeline::Pipeline;
+pub use stage::{Analyze, Collect, Fingerprint, Ingest, Sanitize};

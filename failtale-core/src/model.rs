@@ -1,0 +1,865 @@
+//! The data model every stage reads and writes.
+//!
+//! A [`TestRun`] holds the [`TestCase`]s read from one or more result files.
+//! Each test case keeps *every* attempt (retries keep their own text and
+//! output), so later stages can tell a flake from a real break. The types the
+//! later stages fill — [`Cluster`], [`Evidence`], [`Analysis`], [`Stability`] —
+//! live here too, so the shape of the data does not change as stages are added.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::capped::CappedText;
+
+/// Format of a result file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Format {
+    /// JUnit XML in any dialect (Surefire, pytest, Jest, go-junit-report, nextest, …).
+    Junit,
+    /// Rust libtest's `--format json` event stream (also emitted by nextest's emulation).
+    LibtestJson,
+}
+
+impl Format {
+    /// The name used in `report.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Junit => "junit",
+            Format::LibtestJson => "libtest-json",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Version control facts about the run, when known.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VcsInfo {
+    /// Commit SHA.
+    pub commit: Option<String>,
+    /// Branch name.
+    pub branch: Option<String>,
+    /// CI job identifier.
+    pub ci_job: Option<String>,
+}
+
+/// The tests read from a set of result files, plus where each came from.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TestRun {
+    /// One entry per input file, in the order given. [`TestCase::input`] indexes this.
+    pub inputs: Vec<InputStatus>,
+    /// Every test case, in file order.
+    pub cases: Vec<TestCase>,
+    /// Version control facts, when known.
+    pub vcs: Option<VcsInfo>,
+    /// When the run started (RFC 3339), if a file said so.
+    pub started_at: Option<String>,
+}
+
+impl TestRun {
+    /// Appends the result of ingesting one input, re-pointing its cases at the new input index.
+    pub fn push_input(&mut self, mut status: InputStatus, mut cases: Vec<TestCase>) {
+        let index = self.inputs.len();
+        status.tests = cases.len();
+        for case in &mut cases {
+            case.input = index;
+        }
+        if self.started_at.is_none() {
+            self.started_at = status.timestamp.clone();
+        }
+        self.inputs.push(status);
+        self.cases.extend(cases);
+    }
+
+    /// Counts by outcome, with the precedence documented on [`Outcome`].
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for case in &self.cases {
+            s.add(case.outcome);
+        }
+        s
+    }
+
+    /// Calls `f` on every piece of text the run holds — names, messages,
+    /// bodies, output, properties, events, kept attributes, paths and input
+    /// errors — so a sanitizer can reach all of it.
+    pub fn for_each_text_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        let opt = |o: &mut Option<String>, f: &mut dyn FnMut(&mut String)| {
+            if let Some(s) = o {
+                f(s)
+            }
+        };
+        for input in &mut self.inputs {
+            f(&mut input.path);
+            opt(&mut input.error, f);
+            for w in &mut input.warnings {
+                f(&mut w.message);
+            }
+        }
+        for case in &mut self.cases {
+            case.id.suite.iter_mut().for_each(&mut *f);
+            opt(&mut case.id.classname, f);
+            f(&mut case.id.name);
+            opt(&mut case.file, f);
+            for a in &mut case.attempts {
+                for fl in &mut a.failures {
+                    opt(&mut fl.r#type, f);
+                    opt(&mut fl.message, f);
+                    opt(&mut fl.body, f);
+                    opt(&mut fl.file, f);
+                }
+                opt(&mut a.skipped, f);
+                for out in [&mut a.stdout, &mut a.stderr].into_iter().flatten() {
+                    f(&mut out.text);
+                }
+            }
+            for p in &mut case.properties {
+                f(&mut p.name);
+                f(&mut p.value);
+            }
+            for e in &mut case.events {
+                f(&mut e.name);
+                f(&mut e.message);
+                opt(&mut e.file, f);
+            }
+            for v in case.extra.values_mut() {
+                f(v);
+            }
+        }
+    }
+
+    /// The cases whose final outcome is a failure or an error.
+    pub fn failing(&self) -> impl Iterator<Item = &TestCase> {
+        self.cases.iter().filter(|c| c.outcome.is_failing())
+    }
+}
+
+/// Counts of a run's test cases. `flaky` is a subset of `passed`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Every test case, once.
+    pub tests: usize,
+    /// Passed, including passed after retries.
+    pub passed: usize,
+    /// Failed (an assertion or a `<failure>`).
+    pub failed: usize,
+    /// Errored (an unexpected error, `<error>`).
+    pub errors: usize,
+    /// Skipped, ignored, disabled or not run.
+    pub skipped: usize,
+    /// Passed only after one or more failed attempts; also counted in `passed`.
+    pub flaky: usize,
+}
+
+impl Summary {
+    /// Adds one test case with the given outcome.
+    pub fn add(&mut self, outcome: Outcome) {
+        self.tests += 1;
+        match outcome {
+            Outcome::Passed => self.passed += 1,
+            Outcome::Flaky => {
+                self.passed += 1;
+                self.flaky += 1;
+            }
+            Outcome::Failed => self.failed += 1,
+            Outcome::Error => self.errors += 1,
+            Outcome::Skipped => self.skipped += 1,
+        }
+    }
+}
+
+/// Status of one input file after ingest.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InputStatus {
+    /// Path as given (or `-` for standard input).
+    pub path: String,
+    /// Detected format; `None` when the file was not recognised.
+    pub format: Option<Format>,
+    /// Best guess at the tool that wrote the file (`surefire`, `pytest`, `nextest`, …).
+    pub producer: Option<String>,
+    /// Number of test cases read from this file (including those read before an error).
+    pub tests: usize,
+    /// Timestamp the file declared for its run, if any.
+    pub timestamp: Option<String>,
+    /// The error that stopped reading, if any. Cases read before it are kept.
+    pub error: Option<String>,
+    /// Problems that did not stop reading (bad `time` values, an empty file, …).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A problem found while reading input, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// What went wrong, as a lowercase sentence fragment.
+    pub message: String,
+    /// Where, if known.
+    pub location: Option<Location>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.location {
+            Some(loc) => write!(f, "{loc}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// A position in an input file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column (in bytes).
+    pub column: u64,
+    /// Element path such as `testsuites/testsuite[3]/testcase[12]` (JUnit), or empty.
+    pub element_path: String,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}", self.line, self.column)?;
+        if !self.element_path.is_empty() {
+            write!(f, " (at {})", self.element_path)?;
+        }
+        Ok(())
+    }
+}
+
+/// The identity of a test.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TestId {
+    /// Enclosing suite names, outermost first (JUnit nested `<testsuite>`s; libtest: the test binary group).
+    pub suite: Vec<String>,
+    /// JUnit `classname`, when present and non-empty.
+    pub classname: Option<String>,
+    /// Test name. May be empty when the file gave none.
+    pub name: String,
+}
+
+impl TestId {
+    /// The innermost suite name, if any.
+    pub fn suite_name(&self) -> Option<&str> {
+        self.suite.last().map(String::as_str)
+    }
+
+    /// The key that names this test in reports: `classname::name`, or `suite::name`
+    /// when there is no classname, or the bare name.
+    pub fn key(&self) -> String {
+        let name = if self.name.is_empty() {
+            "<unnamed>"
+        } else {
+            &self.name
+        };
+        match (&self.classname, self.suite_name()) {
+            (Some(class), _) => format!("{class}::{name}"),
+            (None, Some(suite)) if !suite.is_empty() => format!("{suite}::{name}"),
+            _ => name.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for TestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.key())
+    }
+}
+
+/// Final outcome of a test case.
+///
+/// When one attempt carries several results, precedence is
+/// error > failure > skipped > passed. A test whose last attempt passed after
+/// earlier failed attempts is [`Outcome::Flaky`], which counts as passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Passed at the first attempt.
+    Passed,
+    /// Passed after one or more failed attempts.
+    Flaky,
+    /// Failed.
+    Failed,
+    /// Errored.
+    Error,
+    /// Skipped, ignored, disabled or not run.
+    Skipped,
+}
+
+impl Outcome {
+    /// True for [`Outcome::Failed`] and [`Outcome::Error`].
+    pub fn is_failing(self) -> bool {
+        matches!(self, Outcome::Failed | Outcome::Error)
+    }
+
+    /// Derives the final outcome from a test's attempts (last attempt decides;
+    /// a passing last attempt after a failing one is flaky). No attempts at all
+    /// means passed (a bare `<testcase/>`).
+    pub fn from_attempts(attempts: &[Attempt]) -> Outcome {
+        let Some(last) = attempts.last() else {
+            return Outcome::Passed;
+        };
+        match last.status() {
+            AttemptStatus::Passed => {
+                if attempts[..attempts.len() - 1]
+                    .iter()
+                    .any(|a| a.status().is_failing())
+                {
+                    Outcome::Flaky
+                } else {
+                    Outcome::Passed
+                }
+            }
+            AttemptStatus::Failed => Outcome::Failed,
+            AttemptStatus::Error => Outcome::Error,
+            AttemptStatus::Skipped => Outcome::Skipped,
+        }
+    }
+
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Flaky => "flaky",
+            Outcome::Failed => "failed",
+            Outcome::Error => "error",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// Status of a single attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttemptStatus {
+    /// Passed.
+    Passed,
+    /// Failed.
+    Failed,
+    /// Errored.
+    Error,
+    /// Skipped.
+    Skipped,
+}
+
+impl AttemptStatus {
+    /// True for failed and errored attempts.
+    pub fn is_failing(self) -> bool {
+        matches!(self, AttemptStatus::Failed | AttemptStatus::Error)
+    }
+}
+
+/// One execution of a test: the first run, or a retry.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// Failures and errors reported for this attempt (several are possible).
+    pub failures: Vec<Failure>,
+    /// Set when the attempt was skipped; holds the skip message (possibly empty).
+    pub skipped: Option<String>,
+    /// Wall time of this attempt.
+    #[serde(with = "opt_secs")]
+    pub duration: Option<std::time::Duration>,
+    /// Captured standard output of this attempt (capped).
+    pub stdout: Option<CappedText>,
+    /// Captured standard error of this attempt (capped).
+    pub stderr: Option<CappedText>,
+}
+
+impl Attempt {
+    /// The status by precedence error > failure > skipped > passed.
+    pub fn status(&self) -> AttemptStatus {
+        if self.failures.iter().any(|f| f.kind == FailureKind::Error) {
+            AttemptStatus::Error
+        } else if !self.failures.is_empty() {
+            AttemptStatus::Failed
+        } else if self.skipped.is_some() {
+            AttemptStatus::Skipped
+        } else {
+            AttemptStatus::Passed
+        }
+    }
+}
+
+/// Whether a failure was an assertion failure or an unexpected error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureKind {
+    /// `<failure>`: an assertion did not hold.
+    Failure,
+    /// `<error>`: an unexpected error (exception, crash, timeout).
+    Error,
+}
+
+impl FailureKind {
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Failure => "failure",
+            FailureKind::Error => "error",
+        }
+    }
+}
+
+/// Details of one failure or error.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    /// Failure or error.
+    pub kind: FailureKind,
+    /// Exception or failure type (`java.lang.AssertionError`, `AssertionError`, …).
+    pub r#type: Option<String>,
+    /// The short message (the `message` attribute in JUnit).
+    pub message: Option<String>,
+    /// The full text: element body, CDATA or `stackTrace` child; libtest: the test's stdout.
+    pub body: Option<String>,
+    /// Source file named by the failure, when the file says.
+    pub file: Option<String>,
+    /// Source line named by the failure, when the file says.
+    pub line: Option<u32>,
+}
+
+impl Failure {
+    /// A failure of the given kind with no details.
+    pub fn new(kind: FailureKind) -> Self {
+        Failure {
+            kind,
+            r#type: None,
+            message: None,
+            body: None,
+            file: None,
+            line: None,
+        }
+    }
+
+    /// The whole failure text: the message, then the body when it adds to it.
+    pub fn full_text(&self) -> String {
+        let message = self.message.as_deref().map(str::trim).unwrap_or("");
+        let body = self
+            .body
+            .as_deref()
+            .map(|b| b.trim_matches(['\n', '\r']))
+            .unwrap_or("");
+        match (message.is_empty(), body.trim().is_empty()) {
+            (true, true) => self.r#type.clone().unwrap_or_default(),
+            (false, true) => message.to_owned(),
+            (true, false) => body.to_owned(),
+            (false, false) if body.contains(message) => body.to_owned(),
+            (false, false) => format!("{message}\n{body}"),
+        }
+    }
+}
+
+/// A name/value property (repeated names allowed, order kept).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Property {
+    /// Name.
+    pub name: String,
+    /// Value (may span lines).
+    pub value: String,
+}
+
+/// A structured marker found in a test's output (see the timeline docs in `junit-ingest`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    /// What kind of marker.
+    pub kind: EventKind,
+    /// Phase, progress stage, metric or context name; empty when the marker has none.
+    pub name: String,
+    /// The rest of the marker's text.
+    pub message: String,
+    /// File named by a GitHub workflow command, if any.
+    pub file: Option<String>,
+    /// Line named by a GitHub workflow command, if any.
+    pub line: Option<u32>,
+    /// Numeric value of a `::METRIC::` marker.
+    pub value: Option<f64>,
+    /// Which stream it was in.
+    pub stream: Stream,
+    /// 1-based line within that stream's captured text.
+    pub output_line: u32,
+}
+
+/// Kinds of timeline events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum EventKind {
+    /// `::PHASE::name` — a new phase of the test starts.
+    Phase,
+    /// `::SUCCESS::` — a step succeeded.
+    Success,
+    /// `::ERROR::` or `::error …::` — strong evidence for analysis.
+    Error,
+    /// `::WARNING::` or `::warning …::`.
+    Warning,
+    /// `::notice …::` (GitHub).
+    Notice,
+    /// `::CONTEXT::` — background facts.
+    Context,
+    /// `::PROGRESS::stage::details`.
+    Progress,
+    /// `::METRIC::name::value`.
+    Metric,
+}
+
+/// An output stream of a test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// One test case with every attempt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TestCase {
+    /// Identity.
+    pub id: TestId,
+    /// Index into [`TestRun::inputs`] of the file it came from.
+    pub input: usize,
+    /// Source file of the test, from the testcase, its failure or its suite.
+    pub file: Option<String>,
+    /// Source line of the test, when known.
+    pub line: Option<u32>,
+    /// Final outcome, derived from `attempts` by [`Outcome::from_attempts`].
+    pub outcome: Outcome,
+    /// Total duration as the file reports it for the test case.
+    #[serde(with = "opt_secs")]
+    pub duration: Option<std::time::Duration>,
+    /// Every attempt in order; the last one decides the outcome.
+    pub attempts: Vec<Attempt>,
+    /// Properties of the test case, then inherited from its suites.
+    pub properties: Vec<Property>,
+    /// Structured markers found in the output, in order.
+    pub events: Vec<TimelineEvent>,
+    /// Attributes the reader did not interpret, kept verbatim (name, value).
+    pub extra: BTreeMap<String, String>,
+}
+
+impl TestCase {
+    /// A test case with one attempt, its outcome derived.
+    pub fn new(id: TestId, attempts: Vec<Attempt>) -> Self {
+        let outcome = Outcome::from_attempts(&attempts);
+        TestCase {
+            id,
+            input: 0,
+            file: None,
+            line: None,
+            outcome,
+            duration: None,
+            attempts,
+            properties: Vec::new(),
+            events: Vec::new(),
+            extra: BTreeMap::new(),
+        }
+    }
+
+    /// Recomputes [`TestCase::outcome`] after `attempts` changed.
+    pub fn refresh_outcome(&mut self) {
+        self.outcome = Outcome::from_attempts(&self.attempts);
+    }
+
+    /// The attempt that decided the outcome (the last one).
+    pub fn final_attempt(&self) -> Option<&Attempt> {
+        self.attempts.last()
+    }
+
+    /// The failures that explain the outcome: those of the final attempt when it
+    /// failed, else those of the last failing attempt (for flaky tests).
+    pub fn failures(&self) -> &[Failure] {
+        self.attempts
+            .iter()
+            .rev()
+            .find(|a| !a.failures.is_empty())
+            .map(|a| a.failures.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The most severe failure of the deciding attempt: an error if any, else the first failure.
+    pub fn primary_failure(&self) -> Option<&Failure> {
+        let failures = self.failures();
+        failures
+            .iter()
+            .find(|f| f.kind == FailureKind::Error)
+            .or_else(|| failures.first())
+    }
+
+    /// Number of attempts (at least 1).
+    pub fn attempt_count(&self) -> usize {
+        self.attempts.len().max(1)
+    }
+}
+
+/// A named part of a failure's signature, shown in reports as "why grouped".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureComponent {
+    /// What the component is (`kind`, `message`, `frame`, …).
+    pub name: String,
+    /// Its normalised value.
+    pub value: String,
+}
+
+/// A failure's signature: the components that identify its cause, and their stable hash (the fingerprint).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    /// Stable hex hash.
+    pub hash: String,
+    /// The components that went into the hash, in order.
+    pub components: Vec<SignatureComponent>,
+}
+
+impl Signature {
+    /// Builds a signature, hashing the components with a stable 64-bit FNV-1a
+    /// (the same on every platform and in every release, so history stays valid).
+    pub fn from_components(components: Vec<SignatureComponent>) -> Self {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for c in &components {
+            for b in c.name.bytes().chain([0]).chain(c.value.bytes()).chain([0]) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        Signature {
+            hash: format!("{h:016x}"),
+            components,
+        }
+    }
+}
+
+/// Failures grouped by a shared root cause.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cluster {
+    /// Stable identifier within a report (`c1`, `c2`, … largest first).
+    pub id: String,
+    /// Fingerprint shared by the members (of the representative, after near-duplicate merging).
+    pub fingerprint: Signature,
+    /// Member test keys ([`TestId::key`]), in run order.
+    pub tests: Vec<String>,
+    /// Indices into [`TestRun::cases`] of the members.
+    pub case_indices: Vec<usize>,
+    /// How many failing attempts the members had in total.
+    pub occurrences: usize,
+    /// Index into [`TestRun::cases`] of the member that represents the cluster.
+    pub representative: usize,
+}
+
+/// Context gathered for a cluster, with where it came from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Where the text came from.
+    pub provenance: Provenance,
+    /// Sanitized text.
+    pub text: String,
+}
+
+/// Where a piece of evidence came from.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Collector name (`command`, `file`, `ssh`, `test-output`, …).
+    pub collector: String,
+    /// Host, for remote collectors.
+    pub host: Option<String>,
+    /// Command line or file path.
+    pub command: Option<String>,
+    /// Exit status of a command.
+    pub exit_status: Option<i32>,
+    /// How long collecting took, in milliseconds.
+    pub duration_ms: Option<u64>,
+    /// True when the text was cut to a limit.
+    pub truncated: bool,
+    /// Error, when the collector failed (the run still completes).
+    pub error: Option<String>,
+}
+
+/// Category of a root cause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Category {
+    /// An assertion did not hold.
+    Assertion,
+    /// A panic or an unhandled exception.
+    Panic,
+    /// A timeout or missed deadline.
+    Timeout,
+    /// Network: connection refused/reset, DNS, TLS, HTTP status.
+    Network,
+    /// Resources: memory, disk, file descriptors.
+    Resource,
+    /// Permission denied.
+    Permission,
+    /// A missing file, directory, variable or configuration.
+    MissingFileOrConfig,
+    /// Dependency, import, link or version problems.
+    Dependency,
+    /// Database errors: deadlocks, constraints, migrations.
+    Database,
+    /// Crashes: segfaults, aborts, signals.
+    Crash,
+    /// Races, deadlocks, ordering.
+    Concurrency,
+    /// Infrastructure that fails intermittently.
+    FlakyInfrastructure,
+    /// Anything else.
+    Other,
+}
+
+/// Severity of a root cause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+/// An exact quote from the evidence that supports a claim.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Citation {
+    /// The quoted text, verbatim from the source.
+    pub quote: String,
+    /// Which source (`failure:<test key>`, `stdout:<test key>`, or an evidence's collector/command).
+    pub source: String,
+}
+
+/// The explanation of a cluster.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// The most likely root cause.
+    pub root_cause: String,
+    /// Category.
+    pub category: Category,
+    /// Severity.
+    pub severity: Severity,
+    /// A concrete fix.
+    pub fix_suggestion: String,
+    /// Confidence in 0–1.
+    pub confidence: f32,
+    /// Citations supporting the root cause.
+    pub evidence: Vec<Citation>,
+    /// Which analyzer produced it: `rules`, `known-issue` or `llm:<provider>/<model>`.
+    pub analyzer: String,
+    /// Whether the critic replaced the analyzer's answer.
+    pub critic_override: bool,
+    /// Whether every citation was found in the evidence.
+    pub grounded: bool,
+}
+
+/// Stability of a test over its history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stability {
+    /// Grade A–F.
+    pub grade: char,
+    /// Share of recent runs that flipped outcome, 0–1.
+    pub flakiness: f64,
+    /// `stable`, `flaky`, `broken`, `fixed` or `new`.
+    pub verdict: String,
+    /// Per-run outcomes, oldest first.
+    pub trend: Vec<Outcome>,
+    /// Probability that the current failure is a flake, 0–1.
+    pub flake_probability: Option<f64>,
+    /// Why.
+    pub reasons: Vec<String>,
+}
+
+mod opt_secs {
+    //! Durations as fractional seconds, the unit JUnit uses.
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub(crate) fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_f64(d.as_secs_f64()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        let v = Option::<f64>::deserialize(d)?;
+        Ok(v.filter(|v| v.is_finite() && *v >= 0.0)
+            .map(Duration::from_secs_f64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failing(kind: FailureKind) -> Attempt {
+        Attempt {
+            failures: vec![Failure::new(kind)],
+            ..Attempt::default()
+        }
+    }
+
+    #[test]
+    fn precedence_error_over_failure_over_skipped() {
+        let mut a = failing(FailureKind::Failure);
+        a.skipped = Some(String::new());
+        assert_eq!(a.status(), AttemptStatus::Failed);
+        a.failures.push(Failure::new(FailureKind::Error));
+        assert_eq!(a.status(), AttemptStatus::Error);
+        let s = Attempt {
+            skipped: Some("why".into()),
+            ..Attempt::default()
+        };
+        assert_eq!(s.status(), AttemptStatus::Skipped);
+    }
+
+    #[test]
+    fn pass_after_failure_is_flaky_and_counts_as_passed() {
+        let attempts = vec![failing(FailureKind::Failure), Attempt::default()];
+        assert_eq!(Outcome::from_attempts(&attempts), Outcome::Flaky);
+        let mut s = Summary::default();
+        s.add(Outcome::Flaky);
+        assert_eq!((s.tests, s.passed, s.flaky), (1, 1, 1));
+        let attempts = vec![Attempt::default(), failing(FailureKind::Error)];
+        assert_eq!(Outcome::from_attempts(&attempts), Outcome::Error);
+    }
+
+    #[test]
+    fn failures_of_flaky_test_come_from_last_failing_attempt() {
+        let mut first = failing(FailureKind::Failure);
+        first.failures[0].message = Some("boom".into());
+        let case = TestCase::new(TestId::default(), vec![first, Attempt::default()]);
+        assert_eq!(case.outcome, Outcome::Flaky);
+        assert_eq!(case.failures()[0].message.as_deref(), Some("boom"));
+    }
+
+    #[test]
+    fn full_text_does_not_repeat_message_contained_in_body() {
+        let mut f = Failure::new(FailureKind::Failure);
+        f.message = Some("expected 1".into());
+        f.body = Some("AssertionError: expected 1\n  at foo".into());
+        assert_eq!(f.full_text(), "AssertionError: expected 1\n  at foo");
+        f.body = Some("  at foo".into());
+        assert_eq!(f.full_text(), "expected 1\n  at foo");
+    }
+
+    #[test]
+    fn key_prefers_classname_then_suite() {
+        let mut id = TestId {
+            suite: vec!["s".into()],
+            classname: None,
+            name: "t".into(),
+        };
+        assert_eq!(id.key(), "s::t");
+        id.classname = Some("c".into());
+        assert_eq!(id.key(), "c::t");
+    }
+}

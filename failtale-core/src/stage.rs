@@ -1,0 +1,188 @@
+//! The five stage traits.
+//!
+//! Each stage is small and object-safe: the [`Pipeline`](crate::Pipeline)
+//! holds them as `Box<dyn …>`. Ingest, sanitize and fingerprint are plain
+//! synchronous code a caller can run on threads; collect and analyze do I/O
+//! and are async.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use async_trait::async_trait;
+
+use crate::error::{AnalyzeError, IngestError};
+use crate::model::{
+    Analysis, Cluster, Diagnostic, Evidence, Format, Signature, SignatureComponent, TestCase,
+    TestRun,
+};
+
+/// What a reader made of one input.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// Detected format (`None` when unrecognised).
+    pub format: Option<Format>,
+    /// Best guess at the producing tool.
+    pub producer: Option<String>,
+    /// Timestamp the file declared, if any.
+    pub timestamp: Option<String>,
+    /// Every test case read — including those before an error.
+    pub cases: Vec<TestCase>,
+    /// Problems that did not stop reading.
+    pub warnings: Vec<Diagnostic>,
+    /// The error that stopped reading, if any.
+    pub error: Option<IngestError>,
+}
+
+/// How sure a reader is that it can read some input, from its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Sniff {
+    /// Not this format.
+    No,
+    /// Could be; nothing contradicts it.
+    Maybe,
+    /// Certainly this format.
+    Yes,
+}
+
+/// Reads result files into test cases.
+pub trait Ingest: Send + Sync {
+    /// Short name for messages.
+    fn name(&self) -> &str;
+
+    /// Looks at the first bytes of an input (up to a few KiB) and says whether this reader reads it.
+    fn sniff(&self, head: &[u8]) -> Sniff;
+
+    /// Reads a whole input. Never panics on bad data; puts the reason in [`Ingested::error`].
+    fn ingest(&self, input: &mut dyn Read) -> Ingested;
+}
+
+/// The result of sanitizing one text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sanitized {
+    /// The text with secrets replaced.
+    pub text: String,
+    /// How many redactions of each kind were made.
+    pub redactions: BTreeMap<String, usize>,
+}
+
+/// Removes secrets and personal data from text before it is stored, shown or sent.
+pub trait Sanitize: Send + Sync {
+    /// Returns the sanitized text and what was redacted.
+    fn sanitize(&self, text: &str) -> Sanitized;
+}
+
+/// Computes failure signatures and groups failures into clusters.
+pub trait Fingerprint: Send + Sync {
+    /// The signature of a failing test case.
+    fn fingerprint(&self, case: &TestCase) -> Signature;
+
+    /// Groups failing cases (given as indices into `run.cases`, with their
+    /// signatures) into clusters, largest first. The default groups exact
+    /// fingerprint matches only.
+    fn cluster(&self, run: &TestRun, signatures: Vec<(usize, Signature)>) -> Vec<Cluster> {
+        crate::cluster::exact_clusters(run, signatures)
+    }
+}
+
+/// Gathers context for a cluster.
+#[async_trait]
+pub trait Collect: Send + Sync {
+    /// Short name, used as [`Provenance::collector`](crate::model::Provenance::collector).
+    fn name(&self) -> &str;
+
+    /// Collects evidence. A failed collection is returned as evidence whose
+    /// provenance carries the error, so the run still completes.
+    async fn collect(&self, cluster: &Cluster, run: &TestRun) -> Vec<Evidence>;
+}
+
+/// Explains a cluster.
+#[async_trait]
+pub trait Analyze: Send + Sync {
+    /// Short name for messages.
+    fn name(&self) -> &str;
+
+    /// Produces an analysis, `Ok(None)` when this analyzer has nothing to say.
+    async fn analyze(
+        &self,
+        cluster: &Cluster,
+        run: &TestRun,
+        evidence: &[Evidence],
+    ) -> Result<Option<Analysis>, AnalyzeError>;
+}
+
+/// The built-in sanitizer for now: **redacts nothing** and returns the text unchanged.
+///
+/// It exists so the pipeline has a sanitize step wired in from the start; a
+/// rule-based sanitizer replaces it. Do not rely on it for safety.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoRedaction;
+
+impl Sanitize for NoRedaction {
+    fn sanitize(&self, text: &str) -> Sanitized {
+        Sanitized {
+            text: text.to_owned(),
+            redactions: BTreeMap::new(),
+        }
+    }
+}
+
+/// The simplest honest fingerprint: **one cluster per distinct failure
+/// message**. The signature is the failure kind, the failure type and the
+/// whole message with runs of whitespace collapsed; no language-aware parsing
+/// and no parameterisation of variable data (ports, paths, ids) yet, so two
+/// failures that differ only in a port number land in different clusters.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MessageFingerprint;
+
+impl Fingerprint for MessageFingerprint {
+    fn fingerprint(&self, case: &TestCase) -> Signature {
+        let mut components = Vec::new();
+        if let Some(f) = case.primary_failure() {
+            components.push(SignatureComponent {
+                name: "kind".into(),
+                value: f.kind.as_str().into(),
+            });
+            if let Some(t) = f.r#type.as_deref().filter(|t| !t.trim().is_empty()) {
+                components.push(SignatureComponent {
+                    name: "type".into(),
+                    value: t.trim().into(),
+                });
+            }
+            let message = f
+                .full_text()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            components.push(SignatureComponent {
+                name: "message".into(),
+                value: message,
+            });
+        } else {
+            components.push(SignatureComponent {
+                name: "kind".into(),
+                value: "no-details".into(),
+            });
+        }
+        Signature::from_components(components)
+    }
+}
+
+/// The built-in analyzer for now: **produces no analysis** for any cluster.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoAnalysis;
+
+#[async_trait]
+impl Analyze for NoAnalysis {
+    fn name(&self) -> &str {
+        "none"
+    }
+
+    async fn analyze(
+        &self,
+        _cluster: &Cluster,
+        _run: &TestRun,
+        _evidence: &[Evidence],
+    ) -> Result<Option<Analysis>, AnalyzeError> {
+        Ok(None)
+    }
+}

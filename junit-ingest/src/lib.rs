@@ -1,0 +1,1 @@
+//! junit-ingest (in progress)
