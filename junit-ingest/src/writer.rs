@@ -1,0 +1,1 @@
+//! Enriched JUnit writer (stub).
