@@ -1,0 +1,5 @@
+//! Integration tests of junit-ingest (one binary; each module is one area).
+
+mod corpus;
+mod never_panics;
+mod roundtrip;
