@@ -17,7 +17,8 @@
 //! let failing = Attempt { failures: vec![Failure::new(FailureKind::Failure)], ..Attempt::default() };
 //! let mut run = TestRun::default();
 //! run.push_input(InputStatus { path: "my-harness".into(), ..Default::default() },
-//!                vec![TestCase::new(TestId { name: "it_works".into(), ..Default::default() }, vec![failing])]);
+//!                vec![TestCase::new(TestId { name: "it_works".into(), ..Default::default() }, vec![failing])],
+//!                Vec::new());
 //!
 //! # #[derive(Debug)] struct NoInput;
 //! # impl Ingest for NoInput {

@@ -58,6 +58,10 @@ pub struct TestRun {
     pub inputs: Vec<InputStatus>,
     /// Every test case, in file order.
     pub cases: Vec<TestCase>,
+    /// Every suite, in file order (outer suites before the suites they contain).
+    /// [`TestCase::suite`] indexes this.
+    #[serde(default)]
+    pub suites: Vec<Suite>,
     /// Version control facts, when known.
     pub vcs: Option<VcsInfo>,
     /// When the run started (RFC 3339), if a file said so.
@@ -66,12 +70,28 @@ pub struct TestRun {
 
 impl TestRun {
     /// Appends the result of ingesting one input, re-pointing its cases at the new input index.
-    pub fn push_input(&mut self, mut status: InputStatus, mut cases: Vec<TestCase>) {
+    pub fn push_input(
+        &mut self,
+        mut status: InputStatus,
+        mut cases: Vec<TestCase>,
+        mut suites: Vec<Suite>,
+    ) {
         let index = self.inputs.len();
+        let suite_base = self.suites.len();
         status.tests = cases.len();
         for case in &mut cases {
             case.input = index;
+            if let Some(s) = &mut case.suite {
+                *s += suite_base;
+            }
         }
+        for suite in &mut suites {
+            suite.input = index;
+            if let Some(p) = &mut suite.parent {
+                *p += suite_base;
+            }
+        }
+        self.suites.extend(suites);
         if self.started_at.is_none() {
             self.started_at = status.timestamp.clone();
         }
@@ -116,7 +136,12 @@ impl TestRun {
                     opt(&mut fl.body, f);
                     opt(&mut fl.file, f);
                 }
-                opt(&mut a.skipped, f);
+                if let Some(skip) = &mut a.skipped {
+                    opt(&mut skip.message, f);
+                    opt(&mut skip.r#type, f);
+                    opt(&mut skip.body, f);
+                }
+                opt(&mut a.timestamp, f);
                 for out in [&mut a.stdout, &mut a.stderr].into_iter().flatten() {
                     f(&mut out.text);
                 }
@@ -131,6 +156,21 @@ impl TestRun {
                 opt(&mut e.file, f);
             }
             for v in case.extra.values_mut() {
+                f(v);
+            }
+        }
+        for suite in &mut self.suites {
+            f(&mut suite.name);
+            opt(&mut suite.hostname, f);
+            opt(&mut suite.file, f);
+            for p in &mut suite.properties {
+                f(&mut p.name);
+                f(&mut p.value);
+            }
+            for out in [&mut suite.stdout, &mut suite.stderr].into_iter().flatten() {
+                f(&mut out.text);
+            }
+            for v in suite.extra.values_mut() {
                 f(v);
             }
         }
@@ -361,8 +401,10 @@ impl AttemptStatus {
 pub struct Attempt {
     /// Failures and errors reported for this attempt (several are possible).
     pub failures: Vec<Failure>,
-    /// Set when the attempt was skipped; holds the skip message (possibly empty).
-    pub skipped: Option<String>,
+    /// Set when the attempt was skipped.
+    pub skipped: Option<Skip>,
+    /// When the attempt started, as the file wrote it.
+    pub timestamp: Option<String>,
     /// Wall time of this attempt.
     #[serde(with = "opt_secs")]
     pub duration: Option<std::time::Duration>,
@@ -385,6 +427,17 @@ impl Attempt {
             AttemptStatus::Passed
         }
     }
+}
+
+/// Why a test was skipped.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skip {
+    /// Short message (`message` attribute).
+    pub message: Option<String>,
+    /// Type attribute, if any.
+    pub r#type: Option<String>,
+    /// Body text, if any.
+    pub body: Option<String>,
 }
 
 /// Whether a failure was an assertion failure or an unexpected error.
@@ -518,6 +571,34 @@ pub enum Stream {
     Stderr,
 }
 
+/// A test suite as the file described it (JUnit `<testsuite>`; libtest: one test binary's run).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Suite {
+    /// Name (may be empty).
+    pub name: String,
+    /// Index into [`TestRun::inputs`].
+    pub input: usize,
+    /// Index into [`TestRun::suites`] of the enclosing suite, for nested suites.
+    pub parent: Option<usize>,
+    /// Timestamp attribute, as written.
+    pub timestamp: Option<String>,
+    /// Host name attribute.
+    pub hostname: Option<String>,
+    /// Duration the file declared for the suite.
+    #[serde(with = "opt_secs")]
+    pub duration: Option<std::time::Duration>,
+    /// Source file declared on the suite.
+    pub file: Option<String>,
+    /// Suite properties (repeated names allowed, order kept).
+    pub properties: Vec<Property>,
+    /// Suite-level standard output (capped); Bazel puts the whole log here.
+    pub stdout: Option<CappedText>,
+    /// Suite-level standard error (capped).
+    pub stderr: Option<CappedText>,
+    /// Attributes not interpreted, kept verbatim.
+    pub extra: BTreeMap<String, String>,
+}
+
 /// One test case with every attempt.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TestCase {
@@ -525,6 +606,8 @@ pub struct TestCase {
     pub id: TestId,
     /// Index into [`TestRun::inputs`] of the file it came from.
     pub input: usize,
+    /// Index into [`TestRun::suites`] of the innermost enclosing suite, if any.
+    pub suite: Option<usize>,
     /// Source file of the test, from the testcase, its failure or its suite.
     pub file: Option<String>,
     /// Source line of the test, when known.
@@ -536,7 +619,7 @@ pub struct TestCase {
     pub duration: Option<std::time::Duration>,
     /// Every attempt in order; the last one decides the outcome.
     pub attempts: Vec<Attempt>,
-    /// Properties of the test case, then inherited from its suites.
+    /// Properties of the test case itself (suite properties are on [`Suite`]).
     pub properties: Vec<Property>,
     /// Structured markers found in the output, in order.
     pub events: Vec<TimelineEvent>,
@@ -551,6 +634,7 @@ impl TestCase {
         TestCase {
             id,
             input: 0,
+            suite: None,
             file: None,
             line: None,
             outcome,
@@ -810,12 +894,15 @@ mod tests {
     #[test]
     fn precedence_error_over_failure_over_skipped() {
         let mut a = failing(FailureKind::Failure);
-        a.skipped = Some(String::new());
+        a.skipped = Some(Skip::default());
         assert_eq!(a.status(), AttemptStatus::Failed);
         a.failures.push(Failure::new(FailureKind::Error));
         assert_eq!(a.status(), AttemptStatus::Error);
         let s = Attempt {
-            skipped: Some("why".into()),
+            skipped: Some(Skip {
+                message: Some("why".into()),
+                ..Skip::default()
+            }),
             ..Attempt::default()
         };
         assert_eq!(s.status(), AttemptStatus::Skipped);

@@ -173,7 +173,11 @@ impl Pipeline {
         let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
         for (input, r) in inputs.iter().zip(results) {
             match r.flatten() {
-                Some((status, ingested)) => report.run.push_input(status, ingested.cases),
+                Some((status, ingested)) => {
+                    report
+                        .run
+                        .push_input(status, ingested.cases, ingested.suites)
+                }
                 None => report.ignored.push(input.display_name()),
             }
         }

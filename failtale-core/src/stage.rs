@@ -12,8 +12,8 @@ use async_trait::async_trait;
 
 use crate::error::{AnalyzeError, IngestError};
 use crate::model::{
-    Analysis, Cluster, Diagnostic, Evidence, Format, Signature, SignatureComponent, TestCase,
-    TestRun,
+    Analysis, Cluster, Diagnostic, Evidence, Format, Signature, SignatureComponent, Suite,
+    TestCase, TestRun,
 };
 
 /// What a reader made of one input.
@@ -26,7 +26,10 @@ pub struct Ingested {
     /// Timestamp the file declared, if any.
     pub timestamp: Option<String>,
     /// Every test case read — including those before an error.
+    /// [`TestCase::suite`] indexes `suites`.
     pub cases: Vec<TestCase>,
+    /// Every suite read, outer before inner.
+    pub suites: Vec<Suite>,
     /// Problems that did not stop reading.
     pub warnings: Vec<Diagnostic>,
     /// The error that stopped reading, if any.
