@@ -153,6 +153,13 @@ impl Pipeline {
     /// Reads every input, several at once, keeping input order. One bad input
     /// never hides the others: its error is recorded in its status.
     pub fn ingest(&self, inputs: &[Input]) -> IngestReport {
+        self.ingest_with_progress(inputs, &|_| {})
+    }
+
+    /// Like [`Pipeline::ingest`], calling `progress` with the number of inputs
+    /// finished so far after each one (from worker threads).
+    pub fn ingest_with_progress(&self, inputs: &[Input], progress: &(dyn Fn(usize) + Sync)) -> IngestReport {
+        let done = AtomicUsize::new(0);
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<Option<Option<(InputStatus, Ingested)>>>> =
             Mutex::new((0..inputs.len()).map(|_| None).collect());
@@ -165,6 +172,7 @@ impl Pipeline {
                         let Some(input) = inputs.get(i) else { break };
                         let r = self.ingest_one(input);
                         results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+                        progress(done.fetch_add(1, Ordering::Relaxed) + 1);
                     }
                 });
             }
@@ -237,7 +245,12 @@ impl Pipeline {
 
     /// Runs every stage over the inputs.
     pub async fn run(&self, inputs: &[Input]) -> PipelineOutput {
-        let IngestReport { mut run, ignored } = self.ingest(inputs);
+        self.process(self.ingest(inputs)).await
+    }
+
+    /// Runs every stage after ingest.
+    pub async fn process(&self, ingested: IngestReport) -> PipelineOutput {
+        let IngestReport { mut run, ignored } = ingested;
         let redactions = self.sanitize(&mut run);
         let mut clusters = Vec::new();
         for cluster in self.cluster(&run) {

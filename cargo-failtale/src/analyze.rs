@@ -1,0 +1,83 @@
+//! `cargo failtale analyze`.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use failtale_core::Pipeline;
+use failtale_core::input::discover;
+use failtale_core::report::Report;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use junit_ingest::AutoIngest;
+
+use crate::cli::AnalyzeArgs;
+use crate::errors::CliError;
+use crate::outdir::output_dir;
+use crate::summary::{SummaryOptions, write_summary};
+
+/// Reads the inputs, runs the pipeline, writes report.json and prints the summary.
+pub fn analyze(args: &AnalyzeArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitCode, CliError> {
+    let inputs = discover(&args.paths)?;
+    if inputs.is_empty() {
+        return Err(CliError::NoInputs(args.paths.clone()));
+    }
+    let pipeline = Pipeline::new(Box::new(AutoIngest::default()));
+    let ingested = {
+        let bar = progress_bar(inputs.len());
+        let report = pipeline.ingest_with_progress(&inputs, &|done| bar.set_position(done as u64));
+        bar.finish_and_clear();
+        report
+    };
+    if ingested.run.inputs.is_empty() {
+        return Err(CliError::NoInputs(args.paths.clone()));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Output)?;
+    let output = runtime.block_on(pipeline.process(ingested));
+    let report = Report::from_output(&output);
+
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let dir = output_dir(args.out.as_deref(), &cwd);
+    let report_path = write_report(&dir, &report)?;
+    let ignored = output.ignored.len();
+    if ignored > 0 && !args.quiet {
+        writeln!(err, "note: skipped {ignored} file(s) found in directories that are not test result files")?;
+    }
+    let opts = SummaryOptions { max_clusters: args.max_clusters, quiet: args.quiet };
+    write_summary(out, &report, &output.run, &report_path, &opts)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(len: usize) -> ProgressBar {
+    // Hidden when stderr is not a terminal, so CI logs stay clean; only worth
+    // drawing when there is more than a handful of files.
+    if len < 8 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} reading result files {bar:30} {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Writes report.json atomically (a temporary file renamed into place).
+fn write_report(dir: &Path, report: &Report) -> Result<PathBuf, CliError> {
+    let wrap = |path: &Path| {
+        let path = path.to_owned();
+        move |source| CliError::Write { path, source }
+    };
+    fs::create_dir_all(dir).map_err(wrap(dir))?;
+    let path = dir.join("report.json");
+    let tmp = dir.join(".report.json.tmp");
+    let mut json = serde_json::to_vec_pretty(report).map_err(|e| CliError::Write { path: path.clone(), source: e.into() })?;
+    json.push(b'\n');
+    fs::write(&tmp, &json).map_err(wrap(&tmp))?;
+    fs::rename(&tmp, &path).map_err(wrap(&path))?;
+    Ok(path)
+}

@@ -1,0 +1,96 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Turn failed test runs into explanations people can act on.
+///
+/// failtale reads the result files test runners already write — JUnit XML
+/// from any language (Maven Surefire, Gradle, pytest, Jest, go-junit-report,
+/// gotestsum, PHPUnit, googletest, Bazel, nextest, …) and Rust libtest JSON —
+/// and groups the failures by root cause.
+#[derive(Debug, Parser)]
+#[command(name = "cargo failtale", bin_name = "cargo failtale", version, propagate_version = true)]
+#[command(after_help = "Run `cargo failtale analyze --help` for the options of the main command.\n\
+    Called directly, the binary works the same: `cargo-failtale analyze target/nextest/ci/junit.xml`.")]
+pub struct Cli {
+    /// When to use colours: `auto` follows the terminal, NO_COLOR and CLICOLOR_FORCE.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
+    pub color: ColorWhen,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read result files and explain their failures.
+    ///
+    /// Each PATH is a result file, a directory (searched recursively for
+    /// *.xml, *.json, *.jsonl and *.ndjson files whose content is JUnit XML or
+    /// libtest JSON), or `-` for standard input. The format is detected from
+    /// the content, never the file name. A file that cannot be read is
+    /// reported with the line, column and element where it broke; the other
+    /// files still count.
+    ///
+    /// Writes report.json into the output directory: `--out`, else
+    /// `target/failtale/` inside a cargo workspace, else `.failtale/`.
+    #[command(after_help = "Examples:\n  \
+        cargo failtale analyze target/nextest/default/junit.xml\n  \
+        cargo-failtale analyze build/test-results/            # Gradle\n  \
+        cargo-failtale analyze target/surefire-reports/       # Maven\n  \
+        pytest --junitxml=results.xml; cargo-failtale analyze results.xml\n  \
+        go test -json ./... | go-junit-report > report.xml; cargo-failtale analyze report.xml\n  \
+        cargo test -- -Z unstable-options --format json | cargo-failtale analyze -")]
+    Analyze(AnalyzeArgs),
+}
+
+/// Options of `analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Result files, directories to search, or `-` for standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Directory to write report.json into.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Never use the network. Analysis is offline by default today; the flag
+    /// keeps it so once LLM providers are configured.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Show at most this many clusters in the terminal (all are in report.json).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub max_clusters: usize,
+
+    /// Print only the summary line and the report path.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Colour choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when writing to a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it).
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl ColorWhen {
+    /// The anstream choice.
+    pub fn choice(self) -> anstream::ColorChoice {
+        match self {
+            ColorWhen::Auto => anstream::ColorChoice::Auto,
+            ColorWhen::Always => anstream::ColorChoice::Always,
+            ColorWhen::Never => anstream::ColorChoice::Never,
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! User-facing errors and their exit codes, in one place.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use anstyle::{AnsiColor, Style};
+
+/// Why a command could not run. Test failures are findings, not errors.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// A path on the command line cannot be read.
+    #[error(transparent)]
+    Input(#[from] failtale_core::input::DiscoverError),
+    /// No result files were found under the given directories.
+    #[error("no result files found in {}", .0.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", "))]
+    NoInputs(Vec<PathBuf>),
+    /// The output directory or a report file cannot be written.
+    #[error("cannot write `{}`", path.display())]
+    Write {
+        /// What.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// Writing to the terminal failed.
+    #[error("cannot write output")]
+    Output(#[from] io::Error),
+}
+
+impl CliError {
+    /// The process exit code: 2 for problems with what the user asked, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Input(_) | CliError::NoInputs(_) => 2,
+            CliError::Write { .. } | CliError::Output(_) => 1,
+        }
+    }
+
+    /// True when output went to a closed pipe (`| head`), which is not an error.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+
+    /// A suggestion for fixing the error.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            CliError::Input(e) if e.source.kind() == io::ErrorKind::NotFound => Some(format!(
+                "check the path; result files are usually in target/nextest/*/junit.xml, target/surefire-reports/, build/test-results/ or wherever --junitxml pointed (looked for `{}`)",
+                e.path.display()
+            )),
+            CliError::NoInputs(_) => Some(
+                "failtale looks for *.xml, *.json, *.jsonl and *.ndjson files whose content is JUnit XML or libtest JSON; name a file directly to see why it is not read".into(),
+            ),
+            CliError::Write { .. } => Some("choose another directory with --out DIR".into()),
+            _ => None,
+        }
+    }
+
+    /// Writes `error: …`, each cause, and the hint.
+    pub fn report(&self, w: &mut dyn Write) -> io::Result<()> {
+        let red = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));
+        let bold = Style::new().bold();
+        writeln!(w, "{red}error{red:#}: {self}")?;
+        let mut source = std::error::Error::source(self);
+        while let Some(s) = source {
+            writeln!(w, "  {bold}caused by{bold:#}: {s}")?;
+            source = s.source();
+        }
+        if let Some(hint) = self.hint() {
+            writeln!(w, "  {bold}hint{bold:#}: {hint}")?;
+        }
+        Ok(())
+    }
+}

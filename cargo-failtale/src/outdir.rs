@@ -1,0 +1,62 @@
+//! Where reports go.
+
+use std::path::{Path, PathBuf};
+
+/// The output directory: `--out` if given; else `target/failtale/` of the
+/// cargo workspace containing `cwd` (its target directory as cargo_metadata
+/// reports it, which honours `CARGO_TARGET_DIR` and `build.target-dir`);
+/// else `.failtale/` in `cwd`.
+pub fn output_dir(explicit: Option<&Path>, cwd: &Path) -> PathBuf {
+    if let Some(dir) = explicit {
+        return dir.to_owned();
+    }
+    if let Some(target) = cargo_target_dir(cwd) {
+        return target.join("failtale");
+    }
+    cwd.join(".failtale")
+}
+
+fn cargo_target_dir(cwd: &Path) -> Option<PathBuf> {
+    // Only ask cargo when there is a manifest above us: outside Rust projects
+    // (and on machines without cargo) this costs nothing.
+    let manifest = cwd.ancestors().map(|d| d.join("Cargo.toml")).find(|p| p.is_file())?;
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .manifest_path(&manifest)
+        .no_deps()
+        .other_options(vec!["--offline".to_owned()])
+        .exec()
+        .ok()?;
+    Some(metadata.target_directory.into_std_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explicit_out_wins() {
+        assert_eq!(output_dir(Some(Path::new("x")), Path::new("/")), PathBuf::from("x"));
+    }
+
+    #[test]
+    fn outside_a_cargo_workspace_it_is_dot_failtale() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(output_dir(None, dir.path()), dir.path().join(".failtale"));
+    }
+
+    #[test]
+    fn inside_a_cargo_workspace_it_is_target_failtale() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"probe\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[lib]\npath = \"lib.rs\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("lib.rs"), "").unwrap();
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        let got = output_dir(None, &sub);
+        assert!(got.ends_with("target/failtale"), "{}", got.display());
+        assert!(got.starts_with(dir.path().canonicalize().unwrap()) || got.starts_with(dir.path()));
+    }
+}

@@ -1,0 +1,127 @@
+//! The terminal summary.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use anstyle::{AnsiColor, Style};
+use failtale_core::TestRun;
+use failtale_core::report::Report;
+
+/// How much to print.
+#[derive(Debug, Clone, Copy)]
+pub struct SummaryOptions {
+    /// Clusters to show before "+K more".
+    pub max_clusters: usize,
+    /// Only the counts and the report path.
+    pub quiet: bool,
+}
+
+const RED: Style = Style::new().bold().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+const YELLOW: Style = Style::new().bold().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+const GREEN: Style = Style::new().bold().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+/// Tests listed per cluster before "+K more".
+const TESTS_SHOWN: usize = 3;
+/// Message lines shown per cluster.
+const MESSAGE_LINES: usize = 3;
+
+/// Writes the summary. Colour codes are written unconditionally; the caller's
+/// stream strips them when colour is off (NO_COLOR, not a terminal).
+pub fn write_summary(
+    w: &mut dyn Write,
+    report: &Report,
+    run: &TestRun,
+    report_path: &Path,
+    opts: &SummaryOptions,
+) -> io::Result<()> {
+    let broken: Vec<_> = report.inputs.iter().filter(|i| i.error.is_some()).collect();
+    let files = report.inputs.len();
+    write!(w, "{BOLD}failtale{BOLD:#}: read {files} result file{}", plural(files))?;
+    if !broken.is_empty() {
+        write!(w, " ({RED}{} could not be read fully{RED:#})", broken.len())?;
+    }
+    writeln!(w)?;
+    for input in &broken {
+        let error = input.error.as_deref().unwrap_or_default();
+        let kept = if input.tests > 0 { format!(" ({} tests read before the error are kept)", input.tests) } else { String::new() };
+        writeln!(w, "  {RED}error{RED:#} {}: {error}{kept}", input.path)?;
+    }
+    if !opts.quiet {
+        for input in &report.inputs {
+            for warning in &input.warnings {
+                writeln!(w, "  {YELLOW}warning{YELLOW:#} {}: {warning}", input.path)?;
+            }
+        }
+    }
+
+    let s = &report.summary;
+    write!(w, "{BOLD}{}{BOLD:#} test{}: {GREEN}{} passed{GREEN:#}", s.tests, plural(s.tests), s.passed)?;
+    if s.flaky > 0 {
+        write!(w, " ({YELLOW}{} flaky{YELLOW:#})", s.flaky)?;
+    }
+    let failed_style = if s.failed > 0 { RED } else { Style::new() };
+    let error_style = if s.errors > 0 { RED } else { Style::new() };
+    writeln!(
+        w,
+        ", {failed_style}{} failed{failed_style:#}, {error_style}{} error{}{error_style:#}, {} skipped",
+        s.failed,
+        s.errors,
+        plural(s.errors),
+        s.skipped
+    )?;
+
+    let failing = s.failed + s.errors;
+    if failing == 0 {
+        writeln!(w, "{GREEN}no failures{GREEN:#}")?;
+    } else {
+        let causes = report.clusters.len();
+        writeln!(w, "{BOLD}{failing} failure{} → {causes} root cause{}{BOLD:#}", plural(failing), plural(causes))?;
+        if !opts.quiet {
+            for cluster in report.clusters.iter().take(opts.max_clusters) {
+                writeln!(w)?;
+                let n = cluster.tests.len();
+                let first = run.cases.get(
+                    run.cases.iter().position(|c| c.id.key() == cluster.tests[0]).unwrap_or(usize::MAX),
+                );
+                let kind = first.and_then(|c| c.primary_failure()).map(|f| f.kind.as_str()).unwrap_or("failure");
+                writeln!(w, "{BOLD}{}{BOLD:#}  {RED}{kind}{RED:#} in {n} test{}", cluster.id, plural(n))?;
+                let message = first.and_then(|c| c.primary_failure()).map(|f| f.full_text()).unwrap_or_default();
+                let lines: Vec<&str> = message.lines().filter(|l| !l.trim().is_empty()).collect();
+                for line in lines.iter().take(MESSAGE_LINES) {
+                    writeln!(w, "    {}", truncate(line.trim_end(), 160))?;
+                }
+                if lines.len() > MESSAGE_LINES {
+                    writeln!(w, "    {DIM}… {} more lines in report.json{DIM:#}", lines.len() - MESSAGE_LINES)?;
+                }
+                let shown: Vec<&str> = cluster.tests.iter().take(TESTS_SHOWN).map(String::as_str).collect();
+                let more = n.saturating_sub(TESTS_SHOWN);
+                write!(w, "    {DIM}tests:{DIM:#} {}", shown.join(", "))?;
+                if more > 0 {
+                    write!(w, " +{more} more")?;
+                }
+                writeln!(w)?;
+            }
+            let hidden = report.clusters.len().saturating_sub(opts.max_clusters);
+            if hidden > 0 {
+                writeln!(w, "\n… and {hidden} more root cause{} in the report", plural(hidden))?;
+            }
+        }
+    }
+    writeln!(w, "\nreport: {}", report_path.display())?;
+    Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut t: String = s.chars().take(max - 1).collect();
+    t.push('…');
+    t
+}
