@@ -76,10 +76,8 @@ fn parse_line(line: &str, finder: &memmem::Finder<'_>) -> Option<TimelineEvent> 
         let at = from + rel;
         // A marker opens the line or follows whitespace; `a::b` is a path, not a marker.
         let boundary = at == start || bytes[at - 1].is_ascii_whitespace();
-        if boundary {
-            if let Some(event) = parse_marker(&line[at + 2..]) {
-                return Some(event);
-            }
+        if let Some(event) = boundary.then(|| parse_marker(&line[at + 2..])).flatten() {
+            return Some(event);
         }
         from = at + 2;
     }
