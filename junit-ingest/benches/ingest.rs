@@ -1,0 +1,184 @@
+//! Ingest speed and memory against a bare quick-xml loop over the same bytes.
+//!
+//! Generates JUnit files of about 10 MB and 200 MB (5% failing tests with
+//! multi-line stack traces, large suite-level and test-level output) and
+//! measures, in the same run:
+//! - `junit-ingest`: the full reader (`JunitReader::ingest`);
+//! - `bare-quick-xml`: a quick-xml event loop that only counts `<testcase>`;
+//! - `pipeline`: four 10 MB files read with 1 thread and with 2 threads.
+//!
+//! After timing, it prints the peak heap of one ingest per size (a counting
+//! global allocator), next to the heap the returned `TestRun` retains, so the
+//! claim "peak memory is bounded by the retained text, not the file size" is
+//! checked on every run. Run: `cargo bench -p junit-ingest --bench ingest`.
+#![allow(clippy::print_stdout, reason = "a benchmark reports its figures on stdout")]
+#![allow(missing_debug_implementations)]
+#![allow(unsafe_code, reason = "a counting global allocator needs unsafe; it only delegates to System")]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use failtale_core::Pipeline;
+use failtale_core::input::Input;
+use failtale_core::stage::Ingest;
+use junit_ingest::AutoIngest;
+use junit_ingest::junit::JunitReader;
+use quick_xml::events::Event;
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// Delegates to the system allocator and only counts bytes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size > layout.size() {
+                let now = CURRENT.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// A deterministic JUnit file of about `target` bytes.
+fn generate(target: usize) -> Vec<u8> {
+    let mut s = String::with_capacity(target + 64 * 1024);
+    s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"bench\">\n");
+    let mut n = 0u64;
+    let mut suite = 0u64;
+    while s.len() < target {
+        suite += 1;
+        let _ = writeln!(s, "  <testsuite name=\"com.example.module{suite}.ServiceTest\" tests=\"200\" timestamp=\"2026-11-20T09:00:00\" hostname=\"ci\">");
+        s.push_str("    <properties><property name=\"java.version\" value=\"17\"/><property name=\"os\" value=\"linux\"/></properties>\n");
+        for _ in 0..200 {
+            n += 1;
+            let _ = write!(s, "    <testcase classname=\"com.example.module{suite}.ServiceTest\" name=\"test_case_{n}\" time=\"0.{:03}\"", n % 1000);
+            if n % 20 == 0 {
+                let _ = writeln!(s, ">\n      <failure message=\"expected: &lt;{n}&gt; but was: &lt;{}&gt;\" type=\"org.opentest4j.AssertionFailedError\">org.opentest4j.AssertionFailedError: expected: &lt;{n}&gt; but was: &lt;{}&gt;", n + 1, n + 1);
+                for f in 0..30 {
+                    let _ = writeln!(s, "\tat com.example.module{suite}.Service.step{f}(Service.java:{})", 100 + f);
+                }
+                s.push_str("      </failure>\n      <system-out><![CDATA[");
+                for l in 0..40 {
+                    let _ = writeln!(s, "2026-11-20 09:00:{:02} INFO request {l} handled in {}ms by worker-{}", l % 60, l * 3, l % 8);
+                }
+                s.push_str("]]></system-out>\n    </testcase>\n");
+            } else if n % 7 == 0 {
+                s.push_str("><system-out>connecting to db; migrations applied; fixture loaded; 3 rows inserted</system-out></testcase>\n");
+            } else {
+                s.push_str("/>\n");
+            }
+        }
+        s.push_str("    <system-out><![CDATA[");
+        for l in 0..600 {
+            let _ = writeln!(s, "[suite {suite}] log line {l}: the quick brown fox jumps over the lazy dog while the build runs");
+        }
+        s.push_str("]]></system-out>\n  </testsuite>\n");
+    }
+    s.push_str("</testsuites>\n");
+    s.into_bytes()
+}
+
+/// The baseline: the cheapest loop that still finds every testcase.
+fn bare_count(bytes: &[u8]) -> usize {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut buf = Vec::with_capacity(4096);
+    let mut count = 0;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"testcase" => count += 1,
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    count
+}
+
+fn ingest(bytes: &[u8]) -> usize {
+    let read = JunitReader::default().ingest(&mut &bytes[..]);
+    assert!(read.error.is_none(), "{:?}", read.error);
+    read.cases.len()
+}
+
+fn sizes() -> Vec<(&'static str, Vec<u8>)> {
+    vec![("10MB", generate(10 << 20)), ("200MB", generate(200 << 20))]
+}
+
+fn bench_ingest(c: &mut Criterion) {
+    let files = sizes();
+    let mut group = c.benchmark_group("junit");
+    group.sample_size(10);
+    for (label, bytes) in &files {
+        assert_eq!(bare_count(bytes), ingest(bytes), "both loops see every testcase");
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_with_input(BenchmarkId::new("bare-quick-xml", label), bytes, |b, bytes| b.iter(|| bare_count(black_box(bytes))));
+        group.bench_with_input(BenchmarkId::new("junit-ingest", label), bytes, |b, bytes| b.iter(|| ingest(black_box(bytes))));
+    }
+    group.finish();
+
+    println!("\npeak heap during one ingest (input bytes are not counted: they were allocated before):");
+    for (label, bytes) in &files {
+        let before = CURRENT.load(Ordering::Relaxed);
+        PEAK.store(before, Ordering::Relaxed);
+        let read = JunitReader::default().ingest(&mut &bytes[..]);
+        let peak = PEAK.load(Ordering::Relaxed) - before;
+        let retained = CURRENT.load(Ordering::Relaxed) - before;
+        let cases = read.cases.len();
+        drop(read);
+        println!(
+            "  {label}: file {:.1} MiB, {cases} tests, peak {:.1} MiB, retained by the result {:.1} MiB, peak/file {:.3}",
+            mib(bytes.len()),
+            mib(peak),
+            mib(retained),
+            peak as f64 / bytes.len() as f64
+        );
+    }
+}
+
+fn bench_parallel(c: &mut Criterion) {
+    let one = generate(10 << 20);
+    let inputs: Vec<Input> =
+        (0..4).map(|i| Input::Bytes { name: format!("f{i}.xml"), data: one.clone() }).collect();
+    let mut group = c.benchmark_group("pipeline-4x10MB");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(one.len() as u64 * 4));
+    for threads in [1, 2] {
+        let pipeline = Pipeline::new(Box::new(AutoIngest::default())).with_threads(threads);
+        group.bench_function(BenchmarkId::new("threads", threads), |b| {
+            b.iter(|| pipeline.ingest(black_box(&inputs)).run.cases.len())
+        });
+    }
+    group.finish();
+}
+
+fn mib(n: usize) -> f64 {
+    n as f64 / (1024.0 * 1024.0)
+}
+
+criterion_group!(benches, bench_ingest, bench_parallel);
+criterion_main!(benches);
