@@ -17,7 +17,11 @@ use crate::outdir::output_dir;
 use crate::summary::{SummaryOptions, write_summary};
 
 /// Reads the inputs, runs the pipeline, writes report.json and prints the summary.
-pub fn analyze(args: &AnalyzeArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitCode, CliError> {
+pub fn analyze(
+    args: &AnalyzeArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitCode, CliError> {
     let inputs = discover(&args.paths)?;
     if inputs.is_empty() {
         return Err(CliError::NoInputs(args.paths.clone()));
@@ -44,9 +48,15 @@ pub fn analyze(args: &AnalyzeArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     let report_path = write_report(&dir, &report)?;
     let ignored = output.ignored.len();
     if ignored > 0 && !args.quiet {
-        writeln!(err, "note: skipped {ignored} file(s) found in directories that are not test result files")?;
+        writeln!(
+            err,
+            "note: skipped {ignored} file(s) found in directories that are not test result files"
+        )?;
     }
-    let opts = SummaryOptions { max_clusters: args.max_clusters, quiet: args.quiet };
+    let opts = SummaryOptions {
+        max_clusters: args.max_clusters,
+        quiet: args.quiet,
+    };
     write_summary(out, &report, &output.run, &report_path, &opts)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -60,8 +70,10 @@ fn progress_bar(len: usize) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} reading result files {bar:30} {pos}/{len} {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} reading result files {bar:30} {pos}/{len} {elapsed}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
 }
@@ -75,7 +87,10 @@ fn write_report(dir: &Path, report: &Report) -> Result<PathBuf, CliError> {
     fs::create_dir_all(dir).map_err(wrap(dir))?;
     let path = dir.join("report.json");
     let tmp = dir.join(".report.json.tmp");
-    let mut json = serde_json::to_vec_pretty(report).map_err(|e| CliError::Write { path: path.clone(), source: e.into() })?;
+    let mut json = serde_json::to_vec_pretty(report).map_err(|e| CliError::Write {
+        path: path.clone(),
+        source: e.into(),
+    })?;
     json.push(b'\n');
     fs::write(&tmp, &json).map_err(wrap(&tmp))?;
     fs::rename(&tmp, &path).map_err(wrap(&path))?;

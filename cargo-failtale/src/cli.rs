@@ -11,9 +11,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// gotestsum, PHPUnit, googletest, Bazel, nextest, …) and Rust libtest JSON —
 /// and groups the failures by root cause.
 #[derive(Debug, Parser)]
-#[command(name = "cargo failtale", bin_name = "cargo failtale", version, propagate_version = true)]
-#[command(after_help = "Run `cargo failtale analyze --help` for the options of the main command.\n\
-    Called directly, the binary works the same: `cargo-failtale analyze target/nextest/ci/junit.xml`.")]
+#[command(
+    name = "cargo failtale",
+    bin_name = "cargo failtale",
+    version,
+    propagate_version = true
+)]
+#[command(
+    after_help = "Run `cargo failtale analyze --help` for the options of the main command.\n\
+    Called directly, the binary works the same: `cargo-failtale analyze target/nextest/ci/junit.xml`."
+)]
 pub struct Cli {
     /// When to use colours: `auto` follows the terminal, NO_COLOR and CLICOLOR_FORCE.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]

@@ -76,11 +76,15 @@ mod tests {
     #[test]
     fn cargo_and_direct_invocations_parse_the_same() {
         let a = Cli::try_parse_from(strip_cargo_subcommand(
-            ["cargo-failtale", "failtale", "analyze", "x.xml"].map(OsString::from).to_vec(),
+            ["cargo-failtale", "failtale", "analyze", "x.xml"]
+                .map(OsString::from)
+                .to_vec(),
         ))
         .unwrap();
         let b = Cli::try_parse_from(strip_cargo_subcommand(
-            ["cargo-failtale", "analyze", "x.xml"].map(OsString::from).to_vec(),
+            ["cargo-failtale", "analyze", "x.xml"]
+                .map(OsString::from)
+                .to_vec(),
         ))
         .unwrap();
         assert_eq!(format!("{a:?}"), format!("{b:?}"));

@@ -19,7 +19,10 @@ pub fn output_dir(explicit: Option<&Path>, cwd: &Path) -> PathBuf {
 fn cargo_target_dir(cwd: &Path) -> Option<PathBuf> {
     // Only ask cargo when there is a manifest above us: outside Rust projects
     // (and on machines without cargo) this costs nothing.
-    let manifest = cwd.ancestors().map(|d| d.join("Cargo.toml")).find(|p| p.is_file())?;
+    let manifest = cwd
+        .ancestors()
+        .map(|d| d.join("Cargo.toml"))
+        .find(|p| p.is_file())?;
     let metadata = cargo_metadata::MetadataCommand::new()
         .manifest_path(&manifest)
         .no_deps()
@@ -35,7 +38,10 @@ mod tests {
 
     #[test]
     fn explicit_out_wins() {
-        assert_eq!(output_dir(Some(Path::new("x")), Path::new("/")), PathBuf::from("x"));
+        assert_eq!(
+            output_dir(Some(Path::new("x")), Path::new("/")),
+            PathBuf::from("x")
+        );
     }
 
     #[test]

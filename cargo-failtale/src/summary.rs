@@ -16,9 +16,15 @@ pub struct SummaryOptions {
     pub quiet: bool,
 }
 
-const RED: Style = Style::new().bold().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
-const YELLOW: Style = Style::new().bold().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
-const GREEN: Style = Style::new().bold().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+const RED: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+const YELLOW: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+const GREEN: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 
@@ -38,14 +44,22 @@ pub fn write_summary(
 ) -> io::Result<()> {
     let broken: Vec<_> = report.inputs.iter().filter(|i| i.error.is_some()).collect();
     let files = report.inputs.len();
-    write!(w, "{BOLD}failtale{BOLD:#}: read {files} result file{}", plural(files))?;
+    write!(
+        w,
+        "{BOLD}failtale{BOLD:#}: read {files} result file{}",
+        plural(files)
+    )?;
     if !broken.is_empty() {
         write!(w, " ({RED}{} could not be read fully{RED:#})", broken.len())?;
     }
     writeln!(w)?;
     for input in &broken {
         let error = input.error.as_deref().unwrap_or_default();
-        let kept = if input.tests > 0 { format!(" ({} tests read before the error are kept)", input.tests) } else { String::new() };
+        let kept = if input.tests > 0 {
+            format!(" ({} tests read before the error are kept)", input.tests)
+        } else {
+            String::new()
+        };
         writeln!(w, "  {RED}error{RED:#} {}: {error}{kept}", input.path)?;
     }
     if !opts.quiet {
@@ -57,7 +71,13 @@ pub fn write_summary(
     }
 
     let s = &report.summary;
-    write!(w, "{BOLD}{}{BOLD:#} test{}: {GREEN}{} passed{GREEN:#}", s.tests, plural(s.tests), s.passed)?;
+    write!(
+        w,
+        "{BOLD}{}{BOLD:#} test{}: {GREEN}{} passed{GREEN:#}",
+        s.tests,
+        plural(s.tests),
+        s.passed
+    )?;
     if s.flaky > 0 {
         write!(w, " ({YELLOW}{} flaky{YELLOW:#})", s.flaky)?;
     }
@@ -77,25 +97,53 @@ pub fn write_summary(
         writeln!(w, "{GREEN}no failures{GREEN:#}")?;
     } else {
         let causes = report.clusters.len();
-        writeln!(w, "{BOLD}{failing} failure{} → {causes} root cause{}{BOLD:#}", plural(failing), plural(causes))?;
+        writeln!(
+            w,
+            "{BOLD}{failing} failure{} → {causes} root cause{}{BOLD:#}",
+            plural(failing),
+            plural(causes)
+        )?;
         if !opts.quiet {
             for cluster in report.clusters.iter().take(opts.max_clusters) {
                 writeln!(w)?;
                 let n = cluster.tests.len();
                 let first = run.cases.get(
-                    run.cases.iter().position(|c| c.id.key() == cluster.tests[0]).unwrap_or(usize::MAX),
+                    run.cases
+                        .iter()
+                        .position(|c| c.id.key() == cluster.tests[0])
+                        .unwrap_or(usize::MAX),
                 );
-                let kind = first.and_then(|c| c.primary_failure()).map(|f| f.kind.as_str()).unwrap_or("failure");
-                writeln!(w, "{BOLD}{}{BOLD:#}  {RED}{kind}{RED:#} in {n} test{}", cluster.id, plural(n))?;
-                let message = first.and_then(|c| c.primary_failure()).map(|f| f.full_text()).unwrap_or_default();
+                let kind = first
+                    .and_then(|c| c.primary_failure())
+                    .map(|f| f.kind.as_str())
+                    .unwrap_or("failure");
+                writeln!(
+                    w,
+                    "{BOLD}{}{BOLD:#}  {RED}{kind}{RED:#} in {n} test{}",
+                    cluster.id,
+                    plural(n)
+                )?;
+                let message = first
+                    .and_then(|c| c.primary_failure())
+                    .map(|f| f.full_text())
+                    .unwrap_or_default();
                 let lines: Vec<&str> = message.lines().filter(|l| !l.trim().is_empty()).collect();
                 for line in lines.iter().take(MESSAGE_LINES) {
                     writeln!(w, "    {}", truncate(line.trim_end(), 160))?;
                 }
                 if lines.len() > MESSAGE_LINES {
-                    writeln!(w, "    {DIM}… {} more lines in report.json{DIM:#}", lines.len() - MESSAGE_LINES)?;
+                    writeln!(
+                        w,
+                        "    {DIM}… {} more lines in report.json{DIM:#}",
+                        lines.len() - MESSAGE_LINES
+                    )?;
                 }
-                let shown: Vec<&str> = cluster.tests.iter().take(TESTS_SHOWN).map(String::as_str).collect();
+                let shown: Vec<&str> = cluster
+                    .tests
+                    .iter()
+                    .take(TESTS_SHOWN)
+                    .map(String::as_str)
+                    .collect();
                 let more = n.saturating_sub(TESTS_SHOWN);
                 write!(w, "    {DIM}tests:{DIM:#} {}", shown.join(", "))?;
                 if more > 0 {
@@ -105,7 +153,11 @@ pub fn write_summary(
             }
             let hidden = report.clusters.len().saturating_sub(opts.max_clusters);
             if hidden > 0 {
-                writeln!(w, "\n… and {hidden} more root cause{} in the report", plural(hidden))?;
+                writeln!(
+                    w,
+                    "\n… and {hidden} more root cause{} in the report",
+                    plural(hidden)
+                )?;
             }
         }
     }

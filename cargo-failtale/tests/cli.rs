@@ -45,17 +45,28 @@ const LIBTEST: &str = r#"{ "type": "suite", "event": "started", "test_count": 2 
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_cargo-failtale"));
-    c.env_remove("CLICOLOR_FORCE").env_remove("NO_COLOR").env_remove("CLICOLOR");
+    c.env_remove("CLICOLOR_FORCE")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR");
     c
 }
 
 fn run(cmd: &mut Command, stdin: Option<&str>) -> Output {
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn cargo-failtale");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     child.wait_with_output().unwrap()
 }
@@ -65,7 +76,10 @@ fn text(b: &[u8]) -> String {
 }
 
 fn read_report(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).expect("report.json written")).unwrap()
+    serde_json::from_str(
+        &std::fs::read_to_string(dir.join("report.json")).expect("report.json written"),
+    )
+    .unwrap()
 }
 
 fn results_dir() -> tempfile::TempDir {
@@ -75,7 +89,11 @@ fn results_dir() -> tempfile::TempDir {
     std::fs::write(res.join("good.xml"), GOOD).unwrap();
     std::fs::write(res.join("nested/truncated.xml"), TRUNCATED).unwrap();
     std::fs::write(res.join("notes.txt"), "not a result file").unwrap();
-    std::fs::write(res.join("pom.xml"), "<project><modelVersion>4.0.0</modelVersion></project>").unwrap();
+    std::fs::write(
+        res.join("pom.xml"),
+        "<project><modelVersion>4.0.0</modelVersion></project>",
+    )
+    .unwrap();
     dir
 }
 
@@ -83,7 +101,15 @@ fn results_dir() -> tempfile::TempDir {
 fn analyze_directory_counts_every_file_and_keeps_tests_before_a_break() {
     let dir = results_dir();
     let out = dir.path().join("out");
-    let o = run(bin().arg("analyze").arg("--out").arg(&out).arg(dir.path().join("results")).current_dir(dir.path()), None);
+    let o = run(
+        bin()
+            .arg("analyze")
+            .arg("--out")
+            .arg(&out)
+            .arg(dir.path().join("results"))
+            .current_dir(dir.path()),
+        None,
+    );
     assert!(o.status.success(), "stderr: {}", text(&o.stderr));
     let r = read_report(&out);
     assert_eq!(r["schema_version"], 1);
@@ -97,37 +123,73 @@ fn analyze_directory_counts_every_file_and_keeps_tests_before_a_break() {
     assert_eq!(s["flaky"], 0);
 
     let inputs = r["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), 2, "pom.xml found by walking is not a result file: {inputs:?}");
-    let truncated = inputs.iter().find(|i| i["path"].as_str().unwrap().ends_with("truncated.xml")).unwrap();
-    let error = truncated["error"].as_str().expect("truncated file has an error");
+    assert_eq!(
+        inputs.len(),
+        2,
+        "pom.xml found by walking is not a result file: {inputs:?}"
+    );
+    let truncated = inputs
+        .iter()
+        .find(|i| i["path"].as_str().unwrap().ends_with("truncated.xml"))
+        .unwrap();
+    let error = truncated["error"]
+        .as_str()
+        .expect("truncated file has an error");
     assert!(error.contains("line 4"), "error names the line: {error}");
-    assert!(error.contains("testsuite"), "error names the element path: {error}");
+    assert!(
+        error.contains("testsuite"),
+        "error names the element path: {error}"
+    );
     assert_eq!(truncated["tests"], 2);
-    let good = inputs.iter().find(|i| i["path"].as_str().unwrap().ends_with("good.xml")).unwrap();
+    let good = inputs
+        .iter()
+        .find(|i| i["path"].as_str().unwrap().ends_with("good.xml"))
+        .unwrap();
     assert_eq!(good["error"], Value::Null);
     assert_eq!(good["format"], "junit");
 
     let failures = r["failures"].as_array().unwrap();
-    let totals = failures.iter().find(|f| f["test"] == "api.Orders::totals").unwrap();
+    let totals = failures
+        .iter()
+        .find(|f| f["test"] == "api.Orders::totals")
+        .unwrap();
     assert_eq!(totals["kind"], "failure");
     let message = totals["message"].as_str().unwrap();
-    assert!(message.contains("got 107.0") && message.contains("orders.test.js:41:3"), "whole message: {message}");
+    assert!(
+        message.contains("got 107.0") && message.contains("orders.test.js:41:3"),
+        "whole message: {message}"
+    );
 
     // The two identical connection-refused errors share a cluster; every failure is in exactly one cluster.
     let clusters = r["clusters"].as_array().unwrap();
     let biggest = &clusters[0];
-    assert_eq!(biggest["tests"], serde_json::json!(["api.Pay::charges", "api.Pay::refunds"]));
-    let mut in_clusters: Vec<&str> =
-        clusters.iter().flat_map(|c| c["tests"].as_array().unwrap()).map(|t| t.as_str().unwrap()).collect();
-    let mut failing: Vec<&str> = failures.iter().map(|f| f["test"].as_str().unwrap()).collect();
+    assert_eq!(
+        biggest["tests"],
+        serde_json::json!(["api.Pay::charges", "api.Pay::refunds"])
+    );
+    let mut in_clusters: Vec<&str> = clusters
+        .iter()
+        .flat_map(|c| c["tests"].as_array().unwrap())
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    let mut failing: Vec<&str> = failures
+        .iter()
+        .map(|f| f["test"].as_str().unwrap())
+        .collect();
     in_clusters.sort();
     failing.sort();
     assert_eq!(in_clusters, failing);
 
     let stdout = text(&o.stdout);
     assert!(stdout.contains("4 failures → 3 root causes"), "{stdout}");
-    assert!(stdout.contains("truncated.xml"), "broken file listed: {stdout}");
-    assert!(!stdout.contains('\x1b'), "no colour codes when stdout is not a terminal");
+    assert!(
+        stdout.contains("truncated.xml"),
+        "broken file listed: {stdout}"
+    );
+    assert!(
+        !stdout.contains('\x1b'),
+        "no colour codes when stdout is not a terminal"
+    );
 }
 
 #[test]
@@ -135,7 +197,11 @@ fn cargo_subcommand_spelling_reads_stdin_and_colour_can_be_forced() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
     let o = run(
-        bin().args(["failtale", "analyze", "--out"]).arg(&out).arg("-").env("CLICOLOR_FORCE", "1"),
+        bin()
+            .args(["failtale", "analyze", "--out"])
+            .arg(&out)
+            .arg("-")
+            .env("CLICOLOR_FORCE", "1"),
         Some(LIBTEST),
     );
     assert!(o.status.success(), "stderr: {}", text(&o.stderr));
@@ -144,12 +210,30 @@ fn cargo_subcommand_spelling_reads_stdin_and_colour_can_be_forced() {
     assert_eq!(r["inputs"][0]["format"], "libtest-json");
     assert_eq!(r["summary"]["tests"], 2);
     assert_eq!(r["summary"]["failed"], 1);
-    assert!(r["failures"][0]["message"].as_str().unwrap().contains("boom"));
-    assert!(text(&o.stdout).contains('\x1b'), "CLICOLOR_FORCE forces colour");
+    assert!(
+        r["failures"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("boom")
+    );
+    assert!(
+        text(&o.stdout).contains('\x1b'),
+        "CLICOLOR_FORCE forces colour"
+    );
 
-    let o = run(bin().args(["analyze", "--out"]).arg(&out).arg("-").env("NO_COLOR", "1"), Some(LIBTEST));
+    let o = run(
+        bin()
+            .args(["analyze", "--out"])
+            .arg(&out)
+            .arg("-")
+            .env("NO_COLOR", "1"),
+        Some(LIBTEST),
+    );
     assert!(o.status.success());
-    assert!(!text(&o.stdout).contains('\x1b'), "NO_COLOR disables colour");
+    assert!(
+        !text(&o.stdout).contains('\x1b'),
+        "NO_COLOR disables colour"
+    );
 }
 
 #[test]
@@ -160,13 +244,30 @@ fn a_non_junit_file_is_named_as_what_it_looks_like() {
     let empty = dir.path().join("empty.xml");
     std::fs::write(&empty, "").unwrap();
     let out = dir.path().join("o");
-    let o = run(bin().arg("analyze").arg("--out").arg(&out).arg(&f).arg(&empty), None);
+    let o = run(
+        bin()
+            .arg("analyze")
+            .arg("--out")
+            .arg(&out)
+            .arg(&f)
+            .arg(&empty),
+        None,
+    );
     assert!(o.status.success(), "stderr: {}", text(&o.stderr));
     let r = read_report(&out);
     let e = r["inputs"][0]["error"].as_str().unwrap();
     assert!(e.contains("NUnit"), "{e}");
-    assert_eq!(r["inputs"][1]["error"], Value::Null, "an empty file is a warning, not an error");
-    assert!(r["inputs"][1]["warnings"][0].as_str().unwrap().contains("empty"));
+    assert_eq!(
+        r["inputs"][1]["error"],
+        Value::Null,
+        "an empty file is a warning, not an error"
+    );
+    assert!(
+        r["inputs"][1]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("empty")
+    );
 }
 
 #[test]
@@ -174,7 +275,10 @@ fn a_missing_path_is_a_usage_error_with_a_hint() {
     let o = run(bin().args(["analyze", "/definitely/not/here.xml"]), None);
     assert_eq!(o.status.code(), Some(2));
     let e = text(&o.stderr);
-    assert!(e.contains("error: cannot read `/definitely/not/here.xml`"), "{e}");
+    assert!(
+        e.contains("error: cannot read `/definitely/not/here.xml`"),
+        "{e}"
+    );
     assert!(e.contains("hint:"), "{e}");
 }
 
@@ -183,7 +287,14 @@ fn help_explains_inputs_and_output() {
     let o = run(bin().args(["analyze", "--help"]), None);
     assert!(o.status.success());
     let h = text(&o.stdout);
-    for needle in ["standard input", "report.json", "target/failtale", "--out", "pytest", "surefire"] {
+    for needle in [
+        "standard input",
+        "report.json",
+        "target/failtale",
+        "--out",
+        "pytest",
+        "surefire",
+    ] {
         assert!(h.contains(needle), "--help lacks {needle:?}:\n{h}");
     }
 }

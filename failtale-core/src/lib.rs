@@ -11,7 +11,7 @@
 //!
 //! ```
 //! use failtale_core::model::{Attempt, Failure, FailureKind, TestCase, TestId, TestRun, InputStatus};
-//! use failtale_core::{Pipeline, stage::{Ingest, Ingested, Sniff}};
+//! use failtale_core::Pipeline;
 //!
 //! // A harness that already has its results can skip ingest entirely:
 //! let failing = Attempt { failures: vec![Failure::new(FailureKind::Failure)], ..Attempt::default() };
@@ -20,13 +20,7 @@
 //!                vec![TestCase::new(TestId { name: "it_works".into(), ..Default::default() }, vec![failing])],
 //!                Vec::new());
 //!
-//! # #[derive(Debug)] struct NoInput;
-//! # impl Ingest for NoInput {
-//! #     fn name(&self) -> &str { "none" }
-//! #     fn sniff(&self, _: &[u8]) -> Sniff { Sniff::No }
-//! #     fn ingest(&self, _: &mut dyn std::io::Read) -> Ingested { Ingested::default() }
-//! # }
-//! let pipeline = Pipeline::new(Box::new(NoInput));
+//! let pipeline = Pipeline::default();
 //! let clusters = pipeline.cluster(&run);
 //! assert_eq!(clusters.len(), 1);
 //! assert_eq!(run.summary().failed, 1);

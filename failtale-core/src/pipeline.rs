@@ -74,6 +74,14 @@ pub struct PipelineOutput {
     pub clusters: Vec<ClusterReport>,
 }
 
+impl Default for Pipeline {
+    /// A pipeline that reads no files ([`NoInput`](crate::stage::NoInput)), for
+    /// runs built in memory, with the built-in defaults for the other stages.
+    fn default() -> Self {
+        Pipeline::new(Box::new(crate::stage::NoInput))
+    }
+}
+
 impl Pipeline {
     /// A pipeline with the given reader and the built-in defaults for the
     /// other stages ([`NoRedaction`], [`MessageFingerprint`], no collectors, [`NoAnalysis`]).
@@ -158,7 +166,11 @@ impl Pipeline {
 
     /// Like [`Pipeline::ingest`], calling `progress` with the number of inputs
     /// finished so far after each one (from worker threads).
-    pub fn ingest_with_progress(&self, inputs: &[Input], progress: &(dyn Fn(usize) + Sync)) -> IngestReport {
+    pub fn ingest_with_progress(
+        &self,
+        inputs: &[Input],
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> IngestReport {
         let done = AtomicUsize::new(0);
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<Option<Option<(InputStatus, Ingested)>>>> =
@@ -246,6 +258,15 @@ impl Pipeline {
     /// Runs every stage over the inputs.
     pub async fn run(&self, inputs: &[Input]) -> PipelineOutput {
         self.process(self.ingest(inputs)).await
+    }
+
+    /// Runs every stage after ingest on a run built in memory (a custom harness).
+    pub async fn process_run(&self, run: TestRun) -> PipelineOutput {
+        self.process(IngestReport {
+            run,
+            ignored: Vec::new(),
+        })
+        .await
     }
 
     /// Runs every stage after ingest.

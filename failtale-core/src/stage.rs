@@ -113,6 +113,30 @@ pub trait Analyze: Send + Sync {
     ) -> Result<Option<Analysis>, AnalyzeError>;
 }
 
+/// An ingester that recognises nothing: for pipelines fed a [`TestRun`]
+/// built in memory by a custom harness.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoInput;
+
+impl Ingest for NoInput {
+    fn name(&self) -> &str {
+        "none"
+    }
+
+    fn sniff(&self, _head: &[u8]) -> Sniff {
+        Sniff::No
+    }
+
+    fn ingest(&self, _input: &mut dyn Read) -> Ingested {
+        Ingested {
+            error: Some(IngestError::Unrecognized {
+                looks_like: "input to a pipeline that reads no files".into(),
+            }),
+            ..Ingested::default()
+        }
+    }
+}
+
 /// The built-in sanitizer for now: **redacts nothing** and returns the text unchanged.
 ///
 /// It exists so the pipeline has a sanitize step wired in from the start; a

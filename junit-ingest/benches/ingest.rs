@@ -11,9 +11,15 @@
 //! global allocator), next to the heap the returned `TestRun` retains, so the
 //! claim "peak memory is bounded by the retained text, not the file size" is
 //! checked on every run. Run: `cargo bench -p junit-ingest --bench ingest`.
-#![allow(clippy::print_stdout, reason = "a benchmark reports its figures on stdout")]
+#![allow(
+    clippy::print_stdout,
+    reason = "a benchmark reports its figures on stdout"
+)]
 #![allow(missing_debug_implementations)]
-#![allow(unsafe_code, reason = "a counting global allocator needs unsafe; it only delegates to System")]
+#![allow(
+    unsafe_code,
+    reason = "a counting global allocator needs unsafe; it only delegates to System"
+)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
@@ -51,7 +57,8 @@ unsafe impl GlobalAlloc for Counting {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             if new_size > layout.size() {
-                let now = CURRENT.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
+                let now = CURRENT.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
+                    - layout.size();
                 PEAK.fetch_max(now, Ordering::Relaxed);
             } else {
                 CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
@@ -72,19 +79,41 @@ fn generate(target: usize) -> Vec<u8> {
     let mut suite = 0u64;
     while s.len() < target {
         suite += 1;
-        let _ = writeln!(s, "  <testsuite name=\"com.example.module{suite}.ServiceTest\" tests=\"200\" timestamp=\"2026-11-20T09:00:00\" hostname=\"ci\">");
+        let _ = writeln!(
+            s,
+            "  <testsuite name=\"com.example.module{suite}.ServiceTest\" tests=\"200\" timestamp=\"2026-11-20T09:00:00\" hostname=\"ci\">"
+        );
         s.push_str("    <properties><property name=\"java.version\" value=\"17\"/><property name=\"os\" value=\"linux\"/></properties>\n");
         for _ in 0..200 {
             n += 1;
-            let _ = write!(s, "    <testcase classname=\"com.example.module{suite}.ServiceTest\" name=\"test_case_{n}\" time=\"0.{:03}\"", n % 1000);
+            let _ = write!(
+                s,
+                "    <testcase classname=\"com.example.module{suite}.ServiceTest\" name=\"test_case_{n}\" time=\"0.{:03}\"",
+                n % 1000
+            );
             if n % 20 == 0 {
-                let _ = writeln!(s, ">\n      <failure message=\"expected: &lt;{n}&gt; but was: &lt;{}&gt;\" type=\"org.opentest4j.AssertionFailedError\">org.opentest4j.AssertionFailedError: expected: &lt;{n}&gt; but was: &lt;{}&gt;", n + 1, n + 1);
+                let _ = writeln!(
+                    s,
+                    ">\n      <failure message=\"expected: &lt;{n}&gt; but was: &lt;{}&gt;\" type=\"org.opentest4j.AssertionFailedError\">org.opentest4j.AssertionFailedError: expected: &lt;{n}&gt; but was: &lt;{}&gt;",
+                    n + 1,
+                    n + 1
+                );
                 for f in 0..30 {
-                    let _ = writeln!(s, "\tat com.example.module{suite}.Service.step{f}(Service.java:{})", 100 + f);
+                    let _ = writeln!(
+                        s,
+                        "\tat com.example.module{suite}.Service.step{f}(Service.java:{})",
+                        100 + f
+                    );
                 }
                 s.push_str("      </failure>\n      <system-out><![CDATA[");
                 for l in 0..40 {
-                    let _ = writeln!(s, "2026-11-20 09:00:{:02} INFO request {l} handled in {}ms by worker-{}", l % 60, l * 3, l % 8);
+                    let _ = writeln!(
+                        s,
+                        "2026-11-20 09:00:{:02} INFO request {l} handled in {}ms by worker-{}",
+                        l % 60,
+                        l * 3,
+                        l % 8
+                    );
                 }
                 s.push_str("]]></system-out>\n    </testcase>\n");
             } else if n % 7 == 0 {
@@ -95,7 +124,10 @@ fn generate(target: usize) -> Vec<u8> {
         }
         s.push_str("    <system-out><![CDATA[");
         for l in 0..600 {
-            let _ = writeln!(s, "[suite {suite}] log line {l}: the quick brown fox jumps over the lazy dog while the build runs");
+            let _ = writeln!(
+                s,
+                "[suite {suite}] log line {l}: the quick brown fox jumps over the lazy dog while the build runs"
+            );
         }
         s.push_str("]]></system-out>\n  </testsuite>\n");
     }
@@ -110,7 +142,9 @@ fn bare_count(bytes: &[u8]) -> usize {
     let mut count = 0;
     loop {
         match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"testcase" => count += 1,
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"testcase" => {
+                count += 1
+            }
             Ok(Event::Eof) | Err(_) => break,
             _ => {}
         }
@@ -134,14 +168,28 @@ fn bench_ingest(c: &mut Criterion) {
     let mut group = c.benchmark_group("junit");
     group.sample_size(10);
     for (label, bytes) in &files {
-        assert_eq!(bare_count(bytes), ingest(bytes), "both loops see every testcase");
+        assert_eq!(
+            bare_count(bytes),
+            ingest(bytes),
+            "both loops see every testcase"
+        );
         group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_with_input(BenchmarkId::new("bare-quick-xml", label), bytes, |b, bytes| b.iter(|| bare_count(black_box(bytes))));
-        group.bench_with_input(BenchmarkId::new("junit-ingest", label), bytes, |b, bytes| b.iter(|| ingest(black_box(bytes))));
+        group.bench_with_input(
+            BenchmarkId::new("bare-quick-xml", label),
+            bytes,
+            |b, bytes| b.iter(|| bare_count(black_box(bytes))),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("junit-ingest", label),
+            bytes,
+            |b, bytes| b.iter(|| ingest(black_box(bytes))),
+        );
     }
     group.finish();
 
-    println!("\npeak heap during one ingest (input bytes are not counted: they were allocated before):");
+    println!(
+        "\npeak heap during one ingest (input bytes are not counted: they were allocated before):"
+    );
     for (label, bytes) in &files {
         let before = CURRENT.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
@@ -162,8 +210,12 @@ fn bench_ingest(c: &mut Criterion) {
 
 fn bench_parallel(c: &mut Criterion) {
     let one = generate(10 << 20);
-    let inputs: Vec<Input> =
-        (0..4).map(|i| Input::Bytes { name: format!("f{i}.xml"), data: one.clone() }).collect();
+    let inputs: Vec<Input> = (0..4)
+        .map(|i| Input::Bytes {
+            name: format!("f{i}.xml"),
+            data: one.clone(),
+        })
+        .collect();
     let mut group = c.benchmark_group("pipeline-4x10MB");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(one.len() as u64 * 4));

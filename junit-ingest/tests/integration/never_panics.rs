@@ -12,7 +12,10 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             files_under(&path, out);
-        } else if path.extension().is_some_and(|e| e == "xml" || e == "jsonl" || e == "json" || e == "trx") {
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "xml" || e == "jsonl" || e == "json" || e == "trx")
+        {
             out.push(path);
         }
     }
@@ -20,7 +23,10 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn fixtures() -> Vec<Vec<u8>> {
     let mut paths = Vec::new();
-    files_under(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"), &mut paths);
+    files_under(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
+        &mut paths,
+    );
     paths.sort();
     assert!(!paths.is_empty(), "the fixtures folder is empty");
     paths.iter().map(|p| std::fs::read(p).unwrap()).collect()
@@ -30,7 +36,10 @@ fn fixtures() -> Vec<Vec<u8>> {
 fn check(bytes: &[u8]) {
     let read = AutoIngest::default().ingest(&mut &bytes[..]);
     for case in &read.cases {
-        assert_eq!(case.outcome, failtale_core::model::Outcome::from_attempts(&case.attempts));
+        assert_eq!(
+            case.outcome,
+            failtale_core::model::Outcome::from_attempts(&case.attempts)
+        );
         if let Some(s) = case.suite {
             assert!(s < read.suites.len(), "suite index in range");
         }
@@ -126,18 +135,34 @@ proptest! {
 #[test]
 #[ignore = "needs FAILTALE_CORPUS (the shared result-file corpus)"]
 fn mutated_corpus_files_never_panic() {
-    let root = std::env::var_os("FAILTALE_CORPUS").expect("set FAILTALE_CORPUS to the corpus folder");
+    let root =
+        std::env::var_os("FAILTALE_CORPUS").expect("set FAILTALE_CORPUS to the corpus folder");
     let mut paths = Vec::new();
     files_under(Path::new(&root), &mut paths);
-    assert!(paths.len() > 100, "expected the corpus at {root:?}, found {} files", paths.len());
+    assert!(
+        paths.len() > 100,
+        "expected the corpus at {root:?}, found {} files",
+        paths.len()
+    );
     let files: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 2000, ..ProptestConfig::default() });
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 2000,
+        ..ProptestConfig::default()
+    });
     runner
-        .run(&(any::<usize>(), proptest::collection::vec(mutation(), 1..6)), |(index, mutations)| {
-            let i = index % files.len();
-            let result = std::panic::catch_unwind(|| check(&apply(files[i].clone(), &mutations)));
-            prop_assert!(result.is_ok(), "panicked on a mutation of {}", paths[i].display());
-            Ok(())
-        })
+        .run(
+            &(any::<usize>(), proptest::collection::vec(mutation(), 1..6)),
+            |(index, mutations)| {
+                let i = index % files.len();
+                let result =
+                    std::panic::catch_unwind(|| check(&apply(files[i].clone(), &mutations)));
+                prop_assert!(
+                    result.is_ok(),
+                    "panicked on a mutation of {}",
+                    paths[i].display()
+                );
+                Ok(())
+            },
+        )
         .unwrap();
 }

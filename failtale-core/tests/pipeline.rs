@@ -1,0 +1,240 @@
+//! The pipeline wires the stages and never lets one bad input or a failed
+//! stage hide the rest.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use async_trait::async_trait;
+use failtale_core::input::Input;
+use failtale_core::model::{
+    Analysis, Attempt, Category, Cluster, Evidence, Failure, FailureKind, Provenance, Severity,
+    TestCase, TestId, TestRun,
+};
+use failtale_core::stage::{Analyze, Collect, Ingest, Ingested, Sanitize, Sanitized, Sniff};
+use failtale_core::{AnalyzeError, IngestError, Pipeline};
+
+/// A toy format: a first line `TOY`, then `name ok` or `name fail message…` per line.
+#[derive(Debug)]
+struct Toy;
+
+impl Ingest for Toy {
+    fn name(&self) -> &str {
+        "toy"
+    }
+    fn sniff(&self, head: &[u8]) -> Sniff {
+        if head.starts_with(b"TOY\n") {
+            Sniff::Yes
+        } else {
+            Sniff::No
+        }
+    }
+    fn ingest(&self, input: &mut dyn Read) -> Ingested {
+        let mut text = String::new();
+        if let Err(e) = input.read_to_string(&mut text) {
+            return Ingested {
+                error: Some(IngestError::Io(e)),
+                ..Ingested::default()
+            };
+        }
+        let mut out = Ingested::default();
+        let mut lines = text.lines();
+        if lines.next() != Some("TOY") {
+            out.error = Some(IngestError::Unrecognized {
+                looks_like: "not toy".into(),
+            });
+            return out;
+        }
+        for line in lines {
+            let mut parts = line.splitn(3, ' ');
+            let name = parts.next().unwrap_or_default();
+            let attempt = match parts.next() {
+                Some("fail") => {
+                    let mut f = Failure::new(FailureKind::Failure);
+                    f.message = parts.next().map(str::to_owned);
+                    Attempt {
+                        failures: vec![f],
+                        ..Attempt::default()
+                    }
+                }
+                _ => Attempt::default(),
+            };
+            out.cases.push(TestCase::new(
+                TestId {
+                    name: name.into(),
+                    ..TestId::default()
+                },
+                vec![attempt],
+            ));
+        }
+        out
+    }
+}
+
+fn bytes(name: &str, data: &str) -> Input {
+    Input::Bytes {
+        name: name.into(),
+        data: data.as_bytes().to_vec(),
+    }
+}
+
+#[test]
+fn inputs_keep_their_order_and_one_bad_input_hides_nothing() {
+    let inputs: Vec<Input> = (0..20)
+        .map(|i| {
+            if i == 7 {
+                bytes("bad", "garbage")
+            } else {
+                bytes(
+                    &format!("f{i}"),
+                    &format!("TOY\nt{i}a ok\nt{i}b fail boom {}\n", i % 3),
+                )
+            }
+        })
+        .collect();
+    let report = Pipeline::new(Box::new(Toy)).with_threads(4).ingest(&inputs);
+    let run = report.run;
+    assert_eq!(run.inputs.len(), 20);
+    assert!(run.inputs[7].error.as_deref().unwrap().contains("not toy"));
+    assert_eq!(run.cases.len(), 38);
+    // Cases follow input order and point at their input.
+    for (i, pair) in run.cases.chunks(2).enumerate() {
+        let input = if i < 7 { i } else { i + 1 };
+        assert_eq!(pair[0].id.name, format!("t{input}a"));
+        assert_eq!(pair[0].input, input);
+        assert_eq!(run.inputs[input].tests, 2);
+    }
+}
+
+#[test]
+fn files_found_in_directories_that_are_not_results_are_ignored_but_named_files_are_reported() {
+    let dir = std::env::temp_dir().join(format!("failtale-pipeline-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("sub/a.xml"), "TOY\nx ok\n").unwrap();
+    std::fs::write(dir.join("pom.xml"), "<project/>").unwrap();
+    std::fs::write(dir.join("notes.txt"), "TOY\nnot picked: wrong extension\n").unwrap();
+    let mut inputs = failtale_core::input::discover(std::slice::from_ref(&dir)).unwrap();
+    inputs.push(Input::File {
+        path: dir.join("pom.xml"),
+        explicit: true,
+    });
+    let report = Pipeline::new(Box::new(Toy)).ingest(&inputs);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(report.ignored.len(), 1, "{:?}", report.ignored);
+    assert!(report.ignored[0].ends_with("pom.xml"));
+    assert_eq!(report.run.inputs.len(), 2);
+    assert!(report.run.inputs[0].path.ends_with("a.xml"));
+    assert!(
+        report.run.inputs[1].error.is_some(),
+        "a file the user named is reported, not dropped"
+    );
+}
+
+#[derive(Debug)]
+struct Mask;
+
+impl Sanitize for Mask {
+    fn sanitize(&self, text: &str) -> Sanitized {
+        let n = text.matches("hunter2").count();
+        let mut redactions = BTreeMap::new();
+        if n > 0 {
+            redactions.insert("password".to_owned(), n);
+        }
+        Sanitized {
+            text: text.replace("hunter2", "[REDACTED]"),
+            redactions,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct FailingCollector;
+
+#[async_trait]
+impl Collect for FailingCollector {
+    fn name(&self) -> &str {
+        "broken"
+    }
+    async fn collect(&self, _cluster: &Cluster, _run: &TestRun) -> Vec<Evidence> {
+        vec![Evidence {
+            provenance: Provenance {
+                collector: "broken".into(),
+                error: Some("ssh: password hunter2 rejected".into()),
+                ..Provenance::default()
+            },
+            text: "log says hunter2".into(),
+        }]
+    }
+}
+
+#[derive(Debug)]
+struct Picky;
+
+#[async_trait]
+impl Analyze for Picky {
+    fn name(&self) -> &str {
+        "picky"
+    }
+    async fn analyze(
+        &self,
+        cluster: &Cluster,
+        _run: &TestRun,
+        evidence: &[Evidence],
+    ) -> Result<Option<Analysis>, AnalyzeError> {
+        if cluster.tests.len() > 1 {
+            return Err(AnalyzeError::Provider {
+                analyzer: "picky".into(),
+                message: "rate limited".into(),
+            });
+        }
+        Ok(Some(Analysis {
+            root_cause: format!("saw {} evidence", evidence.len()),
+            category: Category::Other,
+            severity: Severity::Low,
+            fix_suggestion: String::new(),
+            confidence: 0.5,
+            evidence: Vec::new(),
+            analyzer: "picky".into(),
+            critic_override: false,
+            grounded: true,
+        }))
+    }
+}
+
+#[tokio::test]
+async fn every_stage_runs_text_is_sanitized_and_failures_are_recorded_not_fatal() {
+    let pipeline = Pipeline::new(Box::new(Toy))
+        .with_sanitizer(Box::new(Mask))
+        .with_collector(Box::new(FailingCollector))
+        .with_analyzer(Box::new(Picky));
+    let out = pipeline
+        .run(&[bytes(
+            "hunter2.toy",
+            "TOY\na ok\nb fail pw=hunter2 rejected\nc fail timeout\nd fail timeout\n",
+        )])
+        .await;
+    assert_eq!(out.redactions.get("password"), Some(&2), "path and message");
+    let json = format!("{out:?}");
+    assert!(
+        !json.contains("hunter2"),
+        "no secret survives anywhere: {json}"
+    );
+    assert_eq!(out.clusters.len(), 2);
+    let big = &out.clusters[0];
+    assert_eq!(big.cluster.tests, vec!["c", "d"]);
+    assert_eq!(big.analysis, None);
+    assert!(
+        big.analysis_error
+            .as_deref()
+            .unwrap()
+            .contains("rate limited")
+    );
+    let small = &out.clusters[1];
+    assert_eq!(
+        small.analysis.as_ref().unwrap().root_cause,
+        "saw 1 evidence"
+    );
+    assert_eq!(
+        small.evidence[0].provenance.error.as_deref(),
+        Some("ssh: password [REDACTED] rejected")
+    );
+}
