@@ -1,19 +1,105 @@
-//! JUnit XML reader (stub).
-use failtale_core::stage::{Ingest, Ingested, Sniff};
+//! JUnit XML reader for every dialect.
+//!
+//! The file is streamed with quick-xml (no DOM), so memory is bounded by the
+//! failure text and output kept — each capped — not by the file size. The
+//! reader recounts everything from the `<testcase>` elements: header counts
+//! (`tests=`, `failures=`) are never trusted.
+//!
+//! What it understands, beyond the plain schema:
+//!
+//! - `<testsuites>`, bare `<testsuite>` or bare `<testcase>` roots (and the
+//!   Eclipse JUnit view's `<testrun>` export), suites nested at any depth, and
+//!   test cases directly under `<testsuites>`;
+//! - several results in one test case (one attempt with several failures;
+//!   precedence is [`Attempt::status`](failtale_core::model::Attempt::status));
+//! - retries: Surefire/Gradle `flakyFailure`/`flakyError` (failed attempts
+//!   before the passing one) and `rerunFailure`/`rerunError` (further failed
+//!   attempts), each with its own `stackTrace`, output, `time` and
+//!   `timestamp`; and retries written as a repeated test case after a failing
+//!   one (pytest-rerunfailures, Jest, …), merged into one test with several
+//!   attempts;
+//! - `status="notrun|disabled|skipped"`, googletest's `result="suppressed"`
+//!   and `DISABLED_` names (skipped unless a failure says otherwise);
+//! - `time` with decimal commas or thousands separators;
+//! - UTF-8 with or without BOM, UTF-16 (any byte order, with or without BOM,
+//!   whatever the declaration claims) and 8-bit encodings named in the
+//!   declaration, transcoded while streaming;
+//! - control characters that make a file invalid XML are kept as text.
+//!
+//! Entities other than the five predefined ones and character references are
+//! never expanded: a DOCTYPE is skipped, and an unknown reference such as
+//! `&xxe;` is kept literally with a warning, so neither external entities
+//! (XXE) nor entity bombs can do harm.
+
+mod parse;
+mod producer;
+mod source;
+mod time;
+
 use std::io::Read;
 
+use failtale_core::stage::{Ingest, Ingested, Sniff};
+
+use crate::sniff::{head_text, root_element};
+
+/// Default cap on the text kept for one failure body or property value: 1 MiB.
+pub const DEFAULT_MAX_FAILURE_TEXT: usize = 1024 * 1024;
+
 /// Reads JUnit XML of every dialect.
-#[derive(Clone, Debug, Default)]
-pub struct JunitReader {}
+///
+/// ```
+/// use failtale_core::Ingest;
+/// use junit_ingest::junit::JunitReader;
+///
+/// let xml = br#"<testsuites><testsuite name="s" tests="99">
+///   <testcase name="a" time="0,5"/>
+///   <testcase name="b"><flakyFailure message="boom"/></testcase>
+/// </testsuite></testsuites>"#;
+/// let read = JunitReader::default().ingest(&mut &xml[..]);
+/// assert!(read.error.is_none());
+/// assert_eq!(read.cases.len(), 2);
+/// assert_eq!(read.cases[1].attempts.len(), 2);
+/// ```
+#[derive(Clone, Debug)]
+pub struct JunitReader {
+    /// Cap, in bytes, on one captured `system-out`/`system-err` stream
+    /// (head and tail are kept).
+    pub max_output: usize,
+    /// Cap, in bytes, on one failure body, message or property value
+    /// (head and tail are kept).
+    pub max_failure_text: usize,
+}
+
+impl Default for JunitReader {
+    fn default() -> Self {
+        JunitReader {
+            max_output: failtale_core::capped::DEFAULT_CAP,
+            max_failure_text: DEFAULT_MAX_FAILURE_TEXT,
+        }
+    }
+}
+
+/// True for the root elements this reader reads (namespace prefix removed).
+fn is_junit_root(local: &str) -> bool {
+    matches!(local, "testsuites" | "testsuite" | "testcase")
+}
 
 impl Ingest for JunitReader {
     fn name(&self) -> &str {
         "junit"
     }
-    fn sniff(&self, _head: &[u8]) -> Sniff {
-        Sniff::No
+
+    fn sniff(&self, head: &[u8]) -> Sniff {
+        let text = head_text(head);
+        match root_element(&text) {
+            Some(root) if is_junit_root(root) => Sniff::Yes,
+            // The Eclipse JUnit view exports `<testrun>` around ordinary suites.
+            Some("testrun") if text.contains("<testsuite") => Sniff::Maybe,
+            _ => Sniff::No,
+        }
     }
-    fn ingest(&self, _input: &mut dyn Read) -> Ingested {
-        Ingested::default()
+
+    fn ingest(&self, input: &mut dyn Read) -> Ingested {
+        parse::read(self, input)
     }
 }

@@ -1,0 +1,1190 @@
+//! The streaming event loop: quick-xml events in, test cases and suites out.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::io::Read;
+use std::mem;
+
+use failtale_core::IngestError;
+use failtale_core::capped::CappedBuf;
+use failtale_core::model::{
+    Attempt, Diagnostic, Failure, FailureKind, Format, Location, Property, Skip, Stream, Suite,
+    TestCase, TestId,
+};
+use failtale_core::stage::Ingested;
+use quick_xml::events::{BytesStart, Event};
+
+use super::JunitReader;
+use super::producer::{Hints, RootKind};
+use super::source::Source;
+use super::time::parse_seconds;
+
+const FORMAT: &str = "JUnit XML";
+
+/// At most this many warnings are kept per file (a generated file can repeat
+/// the same mistake a million times).
+const MAX_WARNINGS: usize = 200;
+
+/// Reads one JUnit XML input.
+pub(crate) fn read(cfg: &JunitReader, input: &mut dyn Read) -> Ingested {
+    let mut out = Ingested::default();
+    let source = match Source::new(input) {
+        Ok(s) => s,
+        Err(e) => {
+            out.error = Some(IngestError::Io(e));
+            return out;
+        }
+    };
+    if source.head().iter().all(u8::is_ascii_whitespace) {
+        out.warnings.push(Diagnostic {
+            message: "the file is empty: no test results in it".into(),
+            location: None,
+        });
+        return out;
+    }
+    let mut reader = quick_xml::Reader::from_reader(source);
+    {
+        let config = reader.config_mut();
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        config.trim_text(false);
+        // A lone `&` in captured output is a writer's bug, not a reason to lose the file.
+        config.allow_dangling_amp = true;
+    }
+    let mut p = Parser::new(cfg, out);
+    let mut buf = Vec::with_capacity(16 * 1024);
+    loop {
+        let start = reader.buffer_position();
+        reader.get_mut().mark(start);
+        let event = reader.read_event_into(&mut buf);
+        let src = reader.get_ref();
+        match event {
+            Ok(Event::Start(e)) => {
+                if !p.start(&e, src, start) {
+                    break;
+                }
+            }
+            Ok(Event::Empty(e)) => {
+                if !p.start(&e, src, start) {
+                    break;
+                }
+                p.end();
+            }
+            Ok(Event::End(_)) => p.end(),
+            Ok(Event::Text(t)) => {
+                if let Some(sink) = p.sink() {
+                    push_text(sink, &t);
+                }
+            }
+            Ok(Event::CData(t)) => {
+                if let Some(sink) = p.sink() {
+                    push_text(sink, &t);
+                }
+            }
+            Ok(Event::GeneralRef(r)) => p.reference(&r, src, start),
+            Ok(Event::DocType(d)) => {
+                if memchr::memmem::find(&d, b"ENTITY").is_some() {
+                    p.warn(
+                        src,
+                        start,
+                        "the DOCTYPE declares entities; they are not expanded (external \
+                         entities are never fetched)"
+                            .into(),
+                    );
+                }
+            }
+            Ok(Event::Decl(_) | Event::PI(_) | Event::Comment(_)) => {}
+            Ok(Event::Eof) => {
+                if p.stack.is_empty() {
+                    if !p.root_seen {
+                        p.out.error = Some(IngestError::Unrecognized {
+                            looks_like: crate::sniff::looks_like(src.head()),
+                        });
+                    }
+                } else {
+                    let open = p.path.names_open();
+                    let offset = reader.buffer_position();
+                    p.fail(
+                        src.location(offset, p.path.render()),
+                        format!("unexpected end of file inside {open} (the file is truncated)"),
+                    );
+                }
+                break;
+            }
+            Err(e) => {
+                let offset = reader.error_position();
+                p.fail(src.location(offset, p.path.render()), e.to_string());
+                break;
+            }
+        }
+        buf.clear();
+    }
+    let src = reader.get_ref();
+    if !src.encoding().eq_ignore_ascii_case("UTF-8") && p.root_seen {
+        p.out.warnings.push(Diagnostic {
+            message: format!("the file is {}; it was read as such", src.encoding()),
+            location: None,
+        });
+    }
+    p.finish()
+}
+
+/// What an open element is, as far as this reader cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Root,
+    Suite,
+    Case,
+    Failure,
+    Skipped,
+    Retry,
+    StackTrace,
+    SystemOut,
+    SystemErr,
+    Properties,
+    Property,
+    Other,
+}
+
+fn kind_of(local: &[u8]) -> Kind {
+    match local {
+        b"testsuite" => Kind::Suite,
+        b"testcase" => Kind::Case,
+        b"failure" | b"error" => Kind::Failure,
+        b"skipped" => Kind::Skipped,
+        b"flakyFailure" | b"flakyError" | b"rerunFailure" | b"rerunError" => Kind::Retry,
+        b"stackTrace" => Kind::StackTrace,
+        b"system-out" => Kind::SystemOut,
+        b"system-err" => Kind::SystemErr,
+        b"properties" => Kind::Properties,
+        b"property" => Kind::Property,
+        _ => Kind::Other,
+    }
+}
+
+fn local_name(qname: &[u8]) -> &[u8] {
+    match memchr::memrchr(b':', qname) {
+        Some(i) => &qname[i + 1..],
+        None => qname,
+    }
+}
+
+/// One attempt being read.
+#[derive(Default)]
+struct AttemptBuilder {
+    failures: Vec<(Failure, Option<CappedBuf>)>,
+    skipped: Option<(Skip, Option<CappedBuf>)>,
+    timestamp: Option<String>,
+    duration: Option<std::time::Duration>,
+    stdout: Option<CappedBuf>,
+    stderr: Option<CappedBuf>,
+}
+
+impl AttemptBuilder {
+    fn finish(self, events: &mut Vec<failtale_core::model::TimelineEvent>) -> Attempt {
+        let failures = self
+            .failures
+            .into_iter()
+            .map(|(mut f, body)| {
+                f.body = body.and_then(CappedBuf::finish).map(|t| t.text);
+                f
+            })
+            .collect();
+        let skipped = self.skipped.map(|(mut s, body)| {
+            s.body = body.and_then(CappedBuf::finish).map(|t| t.text);
+            s
+        });
+        let stdout = self.stdout.and_then(CappedBuf::finish);
+        let stderr = self.stderr.and_then(CappedBuf::finish);
+        if let Some(out) = &stdout {
+            events.extend(crate::timeline::parse_markers(&out.text, Stream::Stdout));
+        }
+        if let Some(err) = &stderr {
+            events.extend(crate::timeline::parse_markers(&err.text, Stream::Stderr));
+        }
+        Attempt {
+            failures,
+            skipped,
+            timestamp: self.timestamp,
+            duration: self.duration,
+            stdout,
+            stderr,
+        }
+    }
+}
+
+/// The test case being read.
+#[derive(Default)]
+struct CaseBuilder {
+    id: TestId,
+    has_name: bool,
+    suite: Option<usize>,
+    file: Option<String>,
+    line: Option<u32>,
+    duration: Option<std::time::Duration>,
+    main: AttemptBuilder,
+    before: Vec<Attempt>,
+    after: Vec<Attempt>,
+    /// An open `flakyFailure`/`rerunFailure`…: (comes before the main attempt, attempt).
+    retry: Option<(bool, AttemptBuilder)>,
+    properties: Vec<Property>,
+    extra: std::collections::BTreeMap<String, String>,
+    status: Option<String>,
+    result: Option<String>,
+    events: Vec<failtale_core::model::TimelineEvent>,
+}
+
+/// A property whose value may come from its body.
+struct PendingProperty {
+    owner: Owner,
+    name: String,
+    value: Option<String>,
+    body: CappedBuf,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Root,
+    Suite,
+    Case,
+}
+
+/// Element path with 1-based sibling indices per element name, for messages.
+#[derive(Default)]
+struct PathTracker {
+    /// Open elements; entries past `depth` are kept for reuse.
+    levels: Vec<Level>,
+    depth: usize,
+}
+
+#[derive(Default)]
+struct Level {
+    name: Vec<u8>,
+    index: u32,
+    children: Vec<(Vec<u8>, u32)>,
+}
+
+impl PathTracker {
+    fn push(&mut self, name: &[u8]) {
+        let index = match self.depth.checked_sub(1) {
+            Some(parent) => {
+                let children = &mut self.levels[parent].children;
+                match children.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, count)) => {
+                        *count += 1;
+                        *count
+                    }
+                    None => {
+                        children.push((name.to_vec(), 1));
+                        1
+                    }
+                }
+            }
+            None => 0,
+        };
+        if self.levels.len() == self.depth {
+            self.levels.push(Level::default());
+        }
+        let level = &mut self.levels[self.depth];
+        level.name.clear();
+        level.name.extend_from_slice(name);
+        level.index = index;
+        level.children.clear();
+        self.depth += 1;
+    }
+
+    fn pop(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// `testsuites/testsuite[3]/testcase[12]`.
+    fn render(&self) -> String {
+        let mut s = String::new();
+        for (i, level) in self.levels[..self.depth].iter().enumerate() {
+            if i > 0 {
+                s.push('/');
+            }
+            s.push_str(&String::from_utf8_lossy(&level.name));
+            if level.index > 0 {
+                s.push_str(&format!("[{}]", level.index));
+            }
+        }
+        s
+    }
+
+    /// `<testcase>` or `<testsuite>`, naming the innermost open element.
+    fn names_open(&self) -> String {
+        match self.levels[..self.depth].last() {
+            Some(l) => format!("<{}>", String::from_utf8_lossy(&l.name)),
+            None => "the document".into(),
+        }
+    }
+}
+
+struct Parser<'c> {
+    cfg: &'c JunitReader,
+    out: Ingested,
+    stack: Vec<Kind>,
+    path: PathTracker,
+    root_seen: bool,
+    /// Open suites: index into `out.suites`, and their output buffers.
+    suites: Vec<(usize, Option<CappedBuf>, Option<CappedBuf>)>,
+    suite_names: Vec<String>,
+    case: Option<CaseBuilder>,
+    property: Option<PendingProperty>,
+    /// Failing cases by hash of (suite, classname, name), for merging retries
+    /// written as repeated test cases.
+    failing: HashMap<u64, Vec<usize>>,
+    hints: Hints,
+    warned_entities: Vec<String>,
+    warnings_dropped: usize,
+}
+
+impl<'c> Parser<'c> {
+    fn new(cfg: &'c JunitReader, out: Ingested) -> Self {
+        Parser {
+            cfg,
+            out,
+            stack: Vec::with_capacity(16),
+            path: PathTracker::default(),
+            root_seen: false,
+            suites: Vec::new(),
+            suite_names: Vec::new(),
+            case: None,
+            property: None,
+            failing: HashMap::new(),
+            hints: Hints::default(),
+            warned_entities: Vec::new(),
+            warnings_dropped: 0,
+        }
+    }
+
+    fn warn(&mut self, src: &Source<'_>, offset: u64, message: String) {
+        if self.out.warnings.len() >= MAX_WARNINGS {
+            self.warnings_dropped += 1;
+            return;
+        }
+        let location = src.location(offset, self.path.render());
+        self.out.warnings.push(Diagnostic {
+            message,
+            location: Some(location),
+        });
+    }
+
+    fn fail(&mut self, location: Location, message: String) {
+        self.out.error = Some(IngestError::Malformed {
+            format: FORMAT,
+            location,
+            message,
+        });
+    }
+
+    /// Handles a start tag. Returns false when reading must stop.
+    fn start(&mut self, e: &BytesStart<'_>, src: &Source<'_>, offset: u64) -> bool {
+        let qname = e.name();
+        let local = local_name(qname.as_ref());
+        self.path.push(qname.as_ref());
+        if !self.root_seen {
+            self.root_seen = true;
+            match local {
+                b"testsuites" | b"testrun" => {
+                    self.hints.root = RootKind::Testsuites;
+                    self.out.format = Some(Format::Junit);
+                    self.stack.push(Kind::Root);
+                    self.root_attrs(e);
+                    return true;
+                }
+                b"testsuite" => self.hints.root = RootKind::Testsuite,
+                b"testcase" => self.hints.root = RootKind::Other,
+                _ => {
+                    self.out.error = Some(IngestError::Unrecognized {
+                        looks_like: crate::sniff::looks_like(src.head()),
+                    });
+                    return false;
+                }
+            }
+            self.out.format = Some(Format::Junit);
+        }
+        let parent = self.stack.last().copied();
+        let mut kind = kind_of(local);
+        // Elements mean something only in their place; elsewhere they are skipped.
+        kind = match (kind, parent) {
+            (Kind::Suite, None | Some(Kind::Root | Kind::Suite)) => kind,
+            (Kind::Case, None | Some(Kind::Root | Kind::Suite)) if self.case.is_none() => kind,
+            (Kind::Failure | Kind::Skipped | Kind::Retry, Some(Kind::Case)) => kind,
+            (Kind::StackTrace, Some(Kind::Retry | Kind::Failure)) => kind,
+            (Kind::SystemOut | Kind::SystemErr, Some(Kind::Case | Kind::Retry | Kind::Suite)) => {
+                kind
+            }
+            (Kind::Properties, Some(Kind::Root | Kind::Suite | Kind::Case)) => kind,
+            (Kind::Property, Some(Kind::Properties | Kind::Case)) => kind,
+            _ => Kind::Other,
+        };
+        match kind {
+            Kind::Suite => self.start_suite(e, src, offset),
+            Kind::Case => self.start_case(e, src, offset),
+            Kind::Failure => self.start_failure(e, local),
+            Kind::Skipped => self.start_skipped(e),
+            Kind::Retry => self.start_retry(e, local, src, offset),
+            Kind::SystemOut | Kind::SystemErr => self.start_output(kind, parent),
+            Kind::Property => self.start_property(e),
+            _ => {}
+        }
+        self.stack.push(kind);
+        true
+    }
+
+    fn end(&mut self) {
+        let Some(kind) = self.stack.pop() else {
+            return;
+        };
+        match kind {
+            Kind::Suite => self.end_suite(),
+            Kind::Case => self.end_case(),
+            Kind::Retry => self.end_retry(),
+            Kind::Property => self.end_property(),
+            _ => {}
+        }
+        self.path.pop();
+    }
+
+    fn attr_text(&mut self, raw: &[u8], src: Option<(&Source<'_>, u64)>) -> String {
+        let text = String::from_utf8_lossy(raw);
+        if memchr::memchr2(b'&', b'\r', raw).is_none() {
+            return text.into_owned();
+        }
+        let mut out = String::with_capacity(text.len());
+        let unknown = unescape_lenient(&text, &mut out);
+        if let (Some(name), Some((src, offset))) = (unknown, src) {
+            self.unknown_entity(name, src, offset);
+        }
+        out
+    }
+
+    fn capped(&self, s: String) -> String {
+        if s.len() <= self.cfg.max_failure_text {
+            return s;
+        }
+        let mut b = CappedBuf::new(self.cfg.max_failure_text);
+        b.push_str(&s);
+        b.finish().map(|t| t.text).unwrap_or_default()
+    }
+
+    fn time_attr(
+        &mut self,
+        raw: &[u8],
+        src: &Source<'_>,
+        offset: u64,
+    ) -> Option<std::time::Duration> {
+        let text = String::from_utf8_lossy(raw);
+        match parse_seconds(&text) {
+            Ok(d) => d,
+            Err(()) => {
+                self.warn(
+                    src,
+                    offset,
+                    format!(
+                        "`time` value {text:?} is not a number of seconds; the duration is dropped"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn root_attrs(&mut self, e: &BytesStart<'_>) {
+        for attr in e.attributes().with_checks(false).flatten() {
+            let key = attr.key.as_ref();
+            match local_name(key) {
+                b"name" => self.hints.root_name = Some(self.attr_text(&attr.value, None)),
+                b"id" => self.hints.root_has_id = true,
+                b"timestamp" if self.out.timestamp.is_none() => {
+                    self.out.timestamp = Some(self.attr_text(&attr.value, None));
+                }
+                b"noNamespaceSchemaLocation" | b"schemaLocation" => {
+                    if memchr::memmem::find(&attr.value, b"surefire").is_some() {
+                        self.hints.surefire_schema = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn start_suite(&mut self, e: &BytesStart<'_>, src: &Source<'_>, offset: u64) {
+        let mut suite = Suite {
+            parent: self.suites.last().map(|s| s.0),
+            ..Suite::default()
+        };
+        for attr in e.attributes().with_checks(false).flatten() {
+            let key = attr.key.as_ref();
+            match local_name(key) {
+                b"name" => suite.name = self.attr_text(&attr.value, Some((src, offset))),
+                b"timestamp" => suite.timestamp = Some(self.attr_text(&attr.value, None)),
+                b"hostname" => suite.hostname = Some(self.attr_text(&attr.value, None)),
+                b"time" => suite.duration = self.time_attr(&attr.value, src, offset),
+                b"file" => suite.file = Some(self.attr_text(&attr.value, None)),
+                b"noNamespaceSchemaLocation" | b"schemaLocation"
+                    if memchr::memmem::find(&attr.value, b"surefire").is_some() =>
+                {
+                    self.hints.surefire_schema = true;
+                }
+                _ => {
+                    if local_name(key) == b"id" {
+                        self.hints.suite_has_id = true;
+                    }
+                    let k = String::from_utf8_lossy(key).into_owned();
+                    let v = self.attr_text(&attr.value, None);
+                    suite.extra.insert(k, v);
+                }
+            }
+        }
+        if self.out.timestamp.is_none() {
+            self.out.timestamp.clone_from(&suite.timestamp);
+        }
+        if self.hints.first_suite_name.is_none() {
+            self.hints.first_suite_name = Some(suite.name.clone());
+            self.hints.suite_hostname.clone_from(&suite.hostname);
+            self.hints.suite_timestamp = suite.timestamp.is_some();
+        }
+        if suite.file.as_deref().is_some_and(|f| f.contains("cypress")) {
+            self.hints.suite_file_cypress = true;
+        }
+        self.suite_names.push(suite.name.clone());
+        self.suites.push((self.out.suites.len(), None, None));
+        self.out.suites.push(suite);
+    }
+
+    fn end_suite(&mut self) {
+        if let Some((index, out, err)) = self.suites.pop() {
+            let suite = &mut self.out.suites[index];
+            suite.stdout = out.and_then(CappedBuf::finish);
+            suite.stderr = err.and_then(CappedBuf::finish);
+        }
+        self.suite_names.pop();
+    }
+
+    fn start_case(&mut self, e: &BytesStart<'_>, src: &Source<'_>, offset: u64) {
+        let mut case = CaseBuilder {
+            suite: self.suites.last().map(|s| s.0),
+            ..CaseBuilder::default()
+        };
+        for attr in e.attributes().with_checks(false).flatten() {
+            let key = attr.key.as_ref();
+            match local_name(key) {
+                b"name" => {
+                    case.id.name = self.attr_text(&attr.value, Some((src, offset)));
+                    case.has_name = true;
+                }
+                b"classname" => {
+                    let c = self.attr_text(&attr.value, Some((src, offset)));
+                    case.id.classname = (!c.trim().is_empty()).then_some(c);
+                }
+                b"time" => case.duration = self.time_attr(&attr.value, src, offset),
+                b"file" => {
+                    let f = self.attr_text(&attr.value, None);
+                    case.file = (!f.is_empty()).then_some(f);
+                }
+                b"line" => case.line = parse_line(&attr.value),
+                b"timestamp" => case.main.timestamp = Some(self.attr_text(&attr.value, None)),
+                other => {
+                    let v = self.attr_text(&attr.value, None);
+                    match other {
+                        b"status" => {
+                            self.hints.gtest_status |= v == "run" || v == "notrun";
+                            case.status = Some(v.clone());
+                        }
+                        b"result" => case.result = Some(v.clone()),
+                        b"duration" => self.hints.bazel_duration = true,
+                        b"assertions" | b"class" => self.hints.phpunit_case = true,
+                        _ => {}
+                    }
+                    case.extra
+                        .insert(String::from_utf8_lossy(key).into_owned(), v);
+                }
+            }
+        }
+        if self.hints.cases_seen < 32 {
+            self.hints.cases_seen += 1;
+            self.hints.gtest_disabled_name |= case.id.name.starts_with("DISABLED_");
+            self.hints.playwright_names |= case.id.name.contains(" › ");
+            // Bazel names the single test case after the target, like the suite.
+            self.hints.bazel_duration &= case.status.is_some();
+        }
+        case.id.suite = self.suite_names.clone();
+        case.main.duration = case.duration;
+        self.case = Some(case);
+    }
+
+    fn end_case(&mut self) {
+        if let Some(case) = self.case.take() {
+            self.push_case(case);
+        }
+    }
+
+    fn push_case(&mut self, mut b: CaseBuilder) {
+        if let Some((before, attempt)) = b.retry.take() {
+            let attempt = attempt.finish(&mut b.events);
+            if before {
+                b.before.push(attempt);
+            } else {
+                b.after.push(attempt);
+            }
+        }
+        let mut main = mem::take(&mut b.main);
+        if main.failures.is_empty() && main.skipped.is_none() {
+            if let Some(reason) = skip_reason(&b) {
+                main.skipped = Some((
+                    Skip {
+                        message: Some(reason),
+                        ..Skip::default()
+                    },
+                    None,
+                ));
+            }
+        }
+        if b.file.is_none() {
+            if let Some(f) = main.failures.iter().find(|(f, _)| f.file.is_some()) {
+                b.file.clone_from(&f.0.file);
+                b.line = b.line.or(f.0.line);
+            }
+        }
+        if b.line.is_none() {
+            b.line = main.failures.iter().find_map(|(f, _)| f.line);
+        }
+        if b.file.is_none() {
+            let mut s = b.suite;
+            while let Some(i) = s {
+                if let Some(f) = &self.out.suites[i].file {
+                    b.file = Some(f.clone());
+                    break;
+                }
+                s = self.out.suites[i].parent;
+            }
+        }
+        let mut attempts = mem::take(&mut b.before);
+        attempts.push(main.finish(&mut b.events));
+        attempts.append(&mut b.after);
+        let mut case = TestCase::new(b.id, attempts);
+        case.suite = b.suite;
+        case.file = b.file;
+        case.line = b.line;
+        case.duration = b.duration;
+        case.properties = b.properties;
+        case.events = b.events;
+        case.extra = b.extra;
+
+        let key = case_key(&case);
+        if let Some(candidates) = self.failing.get_mut(&key) {
+            let found = candidates.iter().position(|&i| {
+                let c = &self.out.cases[i];
+                c.suite == case.suite && c.id == case.id
+            });
+            if let Some(pos) = found {
+                let index = candidates[pos];
+                let prev = &mut self.out.cases[index];
+                prev.attempts.append(&mut case.attempts);
+                prev.events.append(&mut case.events);
+                prev.duration = match (prev.duration, case.duration) {
+                    (Some(a), Some(b)) => Some(a + b),
+                    (a, b) => a.or(b),
+                };
+                for p in case.properties {
+                    if !prev.properties.contains(&p) {
+                        prev.properties.push(p);
+                    }
+                }
+                prev.refresh_outcome();
+                if !prev.outcome.is_failing() {
+                    candidates.swap_remove(pos);
+                }
+                return;
+            }
+        }
+        if case.outcome.is_failing() {
+            self.failing
+                .entry(key)
+                .or_default()
+                .push(self.out.cases.len());
+        }
+        self.out.cases.push(case);
+    }
+
+    fn start_failure(&mut self, e: &BytesStart<'_>, local: &[u8]) {
+        let kind = if local == b"error" {
+            FailureKind::Error
+        } else {
+            FailureKind::Failure
+        };
+        let failure = self.failure_attrs(e, kind);
+        if let Some(case) = &mut self.case {
+            case.main.failures.push((failure, None));
+        }
+    }
+
+    fn failure_attrs(&mut self, e: &BytesStart<'_>, kind: FailureKind) -> Failure {
+        let mut f = Failure::new(kind);
+        for attr in e.attributes().with_checks(false).flatten() {
+            match local_name(attr.key.as_ref()) {
+                b"message" => {
+                    let m = self.attr_text(&attr.value, None);
+                    f.message = Some(self.capped(m));
+                }
+                b"type" => {
+                    let t = self.attr_text(&attr.value, None);
+                    f.r#type = (!t.is_empty()).then_some(t);
+                }
+                b"file" => f.file = Some(self.attr_text(&attr.value, None)),
+                b"line" => f.line = parse_line(&attr.value),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    fn start_skipped(&mut self, e: &BytesStart<'_>) {
+        let mut skip = Skip::default();
+        for attr in e.attributes().with_checks(false).flatten() {
+            match local_name(attr.key.as_ref()) {
+                b"message" => {
+                    let m = self.attr_text(&attr.value, None);
+                    skip.message = Some(self.capped(m));
+                }
+                b"type" => skip.r#type = Some(self.attr_text(&attr.value, None)),
+                _ => {}
+            }
+        }
+        if let Some(case) = &mut self.case {
+            if case.main.skipped.is_none() {
+                case.main.skipped = Some((skip, None));
+            }
+        }
+    }
+
+    fn start_retry(&mut self, e: &BytesStart<'_>, local: &[u8], src: &Source<'_>, offset: u64) {
+        self.hints.retry_elements = true;
+        let before = local.starts_with(b"flaky");
+        let kind = if local.ends_with(b"Error") {
+            FailureKind::Error
+        } else {
+            FailureKind::Failure
+        };
+        let failure = self.failure_attrs(e, kind);
+        let mut attempt = AttemptBuilder {
+            failures: vec![(failure, None)],
+            ..AttemptBuilder::default()
+        };
+        for attr in e.attributes().with_checks(false).flatten() {
+            match local_name(attr.key.as_ref()) {
+                b"time" => attempt.duration = self.time_attr(&attr.value, src, offset),
+                b"timestamp" => attempt.timestamp = Some(self.attr_text(&attr.value, None)),
+                _ => {}
+            }
+        }
+        if let Some(case) = &mut self.case {
+            case.retry = Some((before, attempt));
+        }
+    }
+
+    fn end_retry(&mut self) {
+        if let Some(case) = &mut self.case {
+            if let Some((before, attempt)) = case.retry.take() {
+                let attempt = attempt.finish(&mut case.events);
+                if before {
+                    case.before.push(attempt);
+                } else {
+                    case.after.push(attempt);
+                }
+            }
+        }
+    }
+
+    fn start_output(&mut self, kind: Kind, parent: Option<Kind>) {
+        let cap = self.cfg.max_output;
+        let slot = match parent {
+            Some(Kind::Case) => self.case.as_mut().map(|c| &mut c.main),
+            Some(Kind::Retry) => self
+                .case
+                .as_mut()
+                .and_then(|c| c.retry.as_mut().map(|r| &mut r.1)),
+            Some(Kind::Suite) => {
+                if let Some((_, out, err)) = self.suites.last_mut() {
+                    let buf = if kind == Kind::SystemOut { out } else { err };
+                    buf.get_or_insert_with(|| CappedBuf::new(cap));
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(a) = slot {
+            let buf = if kind == Kind::SystemOut {
+                &mut a.stdout
+            } else {
+                &mut a.stderr
+            };
+            buf.get_or_insert_with(|| CappedBuf::new(cap));
+        }
+    }
+
+    fn start_property(&mut self, e: &BytesStart<'_>) {
+        let owner = self
+            .stack
+            .iter()
+            .rev()
+            .find_map(|k| match k {
+                Kind::Case => Some(Owner::Case),
+                Kind::Suite => Some(Owner::Suite),
+                Kind::Root => Some(Owner::Root),
+                _ => None,
+            })
+            .unwrap_or(Owner::Root);
+        let mut name = String::new();
+        let mut value = None;
+        for attr in e.attributes().with_checks(false).flatten() {
+            match local_name(attr.key.as_ref()) {
+                b"name" => name = self.attr_text(&attr.value, None),
+                b"value" => {
+                    let v = self.attr_text(&attr.value, None);
+                    value = Some(self.capped(v));
+                }
+                _ => {}
+            }
+        }
+        self.property = Some(PendingProperty {
+            owner,
+            name,
+            value,
+            body: CappedBuf::new(self.cfg.max_failure_text),
+        });
+    }
+
+    fn end_property(&mut self) {
+        let Some(p) = self.property.take() else {
+            return;
+        };
+        let value = p
+            .value
+            .unwrap_or_else(|| p.body.finish().map(|t| t.text).unwrap_or_default());
+        match p.name.as_str() {
+            "go.version" => self.hints.go_version = true,
+            "java.version" | "java.vendor" | "surefire.test.class.path" => {
+                self.hints.java_properties = true;
+            }
+            _ if value.contains("xUnit.net") => self.hints.xunit_net = true,
+            _ => {}
+        }
+        let property = Property {
+            name: p.name,
+            value,
+        };
+        match p.owner {
+            Owner::Case => {
+                if let Some(c) = &mut self.case {
+                    c.properties.push(property);
+                }
+            }
+            Owner::Suite => {
+                if let Some((i, _, _)) = self.suites.last() {
+                    self.out.suites[*i].properties.push(property);
+                }
+            }
+            Owner::Root => {}
+        }
+    }
+
+    /// Where text in the current element goes, if it is kept.
+    fn sink(&mut self) -> Option<&mut CappedBuf> {
+        let top = *self.stack.last()?;
+        let parent = self.stack.len().checked_sub(2).map(|i| self.stack[i]);
+        let failure_cap = self.cfg.max_failure_text;
+        match top {
+            Kind::Failure => {
+                let f = self.case.as_mut()?.main.failures.last_mut()?;
+                Some(f.1.get_or_insert_with(|| CappedBuf::new(failure_cap)))
+            }
+            Kind::Retry => {
+                let f = self.case.as_mut()?.retry.as_mut()?.1.failures.first_mut()?;
+                Some(f.1.get_or_insert_with(|| CappedBuf::new(failure_cap)))
+            }
+            Kind::StackTrace => {
+                let case = self.case.as_mut()?;
+                let f = match parent? {
+                    Kind::Retry => case.retry.as_mut()?.1.failures.first_mut()?,
+                    _ => case.main.failures.last_mut()?,
+                };
+                Some(f.1.get_or_insert_with(|| CappedBuf::new(failure_cap)))
+            }
+            Kind::Skipped => {
+                let s = self.case.as_mut()?.main.skipped.as_mut()?;
+                Some(s.1.get_or_insert_with(|| CappedBuf::new(failure_cap)))
+            }
+            Kind::SystemOut | Kind::SystemErr => {
+                let out = top == Kind::SystemOut;
+                let attempt = match parent? {
+                    Kind::Case => &mut self.case.as_mut()?.main,
+                    Kind::Retry => &mut self.case.as_mut()?.retry.as_mut()?.1,
+                    Kind::Suite => {
+                        let (_, o, e) = self.suites.last_mut()?;
+                        return if out { o.as_mut() } else { e.as_mut() };
+                    }
+                    _ => return None,
+                };
+                if out {
+                    attempt.stdout.as_mut()
+                } else {
+                    attempt.stderr.as_mut()
+                }
+            }
+            Kind::Property => Some(&mut self.property.as_mut()?.body),
+            _ => None,
+        }
+    }
+
+    fn reference(&mut self, r: &[u8], src: &Source<'_>, offset: u64) {
+        let name = String::from_utf8_lossy(r);
+        let resolved = resolve_entity(&name);
+        match resolved {
+            Some(c) => {
+                if let Some(sink) = self.sink() {
+                    let mut tmp = [0u8; 4];
+                    sink.push_str(c.encode_utf8(&mut tmp));
+                }
+            }
+            None => {
+                let literal = format!("&{name};");
+                if let Some(sink) = self.sink() {
+                    sink.push_str(&literal);
+                }
+                self.unknown_entity(name.into_owned(), src, offset);
+            }
+        }
+    }
+
+    fn unknown_entity(&mut self, name: String, src: &Source<'_>, offset: u64) {
+        if self.warned_entities.len() < 16 && !self.warned_entities.contains(&name) {
+            self.warn(
+                src,
+                offset,
+                format!(
+                    "unknown entity `&{name};` kept as literal text (entities are never expanded)"
+                ),
+            );
+            self.warned_entities.push(name);
+        }
+    }
+
+    fn finish(mut self) -> Ingested {
+        if self.out.error.is_some() {
+            if let Some(mut case) = self.case.take() {
+                if case.has_name {
+                    self.out.warnings.push(Diagnostic {
+                        message: format!(
+                            "test case `{}` was cut off; its result may be incomplete",
+                            case.id.name
+                        ),
+                        location: None,
+                    });
+                    case.id.suite = mem::take(&mut case.id.suite);
+                    self.push_case(case);
+                }
+            }
+            while !self.suites.is_empty() {
+                self.end_suite();
+            }
+        }
+        if self.warnings_dropped > 0 {
+            self.out.warnings.push(Diagnostic {
+                message: format!("{} further warnings not shown", self.warnings_dropped),
+                location: None,
+            });
+        }
+        if matches!(self.out.error, Some(IngestError::Unrecognized { .. })) {
+            self.out.format = None;
+        }
+        self.out.producer = self.hints.guess().map(str::to_owned);
+        self.out
+    }
+}
+
+/// Why a test case without failure or skip elements was nevertheless skipped,
+/// from `status`/`result` attributes or a googletest `DISABLED_` name.
+fn skip_reason(b: &CaseBuilder) -> Option<String> {
+    let status = b.status.as_deref().map(str::trim).unwrap_or("");
+    let result = b.result.as_deref().map(str::trim).unwrap_or("");
+    let skipped_status = [
+        "notrun", "not_run", "not run", "disabled", "skipped", "skip", "ignored", "pending",
+    ];
+    if skipped_status
+        .iter()
+        .any(|s| status.eq_ignore_ascii_case(s))
+    {
+        return Some(format!("status=\"{status}\""));
+    }
+    if ["suppressed", "skipped"]
+        .iter()
+        .any(|s| result.eq_ignore_ascii_case(s))
+    {
+        return Some(format!("result=\"{result}\""));
+    }
+    let disabled = |s: &str| s.starts_with("DISABLED_") || s.contains("/DISABLED_");
+    if result != "completed"
+        && (disabled(&b.id.name) || b.id.classname.as_deref().is_some_and(disabled))
+    {
+        return Some("disabled test (DISABLED_ prefix)".into());
+    }
+    None
+}
+
+fn case_key(case: &TestCase) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    case.suite.hash(&mut h);
+    case.id.classname.hash(&mut h);
+    case.id.name.hash(&mut h);
+    h.finish()
+}
+
+fn parse_line(raw: &[u8]) -> Option<u32> {
+    std::str::from_utf8(raw).ok()?.trim().parse().ok()
+}
+
+/// Appends raw text (escaped text or CDATA) to a sink: invalid UTF-8 is
+/// replaced, and CR LF / CR line ends become LF as XML requires.
+fn push_text(sink: &mut CappedBuf, raw: &[u8]) {
+    let text = String::from_utf8_lossy(raw);
+    if memchr::memchr(b'\r', raw).is_some() {
+        sink.push_str(&text.replace("\r\n", "\n").replace('\r', "\n"));
+    } else {
+        sink.push_str(&text);
+    }
+}
+
+/// The character a predefined entity or character reference stands for.
+fn resolve_entity(name: &str) -> Option<char> {
+    if let Some(num) = name.strip_prefix('#') {
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+            None => num.parse().ok(),
+        };
+        // An invalid code point still stood for *something*; keep a marker.
+        return Some(
+            code.and_then(char::from_u32)
+                .filter(|&c| c != '\0')
+                .unwrap_or('\u{FFFD}'),
+        );
+    }
+    match name {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "apos" => Some('\''),
+        "quot" => Some('"'),
+        _ => None,
+    }
+}
+
+/// Unescapes an attribute value; unknown entities and lone `&` stay literal.
+/// CR LF / CR become LF. Returns the first unknown entity name.
+fn unescape_lenient(text: &str, out: &mut String) -> Option<String> {
+    let mut unknown = None;
+    let mut rest = text;
+    while let Some(i) = rest.find(['&', '\r']) {
+        out.push_str(&rest[..i]);
+        if rest.as_bytes()[i] == b'\r' {
+            out.push('\n');
+            rest = rest[i + 1..].strip_prefix('\n').unwrap_or(&rest[i + 1..]);
+            continue;
+        }
+        let after = &rest[i + 1..];
+        match after.find(';').filter(|&j| j > 0 && j <= 32) {
+            Some(j) => {
+                let name = &after[..j];
+                match resolve_entity(name) {
+                    Some(c) => out.push(c),
+                    None => {
+                        out.push('&');
+                        out.push_str(name);
+                        out.push(';');
+                        if unknown.is_none()
+                            && name
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b))
+                        {
+                            unknown = Some(name.to_owned());
+                        }
+                    }
+                }
+                rest = &after[j + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    unknown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_unescaping_keeps_unknown_entities() {
+        let mut out = String::new();
+        let unknown = unescape_lenient("a &lt;b&gt; &amp; &#65;&#x42; &xxe; & c\r\nd", &mut out);
+        assert_eq!(out, "a <b> & AB &xxe; & c\nd");
+        assert_eq!(unknown.as_deref(), Some("xxe"));
+    }
+
+    #[test]
+    fn element_paths_count_siblings_by_name() {
+        let mut p = PathTracker::default();
+        p.push(b"testsuites");
+        p.push(b"testsuite");
+        p.pop();
+        p.push(b"properties");
+        p.pop();
+        p.push(b"testsuite");
+        p.push(b"testcase");
+        p.pop();
+        p.push(b"testcase");
+        assert_eq!(p.render(), "testsuites/testsuite[2]/testcase[2]");
+        p.pop();
+        p.pop();
+        p.push(b"testsuite");
+        p.push(b"testcase");
+        assert_eq!(p.render(), "testsuites/testsuite[3]/testcase[1]");
+    }
+
+    fn read(xml: &str) -> Ingested {
+        super::read(&JunitReader::default(), &mut xml.as_bytes())
+    }
+
+    #[test]
+    fn truncated_file_reports_position_and_keeps_earlier_cases() {
+        let r = read(
+            "<testsuites>\n<testsuite name=\"s\">\n<testcase name=\"a\"/>\n<testcase name=\"b\"><failure>bo",
+        );
+        let Some(IngestError::Malformed { location, .. }) = &r.error else {
+            panic!("{:?}", r.error);
+        };
+        assert_eq!(
+            location.element_path,
+            "testsuites/testsuite[1]/testcase[2]/failure[1]"
+        );
+        assert_eq!(location.line, 4);
+        assert_eq!(r.cases.len(), 2);
+        assert_eq!(r.cases[0].id.name, "a");
+    }
+
+    #[test]
+    fn syntax_error_location() {
+        let r = read("<testsuite>\n  <testcase name=\"a\"/>\n  <testcase name=\"b\" time=\"1\"\n");
+        let Some(IngestError::Malformed { location, .. }) = &r.error else {
+            panic!("{:?}", r.error);
+        };
+        assert_eq!((location.line, location.column), (3, 3));
+        assert_eq!(r.cases.len(), 1);
+    }
+}
