@@ -1,19 +1,1064 @@
-//! libtest JSON reader (stub).
-use failtale_core::stage::{Ingest, Ingested, Sniff};
-use std::io::Read;
+//! Rust libtest's JSON event stream.
+//!
+//! `cargo test -- -Z unstable-options --format json` (and nextest's
+//! `--message-format libtest-json` / `libtest-json-plus` emulation) writes one
+//! JSON object per line:
+//!
+//! ```text
+//! { "type": "suite", "event": "started", "test_count": 2 }
+//! { "type": "test", "event": "started", "name": "tests::fails" }
+//! { "type": "test", "name": "tests::fails", "event": "failed", "stdout": "thread 'tests::fails' panicked at src/lib.rs:10:9:\n…" }
+//! { "type": "suite", "event": "failed", "passed": 1, "failed": 1, "ignored": 0, "measured": 0, "filtered_out": 0, "exec_time": 0.01 }
+//! ```
+//!
+//! [`LibtestReader`] reads it line by line with one reused buffer, so memory
+//! is bounded by the longest line and the output it keeps, not by the file.
+//!
+//! # How the stream becomes a [`TestRun`](failtale_core::TestRun)
+//!
+//! - **Suites.** Every `suite started` event opens one [`Suite`]. libtest's
+//!   events do not name the test binary, so the suite is named from, in order:
+//!   nextest's `"nextest": {"crate", "test_binary"}` object or the
+//!   `crate::binary$` prefix of nextest test names (`crate::binary`); the
+//!   nearest preceding cargo line `Running … (target/…/deps/NAME-HASH)`
+//!   (`NAME`, hash stripped; the source file becomes [`Suite::file`]) or
+//!   `Doc-tests NAME` (`NAME`); the target name of the next unclaimed cargo
+//!   `compiler-artifact` message built with `"profile": {"test": true}`;
+//!   `doctests` when every test in it is a doctest; else `suite-N` (1-based).
+//! - **Identity.** [`TestId::suite`] is `[suite name]`, [`TestId::classname`]
+//!   is `None` and [`TestId::name`] is the full test path (`tests::parse::empty`),
+//!   so [`TestId::key`] reads `binary::tests::parse::empty`: unique across
+//!   binaries (every crate has a `tests` module) and copy-pasteable as a
+//!   `cargo test` filter after the first `::`. nextest's `crate::binary$`
+//!   prefix and `#N` retry suffix are removed from the name.
+//! - **Outcomes.** `ok` → passed; `failed` → a [`FailureKind::Failure`] whose
+//!   message is the event's `message` (or nextest's `reason`), else the first
+//!   line of the panic message in `stdout`, and whose body is `stdout`;
+//!   `ignored` → skipped with the `#[ignore = "…"]` message; `allowed_failure`
+//!   → passed, with the property `libtest.allowed_failure` = `true`. A test
+//!   that started but never finished (its binary was killed or crashed) is a
+//!   [`FailureKind::Error`] "test did not finish (the test binary was killed
+//!   or crashed)". nextest's `#N` suffix (the test ran N times) becomes N-1
+//!   failed attempts without details before the final one, so a pass after
+//!   retries is [`Outcome::Flaky`](failtale_core::model::Outcome::Flaky).
+//! - **Output.** `stdout` (libtest puts the panic there, and with captured
+//!   output it may hold stderr text too) is the attempt's stdout, capped, and
+//!   its markers become [`TestCase::events`] (see [`crate::timeline`]).
+//! - **Files.** A doctest's name carries its file and line
+//!   (`src/lib.rs - foo::bar (line 12)`); other tests take them from the panic
+//!   location unless it is inside the standard library or a registry crate.
+//! - **Not test cases.** `timeout` events (the test has run for over 60
+//!   seconds) are warnings and add the property `libtest.slow`; `bench` and
+//!   `report` events become suite properties (`libtest.bench`,
+//!   `libtest.report.*`); `discovered` events (`--list`) are ignored.
+//! - **Noise.** Lines that are not JSON objects (cargo's `Compiling …`,
+//!   `Running …`, test output that escaped capture) and JSON objects that are
+//!   not libtest events (cargo `--message-format json`, log lines) are skipped.
+//!   A line that starts like a JSON object but does not parse is a warning with
+//!   its line number; two repairs are tried first: a string broken by raw
+//!   newlines is rejoined with the lines that follow, and lone backslashes
+//!   (Windows paths written unescaped) are escaped.
+//!
+//! ```
+//! use failtale_core::Ingest;
+//! use junit_ingest::libtest::LibtestReader;
+//!
+//! let stream = br#"{ "type": "suite", "event": "started", "test_count": 1 }
+//! { "type": "test", "event": "started", "name": "tests::boom" }
+//! { "type": "test", "name": "tests::boom", "event": "failed", "stdout": "thread 'tests::boom' panicked at src/lib.rs:3:5:\nexplicit panic\n" }
+//! { "type": "suite", "event": "failed", "passed": 0, "failed": 1, "ignored": 0, "measured": 0, "filtered_out": 0 }
+//! "#;
+//! let read = LibtestReader::default().ingest(&mut &stream[..]);
+//! let case = &read.cases[0];
+//! assert_eq!(case.id.key(), "suite-1::tests::boom");
+//! assert_eq!(case.primary_failure().unwrap().message.as_deref(), Some("explicit panic"));
+//! assert_eq!((case.file.as_deref(), case.line), (Some("src/lib.rs"), Some(3)));
+//! ```
 
-/// Reads JUnit XML of libtest JSON.
-#[derive(Clone, Debug, Default)]
-pub struct LibtestReader {}
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read};
+use std::time::Duration;
+
+use failtale_core::IngestError;
+use failtale_core::capped::{CappedBuf, CappedText, DEFAULT_CAP};
+use failtale_core::model::{
+    Attempt, Diagnostic, Failure, FailureKind, Format, Location, Property, Skip, Stream, Suite,
+    TestCase, TestId,
+};
+use failtale_core::stage::{Ingest, Ingested, Sniff};
+use serde::Deserialize;
+
+use crate::sniff::head_text;
+use crate::timeline::parse_markers;
+
+/// The message of a test that started but never reported a result.
+pub const DID_NOT_FINISH: &str = "test did not finish (the test binary was killed or crashed)";
+
+/// Longest text that broken lines are rejoined into before giving up.
+const MAX_JOINED: usize = 16 * 1024 * 1024;
+
+/// Reads Rust libtest's `--format json` event stream (and nextest's emulation of it).
+#[derive(Clone, Debug)]
+pub struct LibtestReader {
+    output_cap: usize,
+}
+
+impl Default for LibtestReader {
+    fn default() -> Self {
+        LibtestReader {
+            output_cap: DEFAULT_CAP,
+        }
+    }
+}
+
+impl LibtestReader {
+    /// A reader keeping at most `cap` bytes of each test's output (head and tail).
+    pub fn with_output_cap(cap: usize) -> Self {
+        LibtestReader { output_cap: cap }
+    }
+}
 
 impl Ingest for LibtestReader {
     fn name(&self) -> &str {
         "libtest-json"
     }
-    fn sniff(&self, _head: &[u8]) -> Sniff {
-        Sniff::No
+
+    /// `Yes` when a line of the head is a JSON object with `"type": "suite" | "test"`
+    /// (cargo's plain-text lines before it are fine); `Maybe` when the head holds
+    /// only cargo `--message-format json` objects, which precede the test events
+    /// of a large build; `No` otherwise.
+    fn sniff(&self, head: &[u8]) -> Sniff {
+        #[derive(Deserialize)]
+        struct Head<'a> {
+            #[serde(rename = "type", borrow)]
+            ty: Option<Cow<'a, str>>,
+            #[serde(borrow)]
+            reason: Option<Cow<'a, str>>,
+        }
+        let text = head_text(head);
+        let mut cargo = false;
+        for line in text.lines() {
+            let line = line.trim();
+            if !line.starts_with('{') {
+                continue;
+            }
+            // The last line of the head may be cut off; it then simply does not count.
+            let Ok(h) = serde_json::from_str::<Head<'_>>(line) else {
+                continue;
+            };
+            match (h.ty.as_deref(), h.reason.as_deref()) {
+                (Some("suite" | "test"), _) => return Sniff::Yes,
+                (None, Some(r)) if r.starts_with("compiler-") || r.starts_with("build-") => {
+                    cargo = true;
+                }
+                _ => {}
+            }
+        }
+        if cargo { Sniff::Maybe } else { Sniff::No }
     }
-    fn ingest(&self, _input: &mut dyn Read) -> Ingested {
-        Ingested::default()
+
+    fn ingest(&self, input: &mut dyn Read) -> Ingested {
+        let mut reader = BufReader::with_capacity(64 * 1024, input);
+        let mut state = State::new(self.output_cap);
+        let mut buf = Vec::with_capacity(4096);
+        let mut line_no = 0u64;
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) => break,
+                Ok(_) => {
+                    line_no += 1;
+                    let text = String::from_utf8_lossy(&buf);
+                    let text = text.trim_end_matches(['\n', '\r']);
+                    state.line(line_no, text);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    state.error = Some(IngestError::Io(e));
+                    break;
+                }
+            }
+        }
+        state.finish(line_no)
+    }
+}
+
+/// One line of the stream: a libtest event, a cargo message, or another JSON object.
+#[derive(Deserialize)]
+struct Event<'a> {
+    #[serde(rename = "type", borrow, default)]
+    ty: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    event: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default)]
+    exec_time: Option<ExecTime>,
+    #[serde(borrow, default)]
+    stdout: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    message: Option<Cow<'a, str>>,
+    /// nextest: why a test failed (`time limit exceeded`); cargo: the message kind.
+    #[serde(borrow, default)]
+    reason: Option<Cow<'a, str>>,
+    #[serde(default)]
+    passed: Option<u64>,
+    #[serde(default)]
+    failed: Option<u64>,
+    #[serde(default)]
+    ignored: Option<u64>,
+    #[serde(borrow, default)]
+    nextest: Option<NextestMeta<'a>>,
+    #[serde(borrow, default)]
+    target: Option<CargoTarget<'a>>,
+    #[serde(default)]
+    profile: Option<CargoProfile>,
+    #[serde(default)]
+    median: Option<f64>,
+    #[serde(default)]
+    deviation: Option<f64>,
+    #[serde(default)]
+    mib_per_second: Option<f64>,
+    #[serde(default)]
+    total_time: Option<f64>,
+    #[serde(default)]
+    compilation_time: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ExecTime {
+    Seconds(f64),
+    Text(String),
+}
+
+impl ExecTime {
+    fn duration(&self) -> Option<Duration> {
+        let secs = match self {
+            ExecTime::Seconds(s) => *s,
+            ExecTime::Text(t) => t.trim().trim_end_matches('s').trim().parse().ok()?,
+        };
+        (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+    }
+}
+
+#[derive(Deserialize)]
+struct NextestMeta<'a> {
+    #[serde(rename = "crate", borrow)]
+    krate: Cow<'a, str>,
+    #[serde(borrow)]
+    test_binary: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct CargoTarget<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct CargoProfile {
+    #[serde(default)]
+    test: bool,
+}
+
+/// A suite being read.
+struct SuiteBuild {
+    suite: Suite,
+    /// Name known from the stream or cargo's output; `None` until then.
+    name: Option<String>,
+    /// nextest binary id (`crate::binary`), when known.
+    binary: Option<String>,
+    /// Tests started and not yet finished, in start order, with the line that started them.
+    running: Vec<(String, u64)>,
+    /// Tests that ran over 60 seconds (libtest `timeout` events).
+    slow: Vec<String>,
+    open: bool,
+    counts: [u64; 3],
+    all_doctests: bool,
+    has_tests: bool,
+}
+
+struct State {
+    cap: usize,
+    suites: Vec<SuiteBuild>,
+    cases: Vec<TestCase>,
+    /// The suite plain libtest events go to.
+    current: Option<usize>,
+    /// Suite name and file from the latest cargo `Running`/`Doc-tests` line, not yet used.
+    cargo_name: Option<(String, Option<String>)>,
+    /// Target names of test artifacts cargo reported, not yet given to a suite.
+    artifacts: VecDeque<String>,
+    /// A JSON object broken across lines: its first line number and the text so far.
+    broken: Option<(u64, String)>,
+    warnings: Vec<Diagnostic>,
+    nextest: bool,
+    saw_events: bool,
+    error: Option<IngestError>,
+}
+
+impl State {
+    fn new(cap: usize) -> Self {
+        State {
+            cap,
+            suites: Vec::new(),
+            cases: Vec::new(),
+            current: None,
+            cargo_name: None,
+            artifacts: VecDeque::new(),
+            broken: None,
+            warnings: Vec::new(),
+            nextest: false,
+            saw_events: false,
+            error: None,
+        }
+    }
+
+    fn warn(&mut self, line: u64, message: String) {
+        self.warnings.push(Diagnostic {
+            message,
+            location: Some(Location {
+                line,
+                column: 1,
+                element_path: String::new(),
+            }),
+        });
+    }
+
+    fn line(&mut self, no: u64, text: &str) {
+        if let Some((start, mut joined)) = self.broken.take() {
+            let fresh = text.trim_start();
+            if fresh.starts_with('{') && serde_json::from_str::<Event<'_>>(fresh).is_ok() {
+                self.warn(
+                    start,
+                    "JSON object is not closed before the next event; skipped".into(),
+                );
+            } else {
+                // A raw newline inside a string was a `\n` its writer forgot to escape.
+                joined.push_str(if inside_string(&joined) { "\\n" } else { "\n" });
+                joined.push_str(text);
+                self.parse_object(start, joined, true);
+                return;
+            }
+        }
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return;
+        }
+        if trimmed.starts_with('{') {
+            self.parse_object(no, trimmed.to_owned(), false);
+        } else {
+            self.cargo_line(trimmed);
+        }
+    }
+
+    /// Parses one JSON object (possibly rejoined from several lines) and handles it.
+    fn parse_object(&mut self, no: u64, text: String, joined: bool) {
+        let err = match serde_json::from_str::<Event<'_>>(&text) {
+            Ok(ev) => {
+                if joined {
+                    self.warn(
+                        no,
+                        "JSON object spans several lines (raw newlines in a string); rejoined"
+                            .into(),
+                    );
+                }
+                self.event(no, ev);
+                return;
+            }
+            Err(e) => e,
+        };
+        if err.is_eof() && text.len() < MAX_JOINED {
+            self.broken = Some((no, text));
+            return;
+        }
+        if let Some(fixed) = escape_lone_backslashes(&text)
+            && let Ok(ev) = serde_json::from_str::<Event<'_>>(&fixed)
+        {
+            self.warn(
+                no,
+                "invalid escape in JSON (an unescaped backslash); read with it escaped".into(),
+            );
+            self.event(no, ev);
+            return;
+        }
+        self.warn(no, format!("line is not valid JSON ({err}); skipped"));
+    }
+
+    /// cargo's human output: remembers which test binary runs next.
+    fn cargo_line(&mut self, line: &str) {
+        if let Some(rest) = line.strip_prefix("Running ") {
+            let rest = rest.trim();
+            let (source, path) = match rest.strip_suffix(')').and_then(|r| r.rsplit_once(" (")) {
+                Some((source, path)) => (Some(source), path),
+                None => (None, rest),
+            };
+            let file = source
+                .map(|s| s.strip_prefix("unittests ").unwrap_or(s).trim())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned);
+            if let Some(name) = binary_name(path) {
+                self.cargo_name = Some((name, file));
+            }
+        } else if let Some(name) = line.strip_prefix("Doc-tests ") {
+            let name = name.trim();
+            if !name.is_empty() {
+                self.cargo_name = Some((name.to_owned(), None));
+            }
+        }
+    }
+
+    fn event(&mut self, no: u64, ev: Event<'_>) {
+        let Some(ty) = ev.ty.as_deref() else {
+            if ev.reason.as_deref() == Some("compiler-artifact")
+                && ev.profile.as_ref().is_some_and(|p| p.test)
+                && let Some(t) = &ev.target
+            {
+                self.artifacts.push_back(t.name.clone().into_owned());
+            }
+            return;
+        };
+        match (ty, ev.event.as_deref().unwrap_or("")) {
+            ("suite", "started") => {
+                self.saw_events = true;
+                self.start_suite(&ev);
+            }
+            ("suite", "ok" | "failed") => {
+                self.saw_events = true;
+                self.end_suite(no, &ev);
+            }
+            ("test", "started") => {
+                self.saw_events = true;
+                if let Some(name) = ev.name.as_deref() {
+                    let s = self.suite_for(name);
+                    self.suites[s].running.push((name.to_owned(), no));
+                }
+            }
+            ("test", "ok" | "failed" | "ignored" | "allowed_failure") => {
+                self.saw_events = true;
+                self.result(&ev);
+            }
+            ("test", "timeout") => {
+                self.saw_events = true;
+                if let Some(name) = ev.name.as_deref() {
+                    let s = self.suite_for(name);
+                    self.suites[s].slow.push(name.to_owned());
+                    self.warn(
+                        no,
+                        format!("test `{name}` has been running for over 60 seconds"),
+                    );
+                }
+            }
+            ("bench", _) => {
+                if let (Some(s), Some(name)) = (self.last_suite(), ev.name.as_deref()) {
+                    let mut value = format!("{name}:");
+                    if let Some(m) = ev.median {
+                        value.push_str(&format!(" median {m} ns/iter"));
+                    }
+                    if let Some(d) = ev.deviation {
+                        value.push_str(&format!(" (+/- {d})"));
+                    }
+                    if let Some(mb) = ev.mib_per_second {
+                        value.push_str(&format!(" {mb} MiB/s"));
+                    }
+                    self.suites[s].suite.properties.push(Property {
+                        name: "libtest.bench".into(),
+                        value,
+                    });
+                }
+            }
+            ("report", _) => {
+                if let Some(s) = self.last_suite() {
+                    for (what, v) in [
+                        ("total_time", ev.total_time),
+                        ("compilation_time", ev.compilation_time),
+                    ] {
+                        if let Some(v) = v {
+                            self.suites[s].suite.properties.push(Property {
+                                name: format!("libtest.report.{what}"),
+                                value: v.to_string(),
+                            });
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn last_suite(&self) -> Option<usize> {
+        self.current.or(self.suites.len().checked_sub(1))
+    }
+
+    fn new_suite(&mut self, name: Option<String>, file: Option<String>) -> usize {
+        self.suites.push(SuiteBuild {
+            suite: Suite {
+                file,
+                ..Suite::default()
+            },
+            name,
+            binary: None,
+            running: Vec::new(),
+            slow: Vec::new(),
+            open: true,
+            counts: [0; 3],
+            all_doctests: true,
+            has_tests: false,
+        });
+        self.suites.len() - 1
+    }
+
+    fn start_suite(&mut self, ev: &Event<'_>) {
+        if let Some(meta) = &ev.nextest {
+            // nextest runs binaries in parallel: their events interleave, so only
+            // this binary's suite is replaced.
+            self.nextest = true;
+            let binary = format!("{}::{}", meta.krate, meta.test_binary);
+            if let Some(old) = self.open_binary(&binary) {
+                self.close_suite(old);
+            }
+            let s = self.new_suite(Some(binary.clone()), None);
+            self.suites[s].binary = Some(binary);
+            self.current = Some(s);
+            return;
+        }
+        if let Some(c) = self.current.take() {
+            self.close_suite(c);
+        }
+        let (name, file) = match self.cargo_name.take() {
+            Some((name, file)) => (Some(name), file),
+            None => (self.artifacts.pop_front(), None),
+        };
+        let s = self.new_suite(name, file);
+        self.current = Some(s);
+    }
+
+    fn open_binary(&self, binary: &str) -> Option<usize> {
+        self.suites
+            .iter()
+            .rposition(|s| s.open && s.binary.as_deref() == Some(binary))
+    }
+
+    fn end_suite(&mut self, no: u64, ev: &Event<'_>) {
+        let s = match &ev.nextest {
+            Some(meta) => self.open_binary(&format!("{}::{}", meta.krate, meta.test_binary)),
+            None => self.current,
+        };
+        let Some(s) = s else {
+            return;
+        };
+        let duration = ev.exec_time.as_ref().and_then(ExecTime::duration);
+        let build = &mut self.suites[s];
+        build.suite.duration = duration;
+        let want = [ev.passed, ev.failed, ev.ignored];
+        let got = build.counts;
+        if want.iter().zip(got).any(|(w, g)| w.is_some_and(|w| w != g)) {
+            let show = |v: Option<u64>| v.map_or_else(|| "?".to_owned(), |v| v.to_string());
+            let message = format!(
+                "the suite reported {} passed, {} failed, {} ignored, but the stream has results for {} passed, {} failed, {} ignored",
+                show(want[0]),
+                show(want[1]),
+                show(want[2]),
+                got[0],
+                got[1],
+                got[2]
+            );
+            self.warn(no, message);
+        }
+        self.close_suite(s);
+        if self.current == Some(s) {
+            self.current = None;
+        }
+    }
+
+    /// Closes a suite: tests still running never finished.
+    fn close_suite(&mut self, s: usize) {
+        let build = &mut self.suites[s];
+        if !build.open {
+            return;
+        }
+        build.open = false;
+        let running = std::mem::take(&mut build.running);
+        for (name, _line) in running {
+            let slow = self.suites[s].slow.contains(&name);
+            let mut failure = Failure::new(FailureKind::Error);
+            failure.message = Some(if slow {
+                format!("{DID_NOT_FINISH}; it had been running for over 60 seconds")
+            } else {
+                DID_NOT_FINISH.to_owned()
+            });
+            let attempt = Attempt {
+                failures: vec![failure],
+                ..Attempt::default()
+            };
+            let case = self.new_case(s, &name, attempt);
+            self.cases.push(case);
+        }
+    }
+
+    /// The suite a test event belongs to, creating one when there is none.
+    fn suite_for(&mut self, raw_name: &str) -> usize {
+        if let Some((binary, _)) = split_nextest(raw_name) {
+            self.nextest = true;
+            if let Some(s) = self.open_binary(binary) {
+                return s;
+            }
+            if let Some(c) = self.current.filter(|&c| self.suites[c].binary.is_none()) {
+                let build = &mut self.suites[c];
+                build.binary = Some(binary.to_owned());
+                if build.name.is_none() || self.cargo_name.is_none() {
+                    build.name = Some(binary.to_owned());
+                }
+                return c;
+            }
+            let s = self.new_suite(Some(binary.to_owned()), None);
+            self.suites[s].binary = Some(binary.to_owned());
+            return s;
+        }
+        match self.current {
+            Some(c) => c,
+            None => {
+                // Test events without a `suite started` (a cut stream): an implicit suite.
+                let s = self.new_suite(None, None);
+                self.current = Some(s);
+                s
+            }
+        }
+    }
+
+    fn new_case(&mut self, s: usize, raw_name: &str, attempt: Attempt) -> TestCase {
+        let (name, retries) = match split_nextest(raw_name) {
+            Some((_, rest)) => split_retries(rest),
+            None => (raw_name, 1),
+        };
+        let build = &mut self.suites[s];
+        build.has_tests = true;
+        let doctest = doctest_location(name);
+        build.all_doctests &= doctest.is_some();
+        let mut attempts = Vec::with_capacity(retries);
+        for _ in 1..retries {
+            let mut f = Failure::new(FailureKind::Failure);
+            f.message = Some(
+                "failed attempt before a retry (its output is not in the libtest JSON stream)"
+                    .into(),
+            );
+            attempts.push(Attempt {
+                failures: vec![f],
+                ..Attempt::default()
+            });
+        }
+        let duration = attempt.duration;
+        let location = doctest.or_else(|| {
+            attempt
+                .failures
+                .iter()
+                .find_map(|f| Some((f.file.clone()?, f.line?)))
+                .filter(|(file, _)| is_project_file(file))
+        });
+        attempts.push(attempt);
+        let mut case = TestCase::new(
+            TestId {
+                suite: Vec::new(),
+                classname: None,
+                name: name.to_owned(),
+            },
+            attempts,
+        );
+        case.suite = Some(s);
+        case.duration = duration;
+        if let Some((file, line)) = location {
+            case.file = Some(file);
+            case.line = Some(line);
+        }
+        if build.slow.iter().any(|n| n == raw_name) {
+            case.properties.push(Property {
+                name: "libtest.slow".into(),
+                value: "ran for over 60 seconds".into(),
+            });
+        }
+        case
+    }
+
+    fn result(&mut self, ev: &Event<'_>) {
+        let Some(raw_name) = ev.name.as_deref() else {
+            return;
+        };
+        let s = self.suite_for(raw_name);
+        let build = &mut self.suites[s];
+        if let Some(i) = build.running.iter().position(|(n, _)| n == raw_name) {
+            build.running.remove(i);
+        }
+        let kind = ev.event.as_deref().unwrap_or("");
+        match kind {
+            "ok" | "allowed_failure" => build.counts[0] += 1,
+            "failed" => build.counts[1] += 1,
+            _ => build.counts[2] += 1,
+        }
+        let stdout = ev.stdout.as_deref().filter(|s| !s.trim().is_empty());
+        let mut attempt = Attempt {
+            duration: ev.exec_time.as_ref().and_then(ExecTime::duration),
+            stdout: stdout.and_then(|s| self.capped(s)),
+            ..Attempt::default()
+        };
+        let message = ev
+            .message
+            .as_deref()
+            .or(ev.reason.as_deref())
+            .filter(|m| !m.trim().is_empty());
+        match kind {
+            "failed" => {
+                let mut failure = Failure::new(FailureKind::Failure);
+                let panic = stdout.map(parse_panic).unwrap_or_default();
+                failure.message = message.map(str::to_owned).or(panic.message);
+                failure.body = attempt.stdout.as_ref().map(|o| o.text.clone());
+                if let Some((file, line)) = panic.location {
+                    failure.file = Some(file);
+                    failure.line = Some(line);
+                }
+                attempt.failures.push(failure);
+            }
+            "ignored" => {
+                attempt.skipped = Some(Skip {
+                    message: message.map(str::to_owned),
+                    ..Skip::default()
+                });
+            }
+            _ => {}
+        }
+        let mut case = self.new_case(s, raw_name, attempt);
+        if kind == "allowed_failure" {
+            case.properties.push(Property {
+                name: "libtest.allowed_failure".into(),
+                value: "true".into(),
+            });
+        }
+        if let Some(out) = stdout {
+            case.events = parse_markers(out, Stream::Stdout);
+        }
+        self.cases.push(case);
+    }
+
+    fn capped(&self, text: &str) -> Option<CappedText> {
+        let mut buf = CappedBuf::new(self.cap);
+        buf.push_str(text);
+        buf.finish()
+    }
+
+    fn finish(mut self, last_line: u64) -> Ingested {
+        if let Some((start, _)) = self.broken.take() {
+            self.warn(
+                start,
+                "JSON object is not closed at the end of the input; skipped".into(),
+            );
+        }
+        for s in 0..self.suites.len() {
+            self.close_suite(s);
+        }
+        if !self.saw_events && self.error.is_none() {
+            self.warn(
+                last_line.max(1),
+                "no libtest test or suite events in the input".into(),
+            );
+        }
+        let names: Vec<String> = self
+            .suites
+            .iter()
+            .enumerate()
+            .map(|(i, b)| match &b.name {
+                Some(n) => n.clone(),
+                None if b.has_tests && b.all_doctests => "doctests".to_owned(),
+                None => format!("suite-{}", i + 1),
+            })
+            .collect();
+        for case in &mut self.cases {
+            if let Some(s) = case.suite {
+                case.id.suite = vec![names[s].clone()];
+            }
+        }
+        let suites = self
+            .suites
+            .into_iter()
+            .zip(names)
+            .map(|(b, name)| Suite { name, ..b.suite })
+            .collect();
+        Ingested {
+            format: Some(Format::LibtestJson),
+            producer: Some(if self.nextest { "nextest" } else { "libtest" }.into()),
+            timestamp: None,
+            cases: self.cases,
+            suites,
+            warnings: self.warnings,
+            error: self.error,
+        }
+    }
+}
+
+/// Splits nextest's `crate::binary$test::path` into the binary id and the rest.
+fn split_nextest(name: &str) -> Option<(&str, &str)> {
+    let (binary, rest) = name.split_once('$')?;
+    (!binary.is_empty() && !binary.contains(char::is_whitespace)).then_some((binary, rest))
+}
+
+/// Splits nextest's retry suffix `test#3` into the name and the number of runs.
+fn split_retries(name: &str) -> (&str, usize) {
+    match name.rsplit_once('#') {
+        Some((base, n)) if !base.is_empty() => match n.parse::<usize>() {
+            Ok(n) if (1..=1000).contains(&n) => (base, n),
+            _ => (name, 1),
+        },
+        _ => (name, 1),
+    }
+}
+
+/// `target/debug/deps/foo_bar-1a2b3c4d5e6f7a8b(.exe)` → `foo_bar`.
+fn binary_name(path: &str) -> Option<String> {
+    let base = path.rsplit(['/', '\\']).next()?.trim();
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    let name = match base.rsplit_once('-') {
+        Some((name, hash)) if hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            name
+        }
+        _ => base,
+    };
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+/// A doctest name `src/lib.rs - foo::bar (line 12)` → (`src/lib.rs`, 12).
+fn doctest_location(name: &str) -> Option<(String, u32)> {
+    let (file, rest) = name.split_once(" - ")?;
+    if file.is_empty() || file.contains(char::is_whitespace) || !file.contains('.') {
+        return None;
+    }
+    let after = &rest[rest.find("(line ")? + "(line ".len()..];
+    let line = after[..after.find(')')?].trim().parse().ok()?;
+    Some((file.to_owned(), line))
+}
+
+/// False for panic locations in the standard library or in dependencies.
+fn is_project_file(file: &str) -> bool {
+    let f = file.replace('\\', "/");
+    !(f.starts_with("/rustc/") || f.contains("/.cargo/registry/") || f.contains("/.cargo/git/"))
+}
+
+#[derive(Default)]
+struct Panic {
+    message: Option<String>,
+    location: Option<(String, u32)>,
+}
+
+/// The first panic in a test's output: its message's first line and its location.
+///
+/// Handles both `panicked at 'msg', src/lib.rs:1:2` (Rust < 1.73) and
+/// `panicked at src/lib.rs:1:2:\nmsg`.
+fn parse_panic(out: &str) -> Panic {
+    const AT: &str = "panicked at ";
+    let Some(i) = out.find(AT) else {
+        return Panic::default();
+    };
+    let rest = &out[i + AT.len()..];
+    if let Some(quoted) = rest.strip_prefix('\'') {
+        // The message may span lines and contain `', `: the location ends a line.
+        let mut from = 0;
+        while let Some(j) = quoted[from..].find("', ") {
+            let end = from + j;
+            let tail = &quoted[end + 3..];
+            let loc_text = tail.lines().next().unwrap_or("");
+            if let Some(location) = parse_location(loc_text) {
+                let message = quoted[..end].lines().next().map(str::to_owned);
+                return Panic {
+                    message,
+                    location: Some(location),
+                };
+            }
+            from = end + 3;
+        }
+        return Panic {
+            message: quoted.lines().next().map(str::to_owned),
+            location: None,
+        };
+    }
+    let first = rest.lines().next().unwrap_or("");
+    let loc_text = first.strip_suffix(':').unwrap_or(first);
+    let location = parse_location(loc_text);
+    let message = rest
+        .lines()
+        .skip(1)
+        .map(str::trim_end)
+        .find(|l| !l.trim().is_empty())
+        .filter(|l| !l.starts_with("note: run with `RUST_BACKTRACE"))
+        .map(str::to_owned)
+        .or_else(|| Some(format!("panicked at {loc_text}")));
+    Panic { message, location }
+}
+
+/// `src/lib.rs:27:9` → (`src/lib.rs`, 27).
+fn parse_location(s: &str) -> Option<(String, u32)> {
+    let mut parts = s.trim().rsplitn(3, ':');
+    let col = parts.next()?;
+    let line = parts.next()?;
+    let file = parts.next()?;
+    col.parse::<u32>().ok()?;
+    let line = line.parse().ok()?;
+    (!file.is_empty()).then(|| (file.to_owned(), line))
+}
+
+/// True when a prefix of a JSON text ends inside a string.
+fn inside_string(s: &str) -> bool {
+    let mut inside = false;
+    let mut escaped = false;
+    for b in s.bytes() {
+        if escaped {
+            escaped = false;
+        } else if inside && b == b'\\' {
+            escaped = true;
+        } else if b == b'"' {
+            inside = !inside;
+        }
+    }
+    inside
+}
+
+/// Escapes backslashes that do not start a JSON escape (`C:\src` → `C:\\src`).
+/// `None` when there are none.
+fn escape_lone_backslashes(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut changed = false;
+    let mut last = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            match bytes.get(i + 1) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                Some(b'u')
+                    if bytes.len() >= i + 6
+                        && bytes[i + 2..i + 6].iter().all(u8::is_ascii_hexdigit) =>
+                {
+                    i += 6
+                }
+                _ => {
+                    out.push_str(&s[last..i]);
+                    out.push_str("\\\\");
+                    changed = true;
+                    i += 1;
+                    last = i;
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&s[last..]);
+    changed.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use failtale_core::model::Outcome;
+
+    fn read(s: &str) -> Ingested {
+        LibtestReader::default().ingest(&mut s.as_bytes())
+    }
+
+    #[test]
+    fn sniff_finds_events_after_cargo_lines() {
+        let r = LibtestReader::default();
+        let head = b"   Compiling x v0.1.0\n     Running unittests src/lib.rs (target/debug/deps/x-0123456789abcdef)\n{ \"type\": \"suite\", \"event\": \"started\", \"test_count\": 1 }\n";
+        assert_eq!(r.sniff(head), Sniff::Yes);
+        assert_eq!(r.sniff(br#"{"reason":"compiler-artifact"}"#), Sniff::Maybe);
+        assert_eq!(r.sniff(br#"{"name": "x"}"#), Sniff::No);
+        assert_eq!(r.sniff(b"<testsuite/>"), Sniff::No);
+    }
+
+    #[test]
+    fn panic_messages_old_and_new() {
+        let p = parse_panic(
+            "thread 't' panicked at 'assertion failed: `(left == right)`\n  left: `4`', src/lib.rs:10:9\nnote: x",
+        );
+        assert_eq!(
+            p.message.as_deref(),
+            Some("assertion failed: `(left == right)`")
+        );
+        assert_eq!(p.location, Some(("src/lib.rs".into(), 10)));
+        let p = parse_panic(
+            "\nthread 't' (123) panicked at src/lib.rs:27:9:\nassertion `left == right` failed\n  left: 4\n",
+        );
+        assert_eq!(
+            p.message.as_deref(),
+            Some("assertion `left == right` failed")
+        );
+        assert_eq!(p.location, Some(("src/lib.rs".into(), 27)));
+        let p = parse_panic("thread 't' panicked at C:\\src\\a.rs:3:1:\nboom");
+        assert_eq!(p.location, Some(("C:\\src\\a.rs".into(), 3)));
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            binary_name("target/debug/deps/foo_bar-1a2b3c4d5e6f7a8b"),
+            Some("foo_bar".into())
+        );
+        assert_eq!(
+            binary_name("target\\debug\\deps\\foo-1a2b3c4d5e6f7a8b.exe"),
+            Some("foo".into())
+        );
+        assert_eq!(
+            doctest_location("src/lib.rs - foo::bar (line 12)"),
+            Some(("src/lib.rs".into(), 12))
+        );
+        assert_eq!(
+            doctest_location("src/lib.rs - (line 3) - compile fail"),
+            Some(("src/lib.rs".into(), 3))
+        );
+        assert_eq!(doctest_location("tests::a - b"), None);
+        assert_eq!(split_retries("a::b#3"), ("a::b", 3));
+        assert_eq!(split_retries("a::b"), ("a::b", 1));
+    }
+
+    #[test]
+    fn lone_backslashes_are_escaped_only_when_invalid() {
+        assert_eq!(
+            escape_lone_backslashes(r#"{"a": "C:\src\n\u00e9"}"#).as_deref(),
+            Some(r#"{"a": "C:\\src\n\u00e9"}"#)
+        );
+        assert_eq!(escape_lone_backslashes(r#"{"a": "\n"}"#), None);
+    }
+
+    #[test]
+    fn nextest_names_retries_and_interleaving() {
+        let s = r#"{"type":"suite","event":"started","test_count":1,"nextest":{"crate":"a","test_binary":"a","kind":"lib"}}
+{"type":"suite","event":"started","test_count":1,"nextest":{"crate":"b","test_binary":"it","kind":"test"}}
+{"type":"test","event":"started","name":"a::a$t::one"}
+{"type":"test","event":"started","name":"b::it$two"}
+{"type":"test","event":"ok","name":"b::it$two#2","exec_time":0.5}
+{"type":"test","event":"failed","name":"a::a$t::one","exec_time":0.1,"reason":"time limit exceeded"}
+{"type":"suite","event":"ok","passed":1,"failed":0,"ignored":0,"measured":0,"filtered_out":0,"exec_time":0.5,"nextest":{"crate":"b","test_binary":"it","kind":"test"}}
+{"type":"suite","event":"failed","passed":0,"failed":1,"ignored":0,"measured":0,"filtered_out":0,"exec_time":0.1,"nextest":{"crate":"a","test_binary":"a","kind":"lib"}}
+"#;
+        let r = read(s);
+        assert_eq!(r.producer.as_deref(), Some("nextest"));
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        assert_eq!(r.cases[0].id.key(), "b::it::two");
+        assert_eq!(r.cases[0].outcome, Outcome::Flaky);
+        assert_eq!(r.cases[0].attempts.len(), 2);
+        assert_eq!(r.cases[1].id.key(), "a::a::t::one");
+        assert_eq!(
+            r.cases[1].primary_failure().unwrap().message.as_deref(),
+            Some("time limit exceeded")
+        );
+        assert_eq!(r.suites.len(), 2);
+        assert_eq!(r.cases[1].suite, Some(0));
+    }
+
+    #[test]
+    fn broken_object_followed_by_a_good_one_is_a_warning() {
+        let r = read(
+            "{ \"type\": \"suite\", \"event\": \"started\", \"test_count\": 1 }\n{ \"type\": \"test\", \"name\": \"a\", \n{ \"type\": \"test\", \"name\": \"b\", \"event\": \"ok\" }\n",
+        );
+        assert_eq!(r.cases.len(), 1);
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(r.warnings[0].location.as_ref().unwrap().line, 2);
     }
 }
