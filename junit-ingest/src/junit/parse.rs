@@ -674,8 +674,9 @@ impl<'c> Parser<'c> {
         case.events = b.events;
         case.extra = b.extra;
 
-        let key = case_key(&case);
-        if let Some(candidates) = self.failing.get_mut(&key) {
+        // A test without a name has no identity to repeat.
+        let key = (!case.id.name.is_empty()).then(|| case_key(&case));
+        if let Some(candidates) = key.and_then(|k| self.failing.get_mut(&k)) {
             let found = candidates.iter().position(|&i| {
                 let c = &self.out.cases[i];
                 c.suite == case.suite && c.id == case.id
@@ -701,7 +702,7 @@ impl<'c> Parser<'c> {
                 return;
             }
         }
-        if case.outcome.is_failing() {
+        if let Some(key) = key.filter(|_| case.outcome.is_failing()) {
             self.failing
                 .entry(key)
                 .or_default()

@@ -29,6 +29,8 @@ pub(crate) struct Source<'a> {
     raw: Vec<u8>,
     raw_pos: usize,
     raw_eof: bool,
+    /// The decoder has flushed its last output.
+    decoded_all: bool,
     /// UTF-8 bytes handed to the parser.
     buf: Vec<u8>,
     pos: usize,
@@ -62,6 +64,7 @@ impl<'a> Source<'a> {
             raw: Vec::new(),
             raw_pos: 0,
             raw_eof: false,
+            decoded_all: false,
             buf: Vec::new(),
             pos: 0,
             len: 0,
@@ -149,16 +152,18 @@ impl<'a> Source<'a> {
                 self.raw.truncate(n);
                 self.raw_eof = n == 0;
             }
+            if self.decoded_all {
+                self.eof = true;
+                return Ok(());
+            }
             let last = self.raw_eof;
-            let (_, read, written, _) =
+            let (result, read, written, _) =
                 decoder.decode_to_utf8(&self.raw[self.raw_pos..], &mut self.buf, last);
             self.raw_pos += read;
             self.len = written;
+            // encoding_rs forbids another call once the last input was consumed.
+            self.decoded_all = last && result == encoding_rs::CoderResult::InputEmpty;
             if written > 0 {
-                return Ok(());
-            }
-            if last && self.raw_pos == self.raw.len() {
-                self.eof = true;
                 return Ok(());
             }
         }
