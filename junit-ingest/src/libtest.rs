@@ -369,6 +369,10 @@ impl State {
             }
             Err(e) => e,
         };
+        if err.classify() == serde_json::error::Category::Data && !is_libtest_object(&text) {
+            // Well-formed JSON that is not a libtest event (a log line, another tool's object).
+            return;
+        }
         if err.is_eof() && text.len() < MAX_JOINED {
             self.broken = Some((no, text));
             return;
@@ -384,6 +388,35 @@ impl State {
             return;
         }
         self.warn(no, format!("line is not valid JSON ({err}); skipped"));
+        self.unreadable_result(no, &text);
+    }
+
+    /// A broken line that names a running test was most likely its result:
+    /// that test is an error saying so, rather than one that never finished.
+    fn unreadable_result(&mut self, no: u64, text: &str) {
+        let Some(name) = crude_string_field(text, "name") else {
+            return;
+        };
+        let Some(s) = self
+            .suites
+            .iter()
+            .rposition(|b| b.open && b.running.iter().any(|(n, _)| *n == name))
+        else {
+            return;
+        };
+        let build = &mut self.suites[s];
+        build.running.retain(|(n, _)| *n != name);
+        let mut failure = Failure::new(FailureKind::Error);
+        failure.message = Some(format!(
+            "the result of this test could not be read: line {no} is not valid JSON"
+        ));
+        failure.body = Some(text.to_owned());
+        let attempt = Attempt {
+            failures: vec![failure],
+            ..Attempt::default()
+        };
+        let case = self.new_case(s, &name, attempt);
+        self.cases.push(case);
     }
 
     /// cargo's human output: remembers which test binary runs next.
@@ -452,6 +485,8 @@ impl State {
             }
             ("bench", _) => {
                 if let (Some(s), Some(name)) = (self.last_suite(), ev.name.as_deref()) {
+                    // A benchmark's `started` event is answered by its `bench` line.
+                    self.finished(s, name);
                     let mut value = format!("{name}:");
                     if let Some(m) = ev.median {
                         value.push_str(&format!(" median {m} ns/iter"));
@@ -483,6 +518,7 @@ impl State {
                     }
                 }
             }
+            ("suite" | "test", _) => self.saw_events = true,
             _ => {}
         }
     }
@@ -527,7 +563,12 @@ impl State {
             self.close_suite(c);
         }
         let (name, file) = match self.cargo_name.take() {
-            Some((name, file)) => (Some(name), file),
+            Some((name, file)) => {
+                if let Some(i) = self.artifacts.iter().position(|a| *a == name) {
+                    self.artifacts.remove(i);
+                }
+                (Some(name), file)
+            }
             None => (self.artifacts.pop_front(), None),
         };
         let s = self.new_suite(name, file);
@@ -685,10 +726,8 @@ impl State {
             return;
         };
         let s = self.suite_for(raw_name);
+        self.finished(s, raw_name);
         let build = &mut self.suites[s];
-        if let Some(i) = build.running.iter().position(|(n, _)| n == raw_name) {
-            build.running.remove(i);
-        }
         let kind = ev.event.as_deref().unwrap_or("");
         match kind {
             "ok" | "allowed_failure" => build.counts[0] += 1,
@@ -737,6 +776,20 @@ impl State {
             case.events = parse_markers(out, Stream::Stdout);
         }
         self.cases.push(case);
+    }
+
+    /// Takes a test off its suite's running list (nextest's `#N` suffix is not in `started`).
+    fn finished(&mut self, s: usize, raw_name: &str) {
+        let key = match split_nextest(raw_name) {
+            Some((_, rest)) => {
+                &raw_name[..raw_name.len() - rest.len() + split_retries(rest).0.len()]
+            }
+            None => raw_name,
+        };
+        let running = &mut self.suites[s].running;
+        if let Some(i) = running.iter().position(|(n, _)| n == key) {
+            running.remove(i);
+        }
     }
 
     fn capped(&self, text: &str) -> Option<CappedText> {
@@ -901,6 +954,40 @@ fn parse_location(s: &str) -> Option<(String, u32)> {
     col.parse::<u32>().ok()?;
     let line = line.parse().ok()?;
     (!file.is_empty()).then(|| (file.to_owned(), line))
+}
+
+/// The value of `"key": "value"` in text that is not valid JSON, unescaping only `\"` and `\\`.
+fn crude_string_field(text: &str, key: &str) -> Option<String> {
+    let at = text.find(&format!("\"{key}\""))?;
+    let rest = text[at + key.len() + 2..].trim_start().strip_prefix(':')?;
+    let rest = rest.trim_start().strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = rest.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                c @ ('"' | '\\') => out.push(c),
+                c => {
+                    out.push('\\');
+                    out.push(c);
+                }
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// True when a JSON object's `type` is one of libtest's.
+fn is_libtest_object(text: &str) -> bool {
+    #[derive(Deserialize)]
+    struct Probe<'a> {
+        #[serde(rename = "type", borrow)]
+        ty: Option<Cow<'a, str>>,
+    }
+    serde_json::from_str::<Probe<'_>>(text)
+        .is_ok_and(|p| matches!(p.ty.as_deref(), Some("suite" | "test" | "bench" | "report")))
 }
 
 /// True when a prefix of a JSON text ends inside a string.
