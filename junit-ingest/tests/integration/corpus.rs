@@ -85,6 +85,18 @@ const RECOVERED: &[(&str, &str)] = &[
         "junit/unknown/codecov__with-eval-properties-junit.xml",
         "a blank line before the XML declaration: harmless, quick-xml reads past it",
     ),
+    (
+        "libtest/cargo2junit__cargo_failure.json",
+        "the one non-JSON line is plain text a test printed past libtest's capture (`Initialized empty Git repository …`); libtest streams interleave such lines, so they are skipped; counts match the manifest (1532 tests, 2 failed, 4 ignored)",
+    ),
+    (
+        "libtest/cifmt__cargo-libtest.jsonl",
+        "the non-JSON lines are cargo's own output (`Compiling`, `Running …`, `error: test failed`); skipped, and `Running` names the suite; counts match the manifest (4 tests, 1 failed, 1 ignored)",
+    ),
+    (
+        "libtest/rust__ui_format-json.normal.run.stdout.jsonl",
+        "test `b`'s failed event has raw newlines inside its `stdout` string, splitting it over 4 lines; failtale rejoins them (with a warning) and reads `b` as failed: 4 tests, 1 failed, where the manifest, dropping those lines, counts 3 tests and 0 failed",
+    ),
 ];
 
 #[derive(Debug)]
