@@ -65,6 +65,9 @@ pub(crate) fn read(cfg: &JunitReader, input: &mut dyn Read) -> Ingested {
                 }
             }
             Ok(Event::Empty(e)) => {
+                if local_name(e.name().as_ref()) == b"properties" {
+                    p.hints.empty_properties = true;
+                }
                 if !p.start(&e, src, start) {
                     break;
                 }
@@ -501,10 +504,10 @@ impl<'c> Parser<'c> {
                 b"timestamp" if self.out.timestamp.is_none() => {
                     self.out.timestamp = Some(self.attr_text(&attr.value, None));
                 }
-                b"noNamespaceSchemaLocation" | b"schemaLocation" => {
-                    if memchr::memmem::find(&attr.value, b"surefire").is_some() {
-                        self.hints.surefire_schema = true;
-                    }
+                b"noNamespaceSchemaLocation" | b"schemaLocation"
+                    if memchr::memmem::find(&attr.value, b"surefire").is_some() =>
+                {
+                    self.hints.surefire_schema = true;
                 }
                 _ => {}
             }
@@ -594,9 +597,13 @@ impl<'c> Parser<'c> {
                             self.hints.gtest_status |= v == "run" || v == "notrun";
                             case.status = Some(v.clone());
                         }
-                        b"result" => case.result = Some(v.clone()),
+                        b"result" => {
+                            self.hints.gtest_result |= v == "completed" || v == "suppressed";
+                            case.result = Some(v.clone());
+                        }
                         b"duration" => self.hints.bazel_duration = true,
-                        b"assertions" | b"class" => self.hints.phpunit_case = true,
+                        b"class" => self.hints.phpunit_case = true,
+                        b"lineno" => self.hints.lineno_attr = true,
                         _ => {}
                     }
                     case.extra
@@ -632,22 +639,23 @@ impl<'c> Parser<'c> {
             }
         }
         let mut main = mem::take(&mut b.main);
-        if main.failures.is_empty() && main.skipped.is_none() {
-            if let Some(reason) = skip_reason(&b) {
-                main.skipped = Some((
-                    Skip {
-                        message: Some(reason),
-                        ..Skip::default()
-                    },
-                    None,
-                ));
-            }
+        if main.failures.is_empty()
+            && main.skipped.is_none()
+            && let Some(reason) = skip_reason(&b)
+        {
+            main.skipped = Some((
+                Skip {
+                    message: Some(reason),
+                    ..Skip::default()
+                },
+                None,
+            ));
         }
-        if b.file.is_none() {
-            if let Some(f) = main.failures.iter().find(|(f, _)| f.file.is_some()) {
-                b.file.clone_from(&f.0.file);
-                b.line = b.line.or(f.0.line);
-            }
+        if b.file.is_none()
+            && let Some(f) = main.failures.iter().find(|(f, _)| f.file.is_some())
+        {
+            b.file.clone_from(&f.0.file);
+            b.line = b.line.or(f.0.line);
         }
         if b.line.is_none() {
             b.line = main.failures.iter().find_map(|(f, _)| f.line);
@@ -755,10 +763,10 @@ impl<'c> Parser<'c> {
                 _ => {}
             }
         }
-        if let Some(case) = &mut self.case {
-            if case.main.skipped.is_none() {
-                case.main.skipped = Some((skip, None));
-            }
+        if let Some(case) = &mut self.case
+            && case.main.skipped.is_none()
+        {
+            case.main.skipped = Some((skip, None));
         }
     }
 
@@ -788,14 +796,14 @@ impl<'c> Parser<'c> {
     }
 
     fn end_retry(&mut self) {
-        if let Some(case) = &mut self.case {
-            if let Some((before, attempt)) = case.retry.take() {
-                let attempt = attempt.finish(&mut case.events);
-                if before {
-                    case.before.push(attempt);
-                } else {
-                    case.after.push(attempt);
-                }
+        if let Some(case) = &mut self.case
+            && let Some((before, attempt)) = case.retry.take()
+        {
+            let attempt = attempt.finish(&mut case.events);
+            if before {
+                case.before.push(attempt);
+            } else {
+                case.after.push(attempt);
             }
         }
     }
@@ -976,18 +984,18 @@ impl<'c> Parser<'c> {
 
     fn finish(mut self) -> Ingested {
         if self.out.error.is_some() {
-            if let Some(mut case) = self.case.take() {
-                if case.has_name {
-                    self.out.warnings.push(Diagnostic {
-                        message: format!(
-                            "test case `{}` was cut off; its result may be incomplete",
-                            case.id.name
-                        ),
-                        location: None,
-                    });
-                    case.id.suite = mem::take(&mut case.id.suite);
-                    self.push_case(case);
-                }
+            if let Some(mut case) = self.case.take()
+                && case.has_name
+            {
+                self.out.warnings.push(Diagnostic {
+                    message: format!(
+                        "test case `{}` was cut off; its result may be incomplete",
+                        case.id.name
+                    ),
+                    location: None,
+                });
+                case.id.suite = mem::take(&mut case.id.suite);
+                self.push_case(case);
             }
             while !self.suites.is_empty() {
                 self.end_suite();
@@ -1187,5 +1195,42 @@ mod tests {
         };
         assert_eq!((location.line, location.column), (3, 3));
         assert_eq!(r.cases.len(), 1);
+    }
+
+    #[test]
+    fn external_entities_are_never_resolved() {
+        let dir = std::env::temp_dir().join(format!("failtale-xxe-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let secret = dir.join("secret.txt");
+        std::fs::write(&secret, "TOP-SECRET-CONTENT").unwrap();
+        let xml = format!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE testsuite [<!ENTITY xxe SYSTEM \"file://{}\">]>\n\
+             <testsuite name=\"s\"><testcase name=\"&xxe;\"><failure message=\"&xxe;\">&xxe;</failure>\
+             <system-out>&xxe;</system-out></testcase></testsuite>",
+            secret.display()
+        );
+        let r = read(&xml);
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(r.error.is_none(), "{:?}", r.error);
+        let dump = format!("{:?}", r.cases);
+        assert!(!dump.contains("TOP-SECRET"), "{dump}");
+        assert!(dump.contains("&xxe;"));
+        assert!(!r.warnings.is_empty());
+    }
+
+    #[test]
+    fn mismatched_end_tag_is_located() {
+        let r = read(
+            "<testsuite name=\"s\">\n  <testcase name=\"ok\"/>\n  <testcase name=\"bad\"><failure></testcase>\n</testsuite>\n",
+        );
+        let Some(IngestError::Malformed {
+            location, message, ..
+        }) = &r.error
+        else {
+            panic!("{:?}", r.error);
+        };
+        assert_eq!(location.element_path, "testsuite/testcase[2]/failure[1]");
+        assert_eq!(location.line, 3);
+        assert!(message.contains("testcase"), "{message}");
     }
 }

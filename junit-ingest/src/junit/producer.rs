@@ -20,6 +20,9 @@ pub(crate) struct Hints {
     pub(crate) gtest_disabled_name: bool,
     pub(crate) bazel_duration: bool,
     pub(crate) phpunit_case: bool,
+    pub(crate) lineno_attr: bool,
+    pub(crate) gtest_result: bool,
+    pub(crate) empty_properties: bool,
     pub(crate) retry_elements: bool,
     pub(crate) playwright_names: bool,
     pub(crate) cases_seen: usize,
@@ -66,9 +69,11 @@ impl Hints {
             "xunit.net"
         } else if self.bazel_duration {
             "bazel"
-        } else if self.gtest_status || self.gtest_disabled_name || root_name == "AllTests" {
+        } else if root_name == "AllTests"
+            || (self.gtest_status && (self.gtest_result || self.gtest_disabled_name))
+        {
             "googletest"
-        } else if self.phpunit_case {
+        } else if self.phpunit_case && !self.lineno_attr {
             "phpunit"
         } else if self.root_has_id
             && (self.playwright_names
@@ -83,6 +88,7 @@ impl Hints {
         } else if self.root == RootKind::Testsuite
             && self.suite_timestamp
             && self.suite_hostname.is_some()
+            && self.empty_properties
         {
             "gradle"
         } else {
