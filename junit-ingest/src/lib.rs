@@ -29,6 +29,7 @@
 //!
 //! MSRV: Rust 1.88.
 
+pub mod errors;
 pub mod junit;
 pub mod libtest;
 mod sniff;

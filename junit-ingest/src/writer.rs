@@ -1,1 +1,667 @@
-//! Enriched JUnit writer (stub).
+//! Writes a [`TestRun`] back out as JUnit XML through quick-junit, enriched
+//! with failtale's findings, so existing JUnit viewers (Jenkins, GitLab,
+//! GitHub actions) show them without changes.
+//!
+//! # What goes where
+//!
+//! - **Suites.** One `<testsuite>` per [`Suite`] of the run, in order.
+//!   quick-junit has no nested suites, so a nested suite's name is the path of
+//!   names from the outermost, joined by `/` (`outer/inner`); an outer suite
+//!   that only holds other suites (no test cases, properties or output of its
+//!   own) is not written. `timestamp`, `time`, properties, `system-out` and
+//!   `system-err` are kept; `hostname`, `file` and every uninterpreted
+//!   attribute are written as attributes again. The count attributes (`tests`,
+//!   `failures`, `errors`, `skipped`) are recomputed by quick-junit from the
+//!   cases. Test cases without a suite go to a suite named after their
+//!   [`TestId::suite`] path, or `tests`.
+//! - **Test cases.** `name`, `classname`, `time`, properties, uninterpreted
+//!   attributes (an `assertions` attribute becomes quick-junit's own), `file`
+//!   (when it is not just the enclosing suite's) and `line`. The timestamp,
+//!   `system-out` and `system-err` come from the attempt written as the main
+//!   result.
+//! - **Attempts.** A test whose last attempt passed is a success whose
+//!   earlier failing attempts are `<flakyFailure>`/`<flakyError>`s. A failing
+//!   test's first failing attempt is its `<failure>`/`<error>` and the later
+//!   failing attempts are `<rerunFailure>`/`<rerunError>`s (JUnit's order:
+//!   the first run, then the reruns). A skipped test is `<skipped>`. Each
+//!   rerun keeps its own timestamp, time, message, type, output, and its body
+//!   as `<stackTrace>`.
+//! - **Timestamps** that are RFC 3339 are written in quick-junit's form
+//!   (milliseconds, numeric offset); others are written verbatim (suites and
+//!   test cases) or dropped (reruns, which have no free-form attributes).
+//!
+//! Not written, because JUnit has no place for them: timeline events (they
+//! are found again in the output), a second failure of one attempt (its
+//! message is appended to the description instead), failure file and line
+//! (the test case's `file`/`line` are), attempts that passed or were skipped
+//! before the final one, and retries of a skipped test.
+//!
+//! # Enrichment
+//!
+//! An [`Enrichment`] adds properties to test cases, by index into
+//! [`TestRun::cases`], and can put a line at the top of a failure's
+//! description. The property names failtale uses are in [`keys`].
+//!
+//! ```
+//! use failtale_core::model::{Attempt, Failure, FailureKind, TestCase, TestId, TestRun};
+//! use junit_ingest::writer::{keys, to_junit, Enrichment};
+//!
+//! let mut run = TestRun::default();
+//! let failing = Attempt { failures: vec![Failure::new(FailureKind::Failure)], ..Attempt::default() };
+//! run.cases.push(TestCase::new(TestId { name: "t".into(), ..TestId::default() }, vec![failing]));
+//! let mut enrich = Enrichment::default();
+//! enrich.add_property(0, keys::CLUSTER, "c1");
+//! enrich.set_note(0, "root cause: the database was not reachable");
+//! let report = to_junit(&run, &enrich);
+//! let xml = report.to_string().unwrap();
+//! assert!(xml.contains(r#"<property name="failtale.cluster" value="c1"/>"#));
+//! assert!(xml.contains("root cause: the database was not reachable"));
+//! ```
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset};
+use failtale_core::model::{
+    Attempt, AttemptStatus, FailureKind, Property, Suite, TestCase, TestId, TestRun,
+};
+use quick_junit::{
+    NonSuccessKind, Report, TestCase as JCase, TestCaseStatus, TestRerun, TestSuite,
+};
+
+pub use crate::errors::WriteError;
+
+/// Property names failtale adds to test cases in the enriched JUnit.
+pub mod keys {
+    /// Identifier of the failure cluster the test belongs to (`c1`, `c2`, …).
+    pub const CLUSTER: &str = "failtale.cluster";
+    /// Fingerprint (stable hex hash) of the failure's signature.
+    pub const FINGERPRINT: &str = "failtale.fingerprint";
+    /// The most likely root cause, in one sentence.
+    pub const ROOT_CAUSE: &str = "failtale.root_cause";
+    /// Category of the root cause (`network`, `timeout`, …, as in `report.json`).
+    pub const CATEGORY: &str = "failtale.category";
+    /// A concrete fix suggestion.
+    pub const FIX: &str = "failtale.fix";
+    /// Confidence in the analysis, 0–1.
+    pub const CONFIDENCE: &str = "failtale.confidence";
+}
+
+/// What failtale adds to one test case.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseEnrichment {
+    /// Properties appended after the test case's own.
+    pub properties: Vec<Property>,
+    /// A line put at the top of the failure description (failing tests only).
+    pub note: Option<String>,
+}
+
+/// Additions to the written JUnit, by index into [`TestRun::cases`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Enrichment {
+    cases: BTreeMap<usize, CaseEnrichment>,
+}
+
+impl Enrichment {
+    /// Adds a property to a test case (names in [`keys`]).
+    pub fn add_property(&mut self, case: usize, name: impl Into<String>, value: impl Into<String>) {
+        self.cases
+            .entry(case)
+            .or_default()
+            .properties
+            .push(Property {
+                name: name.into(),
+                value: value.into(),
+            });
+    }
+
+    /// Sets the line put at the top of a failing test case's description.
+    pub fn set_note(&mut self, case: usize, note: impl Into<String>) {
+        self.cases.entry(case).or_default().note = Some(note.into());
+    }
+
+    /// What is added to a test case, if anything.
+    pub fn get(&self, case: usize) -> Option<&CaseEnrichment> {
+        self.cases.get(&case)
+    }
+
+    /// True when nothing is added.
+    pub fn is_empty(&self) -> bool {
+        self.cases.is_empty()
+    }
+}
+
+/// Attributes quick-junit writes itself from its own fields.
+const COMPUTED_SUITE_ATTRS: &[&str] = &["tests", "failures", "errors", "skipped", "disabled"];
+
+/// Builds the quick-junit report for a run (see the module docs for the mapping).
+pub fn to_junit(run: &TestRun, enrich: &Enrichment) -> Report {
+    let mut report = Report::unnamed();
+    let mut by_suite: Vec<Vec<usize>> = vec![Vec::new(); run.suites.len()];
+    let mut loose: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, case) in run.cases.iter().enumerate() {
+        match case.suite.filter(|&s| s < run.suites.len()) {
+            Some(s) => by_suite[s].push(i),
+            None => {
+                let name = if case.id.suite.is_empty() {
+                    "tests".to_owned()
+                } else {
+                    case.id.suite.join("/")
+                };
+                match loose.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, cases)) => cases.push(i),
+                    None => loose.push((name, vec![i])),
+                }
+            }
+        }
+    }
+    let has_children: Vec<bool> = {
+        let mut v = vec![false; run.suites.len()];
+        for s in &run.suites {
+            if let Some(p) = s.parent.filter(|&p| p < v.len()) {
+                v[p] = true;
+            }
+        }
+        v
+    };
+    let mut suites = Vec::new();
+    for (s, suite) in run.suites.iter().enumerate() {
+        let container_only = has_children[s]
+            && by_suite[s].is_empty()
+            && suite.properties.is_empty()
+            && suite.stdout.is_none()
+            && suite.stderr.is_none();
+        if container_only {
+            continue;
+        }
+        let mut js = suite_head(run, s);
+        for &i in &by_suite[s] {
+            js.add_test_case(case_to_junit(run, i, enrich));
+        }
+        suites.push(js);
+    }
+    for (name, cases) in loose {
+        let mut js = TestSuite::new(name);
+        for i in cases {
+            js.add_test_case(case_to_junit(run, i, enrich));
+        }
+        suites.push(js);
+    }
+    report.add_test_suites(suites);
+    report
+}
+
+/// Writes the enriched JUnit XML for a run.
+pub fn write_junit(
+    run: &TestRun,
+    enrich: &Enrichment,
+    w: impl std::io::Write,
+) -> Result<(), WriteError> {
+    to_junit(run, enrich)
+        .serialize(w)
+        .map_err(WriteError::Serialize)
+}
+
+/// The suite's name path (`outer/inner`), guarding against parent cycles.
+fn suite_path(run: &TestRun, s: usize) -> String {
+    let mut names = vec![run.suites[s].name.as_str()];
+    let mut cur = run.suites[s].parent;
+    while let Some(p) = cur.filter(|&p| p < run.suites.len() && names.len() <= run.suites.len()) {
+        names.push(run.suites[p].name.as_str());
+        cur = run.suites[p].parent;
+    }
+    names.reverse();
+    names.join("/")
+}
+
+fn suite_head(run: &TestRun, s: usize) -> TestSuite {
+    let suite: &Suite = &run.suites[s];
+    let mut js = TestSuite::new(suite_path(run, s));
+    match suite.timestamp.as_deref().map(|t| (t, parse_timestamp(t))) {
+        Some((_, Some(ts))) => js.timestamp = Some(ts),
+        Some((raw, None)) => {
+            js.extra.insert("timestamp".into(), raw.into());
+        }
+        None => {}
+    }
+    js.time = suite.duration;
+    if let Some(h) = &suite.hostname {
+        js.extra.insert("hostname".into(), h.as_str().into());
+    }
+    if let Some(f) = &suite.file {
+        js.extra.insert("file".into(), f.as_str().into());
+    }
+    for (k, v) in &suite.extra {
+        if k == "disabled"
+            && let Ok(n) = v.trim().parse()
+        {
+            js.disabled = Some(n);
+            continue;
+        }
+        if !COMPUTED_SUITE_ATTRS.contains(&k.as_str()) {
+            js.extra.insert(k.as_str().into(), v.as_str().into());
+        }
+    }
+    js.add_properties(
+        suite
+            .properties
+            .iter()
+            .map(|p| quick_junit::Property::new(p.name.as_str(), p.value.as_str())),
+    );
+    if let Some(out) = &suite.stdout {
+        js.set_system_out(out.text.as_str());
+    }
+    if let Some(err) = &suite.stderr {
+        js.set_system_err(err.text.as_str());
+    }
+    js
+}
+
+/// The file of the innermost suite around a case that names one.
+fn suite_file<'a>(run: &'a TestRun, case: &TestCase) -> Option<&'a str> {
+    let mut cur = case.suite;
+    let mut steps = 0;
+    while let Some(s) = cur.filter(|&s| s < run.suites.len() && steps <= run.suites.len()) {
+        if let Some(f) = &run.suites[s].file {
+            return Some(f);
+        }
+        cur = run.suites[s].parent;
+        steps += 1;
+    }
+    None
+}
+
+fn case_to_junit(run: &TestRun, index: usize, enrich: &Enrichment) -> JCase {
+    let case = &run.cases[index];
+    let extra = enrich.get(index);
+    let (status, main) = status_of(case, extra.and_then(|e| e.note.as_deref()));
+    let TestId {
+        classname, name, ..
+    } = &case.id;
+    let mut jc = JCase::new(name.as_str(), status);
+    if let Some(c) = classname {
+        jc.set_classname(c.as_str());
+    }
+    jc.time = case.duration;
+    if let Some(a) = main {
+        match a.timestamp.as_deref().map(|t| (t, parse_timestamp(t))) {
+            Some((_, Some(ts))) => jc.timestamp = Some(ts),
+            Some((raw, None)) => {
+                jc.extra.insert("timestamp".into(), raw.into());
+            }
+            None => {}
+        }
+        if let Some(out) = &a.stdout {
+            jc.set_system_out(out.text.as_str());
+        }
+        if let Some(err) = &a.stderr {
+            jc.set_system_err(err.text.as_str());
+        }
+    }
+    if let Some(f) = &case.file
+        && suite_file(run, case) != Some(f.as_str())
+    {
+        jc.extra.insert("file".into(), f.as_str().into());
+    }
+    if let Some(l) = case.line {
+        jc.extra.insert("line".into(), l.to_string().into());
+    }
+    for (k, v) in &case.extra {
+        if k == "assertions"
+            && let Ok(n) = v.trim().parse()
+        {
+            jc.assertions = Some(n);
+            continue;
+        }
+        jc.extra.insert(k.as_str().into(), v.as_str().into());
+    }
+    let props = case
+        .properties
+        .iter()
+        .chain(extra.into_iter().flat_map(|e| e.properties.iter()));
+    jc.add_properties(props.map(|p| quick_junit::Property::new(p.name.as_str(), p.value.as_str())));
+    jc
+}
+
+/// The status of a case and the attempt that is its main result.
+fn status_of<'a>(case: &'a TestCase, note: Option<&str>) -> (TestCaseStatus, Option<&'a Attempt>) {
+    let Some(last) = case.attempts.last() else {
+        return (TestCaseStatus::success(), None);
+    };
+    match last.status() {
+        AttemptStatus::Passed => {
+            let before = &case.attempts[..case.attempts.len() - 1];
+            let flaky_runs = before
+                .iter()
+                .filter(|a| a.status().is_failing())
+                .map(rerun)
+                .collect();
+            (TestCaseStatus::Success { flaky_runs }, Some(last))
+        }
+        AttemptStatus::Skipped => {
+            let skip = last.skipped.as_ref();
+            let status = TestCaseStatus::Skipped {
+                message: skip.and_then(|s| s.message.as_deref()).map(Into::into),
+                ty: skip.and_then(|s| s.r#type.as_deref()).map(Into::into),
+                description: skip.and_then(|s| s.body.as_deref()).map(Into::into),
+            };
+            (status, Some(last))
+        }
+        AttemptStatus::Failed | AttemptStatus::Error => {
+            let first = case
+                .attempts
+                .iter()
+                .position(|a| a.status().is_failing())
+                .unwrap_or(case.attempts.len() - 1);
+            let main = &case.attempts[first];
+            let primary = primary(main);
+            let mut description = primary.and_then(|f| f.body.clone());
+            for other in main
+                .failures
+                .iter()
+                .filter(|f| !std::ptr::eq(*f, primary.unwrap_or(*f)))
+            {
+                let line = format!(
+                    "also {}: {}",
+                    other.kind.as_str(),
+                    other.message.as_deref().unwrap_or("")
+                );
+                description = Some(match description {
+                    Some(d) => format!("{d}\n{line}"),
+                    None => line,
+                });
+            }
+            if let Some(note) = note {
+                description = Some(match description {
+                    Some(d) => format!("{note}\n\n{d}"),
+                    None => note.to_owned(),
+                });
+            }
+            let mut status = TestCaseStatus::NonSuccess {
+                kind: kind_of(main),
+                message: primary.and_then(|f| f.message.as_deref()).map(Into::into),
+                ty: primary.and_then(|f| f.r#type.as_deref()).map(Into::into),
+                description: description.map(Into::into),
+                reruns: Default::default(),
+            };
+            status.add_reruns(
+                case.attempts[first + 1..]
+                    .iter()
+                    .filter(|a| a.status().is_failing())
+                    .map(rerun),
+            );
+            (status, Some(main))
+        }
+    }
+}
+
+/// The failure that decides an attempt: an error if any, else the first.
+fn primary(a: &Attempt) -> Option<&failtale_core::model::Failure> {
+    a.failures
+        .iter()
+        .find(|f| f.kind == FailureKind::Error)
+        .or_else(|| a.failures.first())
+}
+
+fn kind_of(a: &Attempt) -> NonSuccessKind {
+    match a.status() {
+        AttemptStatus::Error => NonSuccessKind::Error,
+        _ => NonSuccessKind::Failure,
+    }
+}
+
+fn rerun(a: &Attempt) -> TestRerun {
+    let mut r = TestRerun::new(kind_of(a));
+    r.timestamp = a.timestamp.as_deref().and_then(parse_timestamp);
+    r.time = a.duration;
+    if let Some(f) = primary(a) {
+        r.message = f.message.as_deref().map(Into::into);
+        r.ty = f.r#type.as_deref().map(Into::into);
+        r.stack_trace = f.body.as_deref().map(Into::into);
+    }
+    r.system_out = a.stdout.as_ref().map(|o| o.text.as_str().into());
+    r.system_err = a.stderr.as_ref().map(|o| o.text.as_str().into());
+    r
+}
+
+fn parse_timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(s.trim()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    use failtale_core::capped::CappedText;
+    use failtale_core::model::{Failure, InputStatus, Outcome, Skip};
+
+    fn failing(kind: FailureKind, msg: &str) -> Attempt {
+        let mut f = Failure::new(kind);
+        f.message = Some(msg.into());
+        f.body = Some(format!("{msg}\n  at here"));
+        Attempt {
+            failures: vec![f],
+            timestamp: Some("2024-03-01T10:00:00.000+01:00".into()),
+            duration: Some(Duration::from_millis(1500)),
+            stdout: Some(CappedText::complete(format!("out of {msg}"))),
+            ..Attempt::default()
+        }
+    }
+
+    fn case(name: &str, suite: usize, attempts: Vec<Attempt>) -> TestCase {
+        let mut c = TestCase::new(
+            TestId {
+                suite: vec!["s".into()],
+                classname: Some("pkg.C".into()),
+                name: name.into(),
+            },
+            attempts,
+        );
+        c.suite = Some(suite);
+        c
+    }
+
+    fn sample() -> TestRun {
+        let mut run = TestRun::default();
+        let outer = Suite {
+            name: "outer".into(),
+            ..Suite::default()
+        };
+        let inner = Suite {
+            name: "inner".into(),
+            parent: Some(0),
+            timestamp: Some("2024-03-01T10:00:00.000+01:00".into()),
+            hostname: Some("ci-7".into()),
+            duration: Some(Duration::from_millis(4200)),
+            file: Some("tests/a.py".into()),
+            properties: vec![Property {
+                name: "seed".into(),
+                value: "42".into(),
+            }],
+            stdout: Some(CappedText::complete("suite log")),
+            stderr: Some(CappedText::complete("suite err")),
+            extra: [("id".to_owned(), "3".to_owned())].into(),
+            ..Suite::default()
+        };
+        let mut passed = case("passes", 1, vec![Attempt::default()]);
+        passed.extra.insert("assertions".into(), "3".into());
+        passed.extra.insert("owner".into(), "team-a".into());
+        passed.properties.push(Property {
+            name: "tag".into(),
+            value: "fast".into(),
+        });
+        let flaky = case(
+            "flaky",
+            1,
+            vec![
+                failing(FailureKind::Failure, "first"),
+                failing(FailureKind::Error, "second"),
+                Attempt::default(),
+            ],
+        );
+        let mut failed = case(
+            "fails",
+            1,
+            vec![
+                failing(FailureKind::Failure, "main"),
+                failing(FailureKind::Failure, "again"),
+            ],
+        );
+        failed.file = Some("tests/b.py".into());
+        failed.line = Some(12);
+        failed.duration = Some(Duration::from_millis(3000));
+        let skipped = case(
+            "skips",
+            1,
+            vec![Attempt {
+                skipped: Some(Skip {
+                    message: Some("not on CI".into()),
+                    r#type: Some("pytest.skip".into()),
+                    body: Some("reason text".into()),
+                }),
+                ..Attempt::default()
+            }],
+        );
+        run.push_input(
+            InputStatus::default(),
+            vec![passed, flaky, failed, skipped],
+            vec![outer, inner],
+        );
+        run
+    }
+
+    #[test]
+    fn nested_suites_are_flattened_and_containers_dropped() {
+        let report = to_junit(&sample(), &Enrichment::default());
+        assert_eq!(report.test_suites.len(), 1);
+        let s = &report.test_suites[0];
+        assert_eq!(s.name.as_str(), "outer/inner");
+        assert_eq!((s.tests, s.failures, s.errors, s.skipped), (4, 1, 0, 1));
+        assert_eq!(s.extra.get("hostname").map(|v| v.as_str()), Some("ci-7"));
+        assert_eq!(s.extra.get("id").map(|v| v.as_str()), Some("3"));
+        assert_eq!(s.time, Some(Duration::from_millis(4200)));
+        assert!(s.timestamp.is_some());
+        assert_eq!(s.system_out.as_deref(), Some("suite log"));
+    }
+
+    #[test]
+    fn attempts_become_statuses_and_reruns() {
+        let report = to_junit(&sample(), &Enrichment::default());
+        let cases = &report.test_suites[0].test_cases;
+        assert_eq!(cases[0].assertions, Some(3));
+        assert_eq!(
+            cases[0].extra.get("owner").map(|v| v.as_str()),
+            Some("team-a")
+        );
+        match &cases[1].status {
+            TestCaseStatus::Success { flaky_runs } => {
+                assert_eq!(flaky_runs.len(), 2);
+                assert_eq!(flaky_runs[1].kind, NonSuccessKind::Error);
+                assert_eq!(flaky_runs[0].message.as_deref(), Some("first"));
+                assert_eq!(flaky_runs[0].system_out.as_deref(), Some("out of first"));
+                assert_eq!(flaky_runs[0].time, Some(Duration::from_millis(1500)));
+                assert!(flaky_runs[0].timestamp.is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+        match &cases[2].status {
+            TestCaseStatus::NonSuccess {
+                kind,
+                message,
+                reruns,
+                ..
+            } => {
+                assert_eq!(*kind, NonSuccessKind::Failure);
+                assert_eq!(message.as_deref(), Some("main"));
+                assert_eq!(reruns.runs.len(), 1);
+                assert_eq!(
+                    reruns.runs[0].stack_trace.as_deref(),
+                    Some("again\n  at here")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(cases[2].system_out.as_deref(), Some("out of main"));
+        assert_eq!(
+            cases[2].extra.get("file").map(|v| v.as_str()),
+            Some("tests/b.py")
+        );
+        assert_eq!(cases[2].extra.get("line").map(|v| v.as_str()), Some("12"));
+        assert!(matches!(
+            &cases[3].status,
+            TestCaseStatus::Skipped { message: Some(m), .. } if m.as_str() == "not on CI"
+        ));
+    }
+
+    #[test]
+    fn enrichment_adds_properties_and_a_note() {
+        let run = sample();
+        let mut e = Enrichment::default();
+        e.add_property(2, keys::ROOT_CAUSE, "db down");
+        e.add_property(2, keys::CONFIDENCE, "0.8");
+        e.set_note(2, "failtale: db down");
+        e.set_note(0, "ignored on a passing test");
+        let report = to_junit(&run, &e);
+        let c = &report.test_suites[0].test_cases[2];
+        assert_eq!(c.properties.len(), 2);
+        assert_eq!(c.properties[0].name.as_str(), keys::ROOT_CAUSE);
+        match &c.status {
+            TestCaseStatus::NonSuccess { description, .. } => {
+                assert!(
+                    description
+                        .as_deref()
+                        .unwrap()
+                        .starts_with("failtale: db down\n\nmain")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut xml = Vec::new();
+        write_junit(&run, &e, &mut xml).unwrap();
+        let xml = String::from_utf8(xml).unwrap();
+        assert!(xml.contains("failtale.root_cause"));
+    }
+
+    #[test]
+    fn written_run_reads_back_the_same_through_quick_junit() {
+        let run = sample();
+        let report = to_junit(&run, &Enrichment::default());
+        let xml = report.to_string().unwrap();
+        let back = Report::deserialize_from_str(&xml).unwrap();
+        assert_eq!(back, report);
+        // And the outcomes the run had are what the report says.
+        let outcomes: Vec<Outcome> = run.cases.iter().map(|c| c.outcome).collect();
+        assert_eq!(
+            outcomes,
+            [
+                Outcome::Passed,
+                Outcome::Flaky,
+                Outcome::Failed,
+                Outcome::Skipped
+            ]
+        );
+    }
+
+    #[test]
+    fn odd_timestamps_are_kept_verbatim_and_loose_cases_get_a_suite() {
+        let mut run = TestRun::default();
+        let mut a = Attempt::default();
+        a.timestamp = Some("2024-03-01 10:00:00".into());
+        let c = TestCase::new(
+            TestId {
+                suite: Vec::new(),
+                classname: None,
+                name: "x".into(),
+            },
+            vec![a],
+        );
+        run.cases.push(c);
+        let report = to_junit(&run, &Enrichment::default());
+        let s = &report.test_suites[0];
+        assert_eq!(s.name.as_str(), "tests");
+        assert_eq!(
+            s.test_cases[0].extra.get("timestamp").map(|v| v.as_str()),
+            Some("2024-03-01 10:00:00")
+        );
+    }
+}
