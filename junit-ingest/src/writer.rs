@@ -645,8 +645,10 @@ mod tests {
     #[test]
     fn odd_timestamps_are_kept_verbatim_and_loose_cases_get_a_suite() {
         let mut run = TestRun::default();
-        let mut a = Attempt::default();
-        a.timestamp = Some("2024-03-01 10:00:00".into());
+        let a = Attempt {
+            timestamp: Some("2024-03-01 10:00:00".into()),
+            ..Attempt::default()
+        };
         let c = TestCase::new(
             TestId {
                 suite: Vec::new(),
