@@ -452,7 +452,7 @@ impl<'c> Parser<'c> {
     }
 
     fn attr_text(&mut self, raw: &[u8], src: Option<(&Source<'_>, u64)>) -> String {
-        let text = String::from_utf8_lossy(raw);
+        let text = utf8(raw);
         if memchr::memchr2(b'&', b'\r', raw).is_none() {
             return text.into_owned();
         }
@@ -1056,10 +1056,19 @@ fn parse_line(raw: &[u8]) -> Option<u32> {
     std::str::from_utf8(raw).ok()?.trim().parse().ok()
 }
 
+/// Decodes UTF-8, replacing invalid sequences. Valid input (nearly all of
+/// it) takes the fast validating path rather than the lossy iterator.
+fn utf8(raw: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(raw) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(raw),
+    }
+}
+
 /// Appends raw text (escaped text or CDATA) to a sink: invalid UTF-8 is
 /// replaced, and CR LF / CR line ends become LF as XML requires.
 fn push_text(sink: &mut CappedBuf, raw: &[u8]) {
-    let text = String::from_utf8_lossy(raw);
+    let text = utf8(raw);
     if memchr::memchr(b'\r', raw).is_some() {
         sink.push_str(&text.replace("\r\n", "\n").replace('\r', "\n"));
     } else {
