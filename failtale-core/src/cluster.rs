@@ -18,7 +18,7 @@ pub fn exact_clusters(run: &TestRun, signatures: Vec<(usize, Signature)>) -> Vec
             }
         }
     }
-    order.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+    order.sort_by_key(|(_, members)| std::cmp::Reverse(members.len()));
     order
         .into_iter()
         .enumerate()

@@ -173,8 +173,9 @@ impl Pipeline {
     ) -> IngestReport {
         let done = AtomicUsize::new(0);
         let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<Option<(InputStatus, Ingested)>>>> =
-            Mutex::new((0..inputs.len()).map(|_| None).collect());
+        // Outer None: not read yet; inner None: walked past (not a result file).
+        type Slot = Option<Option<(InputStatus, Ingested)>>;
+        let results: Mutex<Vec<Slot>> = Mutex::new((0..inputs.len()).map(|_| None).collect());
         let workers = self.threads.min(inputs.len()).max(1);
         std::thread::scope(|scope| {
             for _ in 0..workers {

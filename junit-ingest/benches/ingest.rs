@@ -91,7 +91,7 @@ fn generate(target: usize) -> Vec<u8> {
                 "    <testcase classname=\"com.example.module{suite}.ServiceTest\" name=\"test_case_{n}\" time=\"0.{:03}\"",
                 n % 1000
             );
-            if n % 20 == 0 {
+            if n.is_multiple_of(20) {
                 let _ = writeln!(
                     s,
                     ">\n      <failure message=\"expected: &lt;{n}&gt; but was: &lt;{}&gt;\" type=\"org.opentest4j.AssertionFailedError\">org.opentest4j.AssertionFailedError: expected: &lt;{n}&gt; but was: &lt;{}&gt;",
@@ -116,7 +116,7 @@ fn generate(target: usize) -> Vec<u8> {
                     );
                 }
                 s.push_str("]]></system-out>\n    </testcase>\n");
-            } else if n % 7 == 0 {
+            } else if n.is_multiple_of(7) {
                 s.push_str("><system-out>connecting to db; migrations applied; fixture loaded; 3 rows inserted</system-out></testcase>\n");
             } else {
                 s.push_str("/>\n");

@@ -34,13 +34,8 @@ fn check(path: &Path, contents: Vec<u8>) -> datatest_stable::Result<()> {
         summary.add(c.outcome);
     }
     let mut problems = Vec::new();
-    let mut eq = |what: &str, got: Value, want: Option<&Value>| {
-        if let Some(want) = want {
-            if &got != want {
-                problems.push(format!("{what}: got {got}, want {want}"));
-            }
-        }
-    };
+    let mut eq =
+        |what: &str, got: Value, want: Option<&Value>| expect_eq(&mut problems, what, got, want);
     for (key, got) in [
         ("tests", summary.tests),
         ("passed", summary.passed),
@@ -84,11 +79,7 @@ fn check(path: &Path, contents: Vec<u8>) -> datatest_stable::Result<()> {
         };
         let p = |f: &str| format!("case {index} {f}");
         let mut eq = |what: String, got: Value, want: Option<&Value>| {
-            if let Some(want) = want {
-                if &got != want {
-                    problems.push(format!("{what}: got {got}, want {want}"));
-                }
-            }
+            expect_eq(&mut problems, &what, got, want)
         };
         eq(p("name"), case.id.name.clone().into(), check.get("name"));
         eq(
@@ -153,10 +144,11 @@ fn check(path: &Path, contents: Vec<u8>) -> datatest_stable::Result<()> {
             .get("property")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
-        {
-            if !case.properties.iter().any(|pr| {
+            && !case.properties.iter().any(|pr| {
                 Some(pr.name.as_str()) == name.as_str() && Some(pr.value.as_str()) == value.as_str()
-            }) {
+            })
+        {
+            {
                 problems.push(format!(
                     "{}: {:?} lacks {name}={value}",
                     p("properties"),
@@ -169,6 +161,13 @@ fn check(path: &Path, contents: Vec<u8>) -> datatest_stable::Result<()> {
         Ok(())
     } else {
         Err(format!("{}:\n  {}", path.display(), problems.join("\n  ")).into())
+    }
+}
+
+/// Records a mismatch when an expectation is present and differs.
+fn expect_eq(problems: &mut Vec<String>, what: &str, got: Value, want: Option<&Value>) {
+    if let Some(want) = want.filter(|w| **w != got) {
+        problems.push(format!("{what}: got {got}, want {want}"));
     }
 }
 
