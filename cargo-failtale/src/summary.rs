@@ -128,8 +128,15 @@ pub fn write_summary(
                     .map(|f| f.full_text())
                     .unwrap_or_default();
                 let lines: Vec<&str> = message.lines().filter(|l| !l.trim().is_empty()).collect();
-                for line in lines.iter().take(MESSAGE_LINES) {
-                    writeln!(w, "    {}", truncate(line.trim_end(), 160))?;
+                let shown = &lines[..lines.len().min(MESSAGE_LINES)];
+                // Strip the indentation the shown lines share, so nested frames keep their shape.
+                let indent = shown
+                    .iter()
+                    .map(|l| l.len() - l.trim_start().len())
+                    .min()
+                    .unwrap_or(0);
+                for line in shown {
+                    writeln!(w, "    {}", truncate(line[indent..].trim_end(), 160))?;
                 }
                 if lines.len() > MESSAGE_LINES {
                     writeln!(
