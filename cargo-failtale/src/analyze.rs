@@ -7,9 +7,11 @@ use std::process::ExitCode;
 
 use failtale_core::Pipeline;
 use failtale_core::input::discover;
+use failtale_core::pipeline::PipelineOutput;
 use failtale_core::report::Report;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use junit_ingest::AutoIngest;
+use junit_ingest::writer::{Enrichment, keys, write_junit};
 
 use crate::cli::AnalyzeArgs;
 use crate::errors::CliError;
@@ -46,6 +48,7 @@ pub fn analyze(
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let dir = output_dir(args.out.as_deref(), &cwd);
     let report_path = write_report(&dir, &report)?;
+    write_enriched_junit(&dir, &output)?;
     let ignored = output.ignored.len();
     if ignored > 0 && !args.quiet {
         writeln!(
@@ -76,6 +79,40 @@ fn progress_bar(len: usize) -> ProgressBar {
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
+}
+
+/// Writes `junit.xml`: the input results with each failing test's cluster,
+/// fingerprint and (when present) analysis as properties, so JUnit viewers
+/// that CI systems already have show them.
+fn write_enriched_junit(dir: &Path, output: &PipelineOutput) -> Result<(), CliError> {
+    let mut enrich = Enrichment::default();
+    for c in &output.clusters {
+        for &case in &c.cluster.case_indices {
+            enrich.add_property(case, keys::CLUSTER, c.cluster.id.as_str());
+            enrich.add_property(case, keys::FINGERPRINT, c.cluster.fingerprint.hash.as_str());
+            if let Some(a) = &c.analysis {
+                enrich.add_property(case, keys::ROOT_CAUSE, a.root_cause.as_str());
+                enrich.add_property(case, keys::FIX, a.fix_suggestion.as_str());
+                enrich.add_property(case, keys::CONFIDENCE, format!("{:.2}", a.confidence));
+            }
+        }
+    }
+    let path = dir.join("junit.xml");
+    let tmp = dir.join(".junit.xml.tmp");
+    let file = fs::File::create(&tmp).map_err(|source| CliError::Write {
+        path: tmp.clone(),
+        source,
+    })?;
+    write_junit(&output.run, &enrich, std::io::BufWriter::new(file)).map_err(|e| {
+        CliError::Write {
+            path: path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        }
+    })?;
+    fs::rename(&tmp, &path).map_err(|source| CliError::Write {
+        path: path.clone(),
+        source,
+    })
 }
 
 /// Writes report.json atomically (a temporary file renamed into place).

@@ -43,7 +43,9 @@ pub enum Command {
     /// reported with the line, column and element where it broke; the other
     /// files still count.
     ///
-    /// Writes report.json into the output directory: `--out`, else
+    /// Writes report.json, and junit.xml (the results enriched with each
+    /// failure's cluster and fingerprint, for the JUnit viewers CI systems
+    /// already have), into the output directory: `--out`, else
     /// `target/failtale/` inside a cargo workspace, else `.failtale/`.
     #[command(after_help = "Examples:\n  \
         cargo failtale analyze target/nextest/default/junit.xml\n  \
@@ -62,7 +64,7 @@ pub struct AnalyzeArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Directory to write report.json into.
+    /// Directory to write report.json and junit.xml into.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
 

@@ -180,6 +180,30 @@ fn analyze_directory_counts_every_file_and_keeps_tests_before_a_break() {
     failing.sort();
     assert_eq!(in_clusters, failing);
 
+    // junit.xml: the same results, read back to the same counts, with the clusters as properties.
+    let junit = std::fs::read_to_string(out.join("junit.xml")).expect("junit.xml written");
+    assert!(
+        junit.contains(r#"name="failtale.cluster" value="c1""#),
+        "{junit}"
+    );
+    assert!(junit.contains(&format!(
+        r#"name="failtale.fingerprint" value="{}""#,
+        biggest["fingerprint"].as_str().unwrap()
+    )));
+    let o2 = run(
+        bin()
+            .arg("analyze")
+            .arg("--out")
+            .arg(dir.path().join("again"))
+            .arg(out.join("junit.xml")),
+        None,
+    );
+    assert!(o2.status.success());
+    assert_eq!(
+        read_report(&dir.path().join("again"))["summary"],
+        r["summary"]
+    );
+
     let stdout = text(&o.stdout);
     assert!(stdout.contains("4 failures → 3 root causes"), "{stdout}");
     assert!(
