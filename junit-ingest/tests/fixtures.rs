@@ -9,7 +9,7 @@
 //!   "cases": [ { "index": 1, "name": "b", "outcome": "failed", "message_contains": "boom",
 //!                "attempts": 2, "file": "x.py", "line": 3, "duration": 0.5, "events": 1,
 //!                "classname": "C", "suite": ["outer", "inner"], "stdout_contains": "...",
-//!                "property": ["name", "value"] } ] }
+//!                "property": ["name", "value"], "stdout_kept": false } ] }
 //! ```
 //!
 //! `error` is `null` (no error) or a substring the error must contain;
@@ -126,6 +126,16 @@ fn check(path: &Path, contents: Vec<u8>) -> datatest_stable::Result<()> {
                 ));
             }
         }
+        let kept = case
+            .attempts
+            .iter()
+            .any(|a| a.stdout.is_some() || a.stderr.is_some());
+        expect_eq(
+            &mut problems,
+            &p("stdout_kept"),
+            kept.into(),
+            check.get("stdout_kept"),
+        );
         if let Some(want) = check.get("stdout_contains").and_then(Value::as_str) {
             let got: String = case
                 .attempts

@@ -68,6 +68,11 @@ pub struct JunitReader {
     /// Cap, in bytes, on one failure body, message or property value
     /// (head and tail are kept).
     pub max_failure_text: usize,
+    /// Keep the captured output of attempts that passed. Off by default:
+    /// failtale explains failures, and a large suite's passing output would
+    /// otherwise dominate memory. Markers in that output (`::PHASE::`, …) are
+    /// still turned into timeline events either way.
+    pub keep_passing_output: bool,
 }
 
 impl Default for JunitReader {
@@ -75,6 +80,7 @@ impl Default for JunitReader {
         JunitReader {
             max_output: failtale_core::capped::DEFAULT_CAP,
             max_failure_text: DEFAULT_MAX_FAILURE_TEXT,
+            keep_passing_output: false,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The streaming event loop: quick-xml events in, test cases and suites out.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::hash::{Hash, Hasher};
 use std::io::Read;
 use std::mem;
@@ -184,7 +184,12 @@ struct AttemptBuilder {
 }
 
 impl AttemptBuilder {
-    fn finish(self, events: &mut Vec<failtale_core::model::TimelineEvent>) -> Attempt {
+    fn finish(
+        self,
+        events: &mut Vec<failtale_core::model::TimelineEvent>,
+        keep_passing_output: bool,
+    ) -> Attempt {
+        let passed = self.failures.is_empty() && self.skipped.is_none();
         let failures = self
             .failures
             .into_iter()
@@ -205,13 +210,14 @@ impl AttemptBuilder {
         if let Some(err) = &stderr {
             events.extend(crate::timeline::parse_markers(&err.text, Stream::Stderr));
         }
+        let keep = keep_passing_output || !passed;
         Attempt {
             failures,
             skipped,
             timestamp: self.timestamp,
             duration: self.duration,
-            stdout,
-            stderr,
+            stdout: stdout.filter(|_| keep),
+            stderr: stderr.filter(|_| keep),
         }
     }
 }
@@ -337,7 +343,7 @@ struct Parser<'c> {
     property: Option<PendingProperty>,
     /// Failing cases by hash of (suite, classname, name), for merging retries
     /// written as repeated test cases.
-    failing: HashMap<u64, Vec<usize>>,
+    failing: FxHashMap<u64, Vec<usize>>,
     hints: Hints,
     warned_entities: Vec<String>,
     warnings_dropped: usize,
@@ -355,7 +361,7 @@ impl<'c> Parser<'c> {
             suite_names: Vec::new(),
             case: None,
             property: None,
-            failing: HashMap::new(),
+            failing: FxHashMap::default(),
             hints: Hints::default(),
             warned_entities: Vec::new(),
             warnings_dropped: 0,
@@ -631,7 +637,7 @@ impl<'c> Parser<'c> {
 
     fn push_case(&mut self, mut b: CaseBuilder) {
         if let Some((before, attempt)) = b.retry.take() {
-            let attempt = attempt.finish(&mut b.events);
+            let attempt = attempt.finish(&mut b.events, self.cfg.keep_passing_output);
             if before {
                 b.before.push(attempt);
             } else {
@@ -671,7 +677,7 @@ impl<'c> Parser<'c> {
             }
         }
         let mut attempts = mem::take(&mut b.before);
-        attempts.push(main.finish(&mut b.events));
+        attempts.push(main.finish(&mut b.events, self.cfg.keep_passing_output));
         attempts.append(&mut b.after);
         let mut case = TestCase::new(b.id, attempts);
         case.suite = b.suite;
@@ -799,7 +805,7 @@ impl<'c> Parser<'c> {
         if let Some(case) = &mut self.case
             && let Some((before, attempt)) = case.retry.take()
         {
-            let attempt = attempt.finish(&mut case.events);
+            let attempt = attempt.finish(&mut case.events, self.cfg.keep_passing_output);
             if before {
                 case.before.push(attempt);
             } else {
@@ -1045,7 +1051,8 @@ fn skip_reason(b: &CaseBuilder) -> Option<String> {
 }
 
 fn case_key(case: &TestCase) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    // Not a security boundary: a fast hash keeps duplicate detection off the profile.
+    let mut h = rustc_hash::FxHasher::default();
     case.suite.hash(&mut h);
     case.id.classname.hash(&mut h);
     case.id.name.hash(&mut h);
