@@ -75,7 +75,11 @@ pub(crate) fn read(cfg: &JunitReader, input: &mut dyn Read) -> Ingested {
             }
             Ok(Event::End(_)) => p.end(),
             Ok(Event::Text(t)) => {
-                if let Some(sink) = p.sink() {
+                // Indentation between a retry element's children (stackTrace,
+                // system-out) is formatting, not part of the failure text.
+                let formatting =
+                    p.stack.last() == Some(&Kind::Retry) && t.iter().all(u8::is_ascii_whitespace);
+                if !formatting && let Some(sink) = p.sink() {
                     push_text(sink, &t);
                 }
             }
@@ -1184,6 +1188,16 @@ mod tests {
 
     fn read(xml: &str) -> Ingested {
         super::read(&JunitReader::default(), &mut xml.as_bytes())
+    }
+
+    #[test]
+    fn indentation_between_a_retry_s_children_is_not_failure_text() {
+        let r = read(
+            "<testsuite><testcase name=\"t\">\n  <flakyFailure message=\"m\">\n    <stackTrace>X\n  at y</stackTrace>\n    <system-out>o</system-out>\n  </flakyFailure>\n</testcase></testsuite>",
+        );
+        let first = &r.cases[0].attempts[0];
+        assert_eq!(first.failures[0].body.as_deref(), Some("X\n  at y"));
+        assert_eq!(first.stdout.as_ref().map(|o| o.text.as_str()), Some("o"));
     }
 
     #[test]

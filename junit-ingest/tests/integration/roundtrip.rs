@@ -25,9 +25,8 @@
 //!   classname is "present and non-empty") and empty `message`/`type`
 //!   attributes of results (the reader drops them);
 //! - a rerun's body is compared trimmed and without the spaces after each
-//!   newline: the JUnit reader currently keeps the indentation between a
-//!   rerun's child elements as part of its body text (a reader issue, to be
-//!   fixed there), which also separates a description from its stack trace.
+//!   newline: quick-junit's pretty printer indents a rerun's children, and a
+//!   rerun's own text and its `stackTrace` become one body in the model.
 
 use std::time::Duration;
 
