@@ -117,6 +117,8 @@ impl CappedBuf {
             if text.trim().is_empty() {
                 return None;
             }
+            // The buffers grew in steps; what is kept should cost only its length.
+            text.shrink_to_fit();
             return Some(CappedText::complete(text));
         }
         let mut text = self.head;

@@ -993,6 +993,8 @@ impl<'c> Parser<'c> {
     }
 
     fn finish(mut self) -> Ingested {
+        // A large file's case list grew by doubling; give the slack back.
+        self.out.cases.shrink_to_fit();
         if self.out.error.is_some() {
             if let Some(mut case) = self.case.take()
                 && case.has_name
