@@ -97,39 +97,38 @@ fn write_enriched_junit(dir: &Path, output: &PipelineOutput) -> Result<(), CliEr
             }
         }
     }
-    let path = dir.join("junit.xml");
-    let tmp = dir.join(".junit.xml.tmp");
-    let file = fs::File::create(&tmp).map_err(|source| CliError::Write {
-        path: tmp.clone(),
-        source,
-    })?;
-    write_junit(&output.run, &enrich, std::io::BufWriter::new(file)).map_err(|e| {
-        CliError::Write {
-            path: path.clone(),
-            source: std::io::Error::other(e.to_string()),
-        }
-    })?;
-    fs::rename(&tmp, &path).map_err(|source| CliError::Write {
-        path: path.clone(),
-        source,
+    write_atomically(dir, "junit.xml", &mut |w| {
+        write_junit(&output.run, &enrich, w).map_err(|e| std::io::Error::other(e.to_string()))
+    })
+    .map(drop)
+}
+
+/// Writes report.json.
+fn write_report(dir: &Path, report: &Report) -> Result<PathBuf, CliError> {
+    write_atomically(dir, "report.json", &mut |w| {
+        serde_json::to_writer_pretty(&mut *w, report)?;
+        w.write_all(b"\n")
     })
 }
 
-/// Writes report.json atomically (a temporary file renamed into place).
-fn write_report(dir: &Path, report: &Report) -> Result<PathBuf, CliError> {
-    let wrap = |path: &Path| {
+/// Writes `dir/name` through a temporary file renamed into place, so a reader
+/// never sees half a report; creates `dir` first. Returns the final path.
+fn write_atomically(
+    dir: &Path,
+    name: &str,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<PathBuf, CliError> {
+    let fail = |path: &Path| {
         let path = path.to_owned();
         move |source| CliError::Write { path, source }
     };
-    fs::create_dir_all(dir).map_err(wrap(dir))?;
-    let path = dir.join("report.json");
-    let tmp = dir.join(".report.json.tmp");
-    let mut json = serde_json::to_vec_pretty(report).map_err(|e| CliError::Write {
-        path: path.clone(),
-        source: e.into(),
-    })?;
-    json.push(b'\n');
-    fs::write(&tmp, &json).map_err(wrap(&tmp))?;
-    fs::rename(&tmp, &path).map_err(wrap(&path))?;
+    fs::create_dir_all(dir).map_err(fail(dir))?;
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let mut file = std::io::BufWriter::new(fs::File::create(&tmp).map_err(fail(&tmp))?);
+    write(&mut file).map_err(fail(&path))?;
+    // Flush explicitly: a BufWriter dropped with unwritten data hides the error.
+    file.flush().map_err(fail(&tmp))?;
+    fs::rename(&tmp, &path).map_err(fail(&path))?;
     Ok(path)
 }
