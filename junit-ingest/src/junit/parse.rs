@@ -25,6 +25,10 @@ const FORMAT: &str = "JUnit XML";
 /// the same mistake a million times).
 const MAX_WARNINGS: usize = 200;
 
+/// A suite's `tests` count reserves room for at most this many cases at a
+/// time, so a wrong or hostile count cannot make the reader allocate much.
+const MAX_RESERVED_CASES: usize = 1 << 16;
+
 /// Reads one JUnit XML input.
 pub(crate) fn read(cfg: &JunitReader, input: &mut dyn Read) -> Ingested {
     let mut out = Ingested::default();
@@ -543,8 +547,16 @@ impl<'c> Parser<'c> {
                     self.hints.surefire_schema = true;
                 }
                 _ => {
-                    if local_name(key) == b"id" {
-                        self.hints.suite_has_id = true;
+                    match local_name(key) {
+                        b"id" => self.hints.suite_has_id = true,
+                        // The outermost suites announce how many cases follow:
+                        // room for them now saves copying the list as it grows.
+                        b"tests" if self.suites.is_empty() => {
+                            if let Ok(n) = utf8(&attr.value).trim().parse::<usize>() {
+                                self.out.cases.reserve(n.min(MAX_RESERVED_CASES));
+                            }
+                        }
+                        _ => {}
                     }
                     let k = String::from_utf8_lossy(key).into_owned();
                     let v = self.attr_text(&attr.value, None);
@@ -680,7 +692,10 @@ impl<'c> Parser<'c> {
                 s = self.out.suites[i].parent;
             }
         }
-        let mut attempts = mem::take(&mut b.before);
+        // Exact capacity: a `Vec` grown by one push reserves room for four
+        // attempts, which for 100k passing tests is 60 MB of nothing.
+        let mut attempts = Vec::with_capacity(b.before.len() + 1 + b.after.len());
+        attempts.append(&mut b.before);
         attempts.push(main.finish(&mut b.events, self.cfg.keep_passing_output));
         attempts.append(&mut b.after);
         let mut case = TestCase::new(b.id, attempts);
@@ -1159,6 +1174,33 @@ fn unescape_lenient(text: &str, out: &mut String) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_suites_test_count_reserves_room_but_never_much() {
+        let file = |tests: &str| {
+            format!(
+                "<testsuites><testsuite name='s' tests='{tests}'>\
+                 <testcase name='a'/><testcase name='b'/></testsuite></testsuites>"
+            )
+        };
+        let read = |xml: String| read(&xml);
+        let exact = read(file("2"));
+        assert_eq!(exact.cases.len(), 2);
+        assert_eq!(
+            exact.cases.capacity(),
+            2,
+            "no room wasted when the count is right"
+        );
+        // A hostile count neither aborts nor reserves without bound.
+        for hostile in ["18446744073709551615", "99999999999999999999999", "-5", "x"] {
+            let r = read(file(hostile));
+            assert_eq!(r.cases.len(), 2, "tests={hostile}");
+            assert!(r.error.is_none());
+            assert!(r.cases.capacity() <= MAX_RESERVED_CASES);
+        }
+        // Each attempt list is exactly as long as it needs to be.
+        assert!(exact.cases.iter().all(|c| c.attempts.capacity() == 1));
+    }
 
     #[test]
     fn attribute_unescaping_keeps_unknown_entities() {
