@@ -70,6 +70,19 @@ pub trait Ingest: Send + Sync {
 pub trait Sanitize: Send + Sync {
     /// Returns `text` with every secret replaced, recording what was redacted in `state`.
     fn sanitize<'a>(&self, text: &'a str, state: &mut Redactions) -> Cow<'a, str>;
+
+    /// Sanitizes the value of a named field (a JUnit property or attribute),
+    /// where the name is context the value alone lacks: `db.password` =
+    /// `hunter2`. Defaults to sanitizing the value alone.
+    fn sanitize_field<'a>(
+        &self,
+        name: &str,
+        value: &'a str,
+        state: &mut Redactions,
+    ) -> Cow<'a, str> {
+        let _ = name;
+        self.sanitize(value, state)
+    }
 }
 
 /// Computes failure signatures and groups failures into clusters.

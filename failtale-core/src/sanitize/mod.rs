@@ -89,6 +89,23 @@ struct AnchorMeta {
     exact_case: bool,
     word_start: bool,
     rules: Vec<usize>,
+    /// Anchors containing this one, with the offset at which they contain it.
+    subs: Vec<(usize, AnchorMeta)>,
+}
+
+impl AnchorMeta {
+    /// Whether the anchor occurs at `start` with its case and word-start conditions.
+    fn holds_at(&self, bytes: &[u8], start: usize) -> bool {
+        let Some(found) = bytes.get(start..start + self.text.len()) else {
+            return false;
+        };
+        let same = if self.exact_case {
+            found == &*self.text
+        } else {
+            found.eq_ignore_ascii_case(&self.text)
+        };
+        same && !(self.word_start && start > 0 && bytes[start - 1].is_ascii_alphanumeric())
+    }
 }
 
 /// A secret found in a text: where, under which kind, by which rule.
@@ -260,7 +277,48 @@ impl RuleSanitizer {
             });
         }
 
-        let anchors = if anchor_list.is_empty() {
+        // An anchor that contains another one (`sk-ant-` holds `sk`,
+        // `AccountKey=` holds `key`) is not searched for itself: it is
+        // checked where the contained anchor hits. Then no searched anchor
+        // contains another, and restarting each search one byte after the
+        // previous hit finds every occurrence of every anchor.
+        let lower: Vec<String> = anchor_list
+            .iter()
+            .map(|a| a.0.to_ascii_lowercase())
+            .collect();
+        let contains = |outer: usize, inner: usize| {
+            outer != inner
+                && lower[outer].contains(lower[inner].as_str())
+                && (lower[outer].len() > lower[inner].len() || outer > inner)
+        };
+        let primary: Vec<bool> = (0..anchor_list.len())
+            .map(|a| !(0..anchor_list.len()).any(|b| contains(a, b)))
+            .collect();
+        let meta =
+            |(text, exact_case, word_start, rules): &(String, bool, bool, Vec<usize>)| AnchorMeta {
+                text: text.as_bytes().into(),
+                exact_case: *exact_case,
+                word_start: *word_start,
+                rules: rules.clone(),
+                subs: Vec::new(),
+            };
+        let mut searched: Vec<usize> = Vec::new();
+        let mut anchor_meta: Vec<AnchorMeta> = Vec::new();
+        for a in (0..anchor_list.len()).filter(|&a| primary[a]) {
+            searched.push(a);
+            anchor_meta.push(meta(&anchor_list[a]));
+        }
+        for a in (0..anchor_list.len()).filter(|&a| !primary[a]) {
+            let (slot, &b) = searched
+                .iter()
+                .enumerate()
+                .find(|&(_, &b)| contains(a, b))
+                .expect("a contained anchor that contains no other is searched");
+            for (offset, _) in lower[a].match_indices(lower[b].as_str()) {
+                anchor_meta[slot].subs.push((offset, meta(&anchor_list[a])));
+            }
+        }
+        let anchors = if searched.is_empty() {
             None
         } else {
             Some(
@@ -268,19 +326,13 @@ impl RuleSanitizer {
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
                     .kind(Some(AhoCorasickKind::DFA))
-                    .build(anchor_list.iter().map(|a| a.0.as_bytes()))
+                    // With ~100 case-insensitive anchors nearly every byte
+                    // starts one: a start-byte prefilter only costs.
+                    .prefilter(false)
+                    .build(searched.iter().map(|&a| anchor_list[a].0.as_bytes()))
                     .expect("anchor automaton builds"),
             )
         };
-        let anchor_meta = anchor_list
-            .into_iter()
-            .map(|(text, exact_case, word_start, rules)| AnchorMeta {
-                text: text.into_bytes().into_boxed_slice(),
-                exact_case,
-                word_start,
-                rules,
-            })
-            .collect();
         let text_rules = (0..rules.len())
             .filter(|&i| rules[i].scope == Scope::Text)
             .collect();
@@ -385,22 +437,28 @@ impl RuleSanitizer {
             self.run_rule(rule, text, start..window.end, found);
         };
         if let Some(ac) = &self.anchors {
-            // Overlapping: `sk-ant-` must be seen inside `sk-`, `authorization` inside `auth`.
-            for m in ac.find_overlapping_iter(bytes) {
+            let mut pos = 0;
+            while let Some(m) = ac.find(aho_corasick::Input::new(bytes).range(pos..)) {
+                pos = m.start() + 1;
                 let meta = &self.anchor_meta[m.pattern().as_usize()];
-                if meta.exact_case && bytes[m.range()] != *meta.text {
-                    continue;
+                let mut fire = |anchor: &AnchorMeta, at: usize, found: &mut Vec<Finding<'s>>| {
+                    for &r in &anchor.rules {
+                        let window = match self.rules[r].scope {
+                            Scope::Block => block_window(text, at),
+                            _ => line_window(text, at),
+                        };
+                        run(r, window, found);
+                    }
+                };
+                if meta.holds_at(bytes, m.start()) {
+                    fire(meta, m.start(), &mut found);
                 }
-                if meta.word_start && m.start() > 0 && bytes[m.start() - 1].is_ascii_alphanumeric()
-                {
-                    continue;
-                }
-                for &r in &meta.rules {
-                    let window = match self.rules[r].scope {
-                        Scope::Block => block_window(text, m.start()),
-                        _ => line_window(text, m.start()),
-                    };
-                    run(r, window, &mut found);
+                for (offset, sub) in &meta.subs {
+                    if let Some(start) = m.start().checked_sub(*offset)
+                        && sub.holds_at(bytes, start)
+                    {
+                        fire(sub, start, &mut found);
+                    }
                 }
             }
         }
@@ -595,6 +653,25 @@ impl Sanitize for RuleSanitizer {
     fn sanitize<'a>(&self, text: &'a str, state: &mut Redactions) -> Cow<'a, str> {
         self.redact(text, state)
     }
+
+    /// A field whose name names a secret (`db.password`, `OPENAI_API_KEY`)
+    /// has its whole value redacted, unless it is an obvious non-secret.
+    fn sanitize_field<'a>(
+        &self,
+        name: &str,
+        value: &'a str,
+        state: &mut Redactions,
+    ) -> Cow<'a, str> {
+        if let Some(kind) = checks::secret_key_kind(name)
+            && !checks::is_non_secret_value(value, kind)
+            && !checks::is_working_directory(name, value)
+            && !value.contains("[REDACTED:")
+            && !self.allowed(value)
+        {
+            return Cow::Owned(state.placeholder(kind, value));
+        }
+        self.redact(value, state)
+    }
 }
 
 /// Sanitizes every piece of text in `run` with `sanitizer`. The one way,
@@ -606,6 +683,28 @@ pub fn sanitize_run(
     mut run: TestRun,
     state: &mut Redactions,
 ) -> Sanitized<TestRun> {
+    // Named values first, while their names are still there to say what they hold.
+    let field = |name: &str, value: &mut String, state: &mut Redactions| {
+        if let Cow::Owned(v) = sanitizer.sanitize_field(name, value, state) {
+            *value = v;
+        }
+    };
+    for case in &mut run.cases {
+        for p in &mut case.properties {
+            field(&p.name, &mut p.value, state);
+        }
+        for (k, v) in case.extra.iter_mut() {
+            field(k, v, state);
+        }
+    }
+    for suite in &mut run.suites {
+        for p in &mut suite.properties {
+            field(&p.name, &mut p.value, state);
+        }
+        for (k, v) in suite.extra.iter_mut() {
+            field(k, v, state);
+        }
+    }
     run.for_each_text_mut(&mut |text: &mut String| {
         if let Cow::Owned(t) = sanitizer.sanitize(text, state) {
             *text = t;
@@ -697,30 +796,34 @@ fn block_window(text: &str, at: usize) -> Range<usize> {
     line.start..floor_boundary(text, (at + WINDOW).min(text.len()))
 }
 
-/// Calls `f` with each line holding a run of 13 or more digits (single
-/// spaces or dashes between digits allowed), once per line.
+/// Byte classes for the digit-run scan: 1 digit, 2 separator, 0 other.
+static DIGIT_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = b'0';
+    while i <= b'9' {
+        t[i as usize] = 1;
+        i += 1;
+    }
+    t[b' ' as usize] = 2;
+    t[b'-' as usize] = 2;
+    t
+};
+
+/// Calls `f` with each line holding 13 or more digits in one stretch of
+/// digits, spaces and dashes, once per line. A branch-free byte loop: the
+/// card rule's pattern then decides on the line.
 fn for_each_digit_run_line(b: &[u8], f: &mut dyn FnMut(Range<usize>)) {
     let mut i = 0;
-    let mut run = 0usize;
-    let mut after_sep = false;
+    let mut run = 0u32;
     while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_digit() {
-            run += 1;
-            after_sep = false;
-            if run >= 13 {
-                let start = memchr::memrchr(b'\n', &b[..i]).map_or(0, |j| j + 1);
-                let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |j| i + j);
-                f(start..end);
-                i = end;
-                run = 0;
-                continue;
-            }
-        } else if (c == b' ' || c == b'-') && run > 0 && !after_sep {
-            after_sep = true;
-        } else {
+        let c = DIGIT_CLASS[usize::from(b[i])];
+        run = (run + u32::from(c & 1)) * u32::from(c != 0);
+        if run >= 13 {
+            let start = memchr::memrchr(b'\n', &b[..i]).map_or(0, |j| j + 1);
+            let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |j| i + j);
+            f(start..end);
+            i = end;
             run = 0;
-            after_sep = false;
         }
         i += 1;
     }

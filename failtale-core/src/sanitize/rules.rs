@@ -152,9 +152,11 @@ const KEY_FRAGMENTS: &[Anchor] = &[
 ];
 
 /// The key-name part of the assignment patterns: an identifier holding a fragment.
+/// The key must end in a secret word (or one followed by a neutral suffix
+/// such as `_BASE`), so `keyspace: x` fails in the regex, not in the check.
 macro_rules! key {
     () => {
-        r"(?P<key>[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token|key|cred|auth|jwt|bearer)[A-Za-z0-9_.\-]*)"
+        r"(?P<key>[A-Za-z0-9_.\-]*(?i:pass|passwd|password|passphrase|pwd|secrets?|token|key|credentials?|creds|auth|jwt|bearer|apikey)(?:[_.\-]?(?i:base|value|val|str|string|raw|b64|base64|hex|plain|plaintext|data|bytes))?)"
     };
 }
 
@@ -203,7 +205,7 @@ pub static RULES: &[Rule] = &[
         "aws_access_key_id",
         "aws_access_key_id",
         &[tok("AKIA"), tok("ASIA"), tok("ABIA"), tok("ACCA")],
-        r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b)",
         Check::Always,
     ),
     rule(
@@ -217,21 +219,21 @@ pub static RULES: &[Rule] = &[
         "gcp_api_key",
         "gcp_api_key",
         &[tok("AIza")],
-        r"\bAIza[0-9A-Za-z_\-]{35}(?:[^0-9A-Za-z_\-]|$)",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>AIza[0-9A-Za-z_\-]{35})(?:[^0-9A-Za-z_\-]|$)",
         Check::Always,
     ),
     rule(
         "gcp_oauth_client_secret",
         "gcp_oauth_client_secret",
         &[tok("GOCSPX-")],
-        r"\bGOCSPX-[0-9A-Za-z_\-]{28}",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>GOCSPX-[0-9A-Za-z_\-]{28})",
         Check::Always,
     ),
     rule(
         "gcp_oauth_access_token",
         "gcp_oauth_token",
         &[tok("ya29.")],
-        r"\bya29\.[0-9A-Za-z_\-]{20,}",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>ya29\.[0-9A-Za-z_\-]{20,})",
         Check::Always,
     ),
     rule(
@@ -259,14 +261,14 @@ pub static RULES: &[Rule] = &[
             tok("ghs_"),
             tok("ghr_"),
         ],
-        r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>gh[pousr]_[A-Za-z0-9]{36,255}\b)",
         Check::Always,
     ),
     rule(
         "github_fine_grained_token",
         "github_token",
         &[tok("github_pat_")],
-        r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>github_pat_[A-Za-z0-9_]{22,255}\b)",
         Check::Always,
     ),
     rule(
@@ -286,7 +288,7 @@ pub static RULES: &[Rule] = &[
             tok("glft-"),
             tok("GR1348941"),
         ],
-        r"\b(?:gl(?:pat|dt|rt|ptt|soat|cbt|ffct|oas|imt|agent|ft)-|GR1348941)[0-9A-Za-z_\-]{20,}",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>(?:gl(?:pat|dt|rt|ptt|soat|cbt|ffct|oas|imt|agent|ft)-|GR1348941)[0-9A-Za-z_\-]{20,})",
         Check::Always,
     ),
     rule(
@@ -301,7 +303,7 @@ pub static RULES: &[Rule] = &[
             tok("xoxr-"),
             tok("xoxe"),
         ],
-        r"\bxox(?:[abposr]|e(?:\.xox[abposr])?)-[0-9A-Za-z\-]{10,}",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>xox(?:[abposr]|e(?:\.xox[abposr])?)-[0-9A-Za-z\-]{10,})",
         Check::Always,
     ),
     rule(
@@ -321,91 +323,91 @@ pub static RULES: &[Rule] = &[
             tok("rk_test_"),
             tok("whsec_"),
         ],
-        r"\b(?:(?:sk|rk)_(?:live|test)_|whsec_)[0-9A-Za-z]{16,}",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>(?:(?:sk|rk)_(?:live|test)_|whsec_)[0-9A-Za-z]{16,})",
         Check::Always,
     ),
     rule(
         "anthropic_key",
         "anthropic_key",
         &[tok("sk-ant-")],
-        r"\bsk-ant-[0-9A-Za-z_\-]{20,}",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>sk-ant-[0-9A-Za-z_\-]{20,})",
         Check::Always,
     ),
     rule(
         "openai_key",
         "openai_key",
         &[tok("sk-")],
-        r"\bsk-(?:(?:proj|svcacct|admin|None)-)?[0-9A-Za-z_\-]{20,}",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>sk-(?:(?:proj|svcacct|admin|None)-)?[0-9A-Za-z_\-]{20,})",
         Check::LettersAndDigits,
     ),
     rule(
         "npm_token",
         "npm_token",
         &[tok("npm_")],
-        r"\bnpm_[A-Za-z0-9]{36}\b",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>npm_[A-Za-z0-9]{36}\b)",
         Check::Always,
     ),
     rule(
         "pypi_token",
         "pypi_token",
         &[tok("pypi-")],
-        r"\bpypi-AgE[A-Za-z0-9_\-]{50,}",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>pypi-AgE[A-Za-z0-9_\-]{50,})",
         Check::Always,
     ),
     rule(
         "vault_token",
         "vault_token",
         &[tok("hvs."), tok("hvb."), tok("hvr.")],
-        r"\bhv[sbr]\.[A-Za-z0-9_\-]{24,}",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>hv[sbr]\.[A-Za-z0-9_\-]{24,})",
         Check::Always,
     ),
     rule(
         "sendgrid_key",
         "sendgrid_key",
         &[tok("SG.")],
-        r"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}\b",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}\b)",
         Check::Always,
     ),
     rule(
         "twilio_api_key",
         "twilio_key",
         &[tok("SK")],
-        r"\bSK[0-9a-f]{32}\b",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>SK[0-9a-f]{32}\b)",
         Check::LettersAndDigits,
     ),
     rule(
         "huggingface_token",
         "huggingface_token",
         &[tok("hf_")],
-        r"\bhf_[A-Za-z]{34}\b",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>hf_[A-Za-z]{34}\b)",
         Check::Always,
     ),
     rule(
         "docker_hub_token",
         "docker_token",
         &[tok("dckr_pat_")],
-        r"\bdckr_pat_[A-Za-z0-9_\-]{27}",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>dckr_pat_[A-Za-z0-9_\-]{27})",
         Check::Always,
     ),
     rule(
         "digitalocean_token",
         "digitalocean_token",
         &[tok("dop_v1_"), tok("doo_v1_"), tok("dor_v1_")],
-        r"\bdo[por]_v1_[a-f0-9]{64}\b",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>do[por]_v1_[a-f0-9]{64}\b)",
         Check::Always,
     ),
     rule(
         "shopify_token",
         "shopify_token",
         &[tok("shpat_"), tok("shpss_"), tok("shpca_"), tok("shppa_")],
-        r"\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}\b",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}\b)",
         Check::Always,
     ),
     rule(
         "jwt",
         "jwt",
         &[tok("eyJ")],
-        r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]*",
+        r"(?:(?m:^)|[^A-Za-z0-9])(?P<s1>eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]*)",
         Check::Always,
     ),
     // ---- HTTP ----------------------------------------------------------------
