@@ -5,10 +5,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use failtale_core::Pipeline;
 use failtale_core::input::discover;
 use failtale_core::pipeline::PipelineOutput;
 use failtale_core::report::Report;
+use failtale_core::{Pipeline, Sanitized};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use junit_ingest::AutoIngest;
 use junit_ingest::writer::{Enrichment, keys, write_junit};
@@ -104,7 +104,7 @@ fn write_enriched_junit(dir: &Path, output: &PipelineOutput) -> Result<(), CliEr
 }
 
 /// Writes report.json.
-fn write_report(dir: &Path, report: &Report) -> Result<PathBuf, CliError> {
+fn write_report(dir: &Path, report: &Sanitized<Report>) -> Result<PathBuf, CliError> {
     write_atomically(dir, "report.json", &mut |w| {
         serde_json::to_writer_pretty(&mut *w, report)?;
         w.write_all(b"\n")

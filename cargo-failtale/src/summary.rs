@@ -4,8 +4,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use anstyle::{AnsiColor, Style};
-use failtale_core::TestRun;
 use failtale_core::report::Report;
+use failtale_core::{Sanitized, TestRun};
 
 /// How much to print.
 #[derive(Debug, Clone, Copy)]
@@ -34,11 +34,12 @@ const TESTS_SHOWN: usize = 3;
 const MESSAGE_LINES: usize = 3;
 
 /// Writes the summary. Colour codes are written unconditionally; the caller's
-/// stream strips them when colour is off (NO_COLOR, not a terminal).
+/// stream strips them when colour is off (NO_COLOR, not a terminal). Takes
+/// sanitized data only, so no raw test output reaches the terminal.
 pub fn write_summary(
     w: &mut dyn Write,
-    report: &Report,
-    run: &TestRun,
+    report: &Sanitized<Report>,
+    run: &Sanitized<TestRun>,
     report_path: &Path,
     opts: &SummaryOptions,
 ) -> io::Result<()> {
@@ -53,6 +54,7 @@ pub fn write_summary(
         write!(w, " ({RED}{} could not be read fully{RED:#})", broken.len())?;
     }
     writeln!(w)?;
+    write_redaction_notice(w, &report.redactions)?;
     for input in &broken {
         let error = input.error.as_deref().unwrap_or_default();
         let kept = if input.tests > 0 {
@@ -170,6 +172,27 @@ pub fn write_summary(
     }
     writeln!(w, "\nreport: {}", report_path.display())?;
     Ok(())
+}
+
+/// One line saying what was redacted, when anything was:
+/// `redacted 3 secrets (github_token ×2, password ×1) before writing anything`.
+fn write_redaction_notice(
+    w: &mut dyn Write,
+    redactions: &std::collections::BTreeMap<String, usize>,
+) -> io::Result<()> {
+    let total: usize = redactions.values().sum();
+    if total == 0 {
+        return Ok(());
+    }
+    let mut kinds: Vec<(&String, &usize)> = redactions.iter().collect();
+    kinds.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+    writeln!(
+        w,
+        "{YELLOW}redacted{YELLOW:#} {total} secret{} ({}) before writing anything",
+        plural(total),
+        kinds.join(", ")
+    )
 }
 
 fn plural(n: usize) -> &'static str {

@@ -2,8 +2,8 @@
 //!
 //! The library behind `cargo failtale`: the data model of a test run, the five
 //! stage traits ([`Ingest`], [`Sanitize`], [`Fingerprint`], [`Collect`],
-//! [`Analyze`]), the [`Pipeline`] that wires them, and the `report.json`
-//! contract ([`report::Report`]).
+//! [`Analyze`]), the [`Pipeline`] that wires them, the built-in secret
+//! redaction ([`sanitize`]), and the `report.json` contract ([`report::Report`]).
 //!
 //! Readers for JUnit XML and libtest JSON live in the `junit-ingest` crate;
 //! this crate depends on none of the others, so a custom harness can build a
@@ -35,9 +35,11 @@ pub mod input;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod sanitize;
 pub mod stage;
 
 pub use error::{AnalyzeError, IngestError};
 pub use model::{TestCase, TestRun};
 pub use pipeline::Pipeline;
+pub use sanitize::{Redactions, RuleSanitizer, Sanitized};
 pub use stage::{Analyze, Collect, Fingerprint, Ingest, Sanitize};

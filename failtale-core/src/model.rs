@@ -109,19 +109,41 @@ impl TestRun {
     }
 
     /// Calls `f` on every piece of text the run holds — names, messages,
-    /// bodies, output, properties, events, kept attributes, paths and input
-    /// errors — so a sanitizer can reach all of it.
+    /// bodies, output, properties, events, kept attributes (names and
+    /// values), paths, timestamps, VCS facts and input errors — so a
+    /// sanitizer can reach all of it.
     pub fn for_each_text_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
         let opt = |o: &mut Option<String>, f: &mut dyn FnMut(&mut String)| {
             if let Some(s) = o {
                 f(s)
             }
         };
+        let keys = |m: &mut BTreeMap<String, String>, f: &mut dyn FnMut(&mut String)| {
+            *m = std::mem::take(m)
+                .into_iter()
+                .map(|(mut k, mut v)| {
+                    f(&mut k);
+                    f(&mut v);
+                    (k, v)
+                })
+                .collect();
+        };
+        if let Some(vcs) = &mut self.vcs {
+            opt(&mut vcs.commit, f);
+            opt(&mut vcs.branch, f);
+            opt(&mut vcs.ci_job, f);
+        }
+        opt(&mut self.started_at, f);
         for input in &mut self.inputs {
             f(&mut input.path);
+            opt(&mut input.producer, f);
+            opt(&mut input.timestamp, f);
             opt(&mut input.error, f);
             for w in &mut input.warnings {
                 f(&mut w.message);
+                if let Some(l) = &mut w.location {
+                    f(&mut l.element_path);
+                }
             }
         }
         for case in &mut self.cases {
@@ -155,12 +177,11 @@ impl TestRun {
                 f(&mut e.message);
                 opt(&mut e.file, f);
             }
-            for v in case.extra.values_mut() {
-                f(v);
-            }
+            keys(&mut case.extra, f);
         }
         for suite in &mut self.suites {
             f(&mut suite.name);
+            opt(&mut suite.timestamp, f);
             opt(&mut suite.hostname, f);
             opt(&mut suite.file, f);
             for p in &mut suite.properties {
@@ -170,9 +191,7 @@ impl TestRun {
             for out in [&mut suite.stdout, &mut suite.stderr].into_iter().flatten() {
                 f(&mut out.text);
             }
-            for v in suite.extra.values_mut() {
-                f(v);
-            }
+            keys(&mut suite.extra, f);
         }
     }
 

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::error::error_chain;
 use crate::input::Input;
 use crate::model::{Analysis, Cluster, Evidence, InputStatus, TestRun};
+use crate::sanitize::{Redactions, RuleSanitizer, Sanitized, sanitize_run};
 use crate::stage::{
-    Analyze, Collect, Fingerprint, Ingest, Ingested, MessageFingerprint, NoAnalysis, NoRedaction,
-    Sanitize, Sniff,
+    Analyze, Collect, Fingerprint, Ingest, Ingested, MessageFingerprint, NoAnalysis, Sanitize,
+    Sniff,
 };
 
 /// How many bytes of an input are shown to [`Ingest::sniff`].
@@ -61,17 +62,19 @@ pub struct ClusterReport {
     pub analysis_error: Option<String>,
 }
 
-/// Everything a pipeline run produced.
-#[derive(Debug, Default)]
+/// Everything a pipeline run produced. Every piece of text in it has been
+/// through the sanitize stage, which the types say: it can only be built
+/// from [`Sanitized`] parts.
+#[derive(Debug)]
 pub struct PipelineOutput {
     /// The sanitized run.
-    pub run: TestRun,
+    pub run: Sanitized<TestRun>,
     /// Files walked past (not result files).
-    pub ignored: Vec<String>,
-    /// Redactions made, by kind.
+    pub ignored: Vec<Sanitized<String>>,
+    /// Redactions made over the whole run, by kind (every occurrence counts).
     pub redactions: BTreeMap<String, usize>,
     /// Clusters, largest first, with evidence and analysis.
-    pub clusters: Vec<ClusterReport>,
+    pub clusters: Vec<Sanitized<ClusterReport>>,
 }
 
 impl Default for Pipeline {
@@ -84,11 +87,13 @@ impl Default for Pipeline {
 
 impl Pipeline {
     /// A pipeline with the given reader and the built-in defaults for the
-    /// other stages ([`NoRedaction`], [`MessageFingerprint`], no collectors, [`NoAnalysis`]).
+    /// other stages: [`RuleSanitizer`] with the built-in rules and the values
+    /// of this process's secret-named environment variables,
+    /// [`MessageFingerprint`], no collectors, [`NoAnalysis`].
     pub fn new(ingest: Box<dyn Ingest>) -> Self {
         Pipeline {
             ingest,
-            sanitize: Box::new(NoRedaction),
+            sanitize: Box::new(RuleSanitizer::default_for_process()),
             fingerprint: Box::new(MessageFingerprint),
             collectors: Vec::new(),
             analyze: Box::new(NoAnalysis),
@@ -96,7 +101,8 @@ impl Pipeline {
         }
     }
 
-    /// Replaces the sanitizer.
+    /// Replaces the sanitizer ([`NoRedaction`](crate::stage::NoRedaction)
+    /// turns redaction off: unsafe for any output).
     pub fn with_sanitizer(mut self, s: Box<dyn Sanitize>) -> Self {
         self.sanitize = s;
         self
@@ -205,17 +211,21 @@ impl Pipeline {
         report
     }
 
-    /// Sanitizes every piece of text in the run in place; returns redaction counts.
-    pub fn sanitize(&self, run: &mut TestRun) -> BTreeMap<String, usize> {
-        let mut total = BTreeMap::new();
-        run.for_each_text_mut(&mut |text: &mut String| {
-            let s = self.sanitize.sanitize(text);
-            for (k, v) in s.redactions {
-                *total.entry(k).or_insert(0) += v;
-            }
-            *text = s.text;
-        });
-        total
+    /// Sanitizes every piece of text in the run, recording redactions in `state`.
+    pub fn sanitize(&self, run: TestRun, state: &mut Redactions) -> Sanitized<TestRun> {
+        sanitize_run(self.sanitize.as_ref(), run, state)
+    }
+
+    /// Sanitizes one text (for text that does not come from the run: a
+    /// history entry, a prompt, an answer), recording redactions in `state`.
+    pub fn sanitize_text(&self, text: &str, state: &mut Redactions) -> Sanitized<String> {
+        Sanitized::assume_sanitized(self.sanitize.sanitize(text, state).into_owned())
+    }
+
+    fn clean(&self, text: &mut String, state: &mut Redactions) {
+        if let std::borrow::Cow::Owned(t) = self.sanitize.sanitize(text, state) {
+            *text = t;
+        }
     }
 
     /// Fingerprints the failing cases and groups them into clusters.
@@ -231,29 +241,63 @@ impl Pipeline {
     }
 
     /// Collects evidence for and analyzes one cluster. Collector and analyzer
-    /// failures are recorded, never propagated. Evidence is sanitized here.
-    pub async fn explain(&self, run: &TestRun, cluster: Cluster) -> ClusterReport {
+    /// failures are recorded, never propagated. Everything that comes back —
+    /// evidence, provenance, the analysis (an LLM's answer may quote a
+    /// secret) and errors — is sanitized here, and so is the cluster's own text.
+    pub async fn explain(
+        &self,
+        run: &Sanitized<TestRun>,
+        mut cluster: Cluster,
+        state: &mut Redactions,
+    ) -> Sanitized<ClusterReport> {
+        for t in &mut cluster.tests {
+            self.clean(t, state);
+        }
+        for c in &mut cluster.fingerprint.components {
+            self.clean(&mut c.name, state);
+            self.clean(&mut c.value, state);
+        }
         let mut evidence = Vec::new();
         for c in &self.collectors {
             for mut e in c.collect(&cluster, run).await {
-                e.text = self.sanitize.sanitize(&e.text).text;
-                if let Some(err) = &mut e.provenance.error {
-                    *err = self.sanitize.sanitize(err).text;
+                self.clean(&mut e.text, state);
+                let p = &mut e.provenance;
+                self.clean(&mut p.collector, state);
+                for t in [&mut p.host, &mut p.command, &mut p.error]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.clean(t, state);
                 }
                 evidence.push(e);
             }
         }
         let (analysis, analysis_error) = match self.analyze.analyze(&cluster, run, &evidence).await
         {
-            Ok(a) => (a, None),
-            Err(e) => (None, Some(self.sanitize.sanitize(&error_chain(&e)).text)),
+            Ok(mut a) => {
+                if let Some(a) = &mut a {
+                    self.clean(&mut a.root_cause, state);
+                    self.clean(&mut a.fix_suggestion, state);
+                    self.clean(&mut a.analyzer, state);
+                    for c in &mut a.evidence {
+                        self.clean(&mut c.quote, state);
+                        self.clean(&mut c.source, state);
+                    }
+                }
+                (a, None)
+            }
+            Err(e) => {
+                let mut message = error_chain(&e);
+                self.clean(&mut message, state);
+                (None, Some(message))
+            }
         };
-        ClusterReport {
+        Sanitized::assume_sanitized(ClusterReport {
             cluster,
             evidence,
             analysis,
             analysis_error,
-        }
+        })
     }
 
     /// Runs every stage over the inputs.
@@ -272,16 +316,21 @@ impl Pipeline {
 
     /// Runs every stage after ingest.
     pub async fn process(&self, ingested: IngestReport) -> PipelineOutput {
-        let IngestReport { mut run, ignored } = ingested;
-        let redactions = self.sanitize(&mut run);
+        let IngestReport { run, ignored } = ingested;
+        let mut state = Redactions::new();
+        let run = self.sanitize(run, &mut state);
+        let ignored = ignored
+            .iter()
+            .map(|p| self.sanitize_text(p, &mut state))
+            .collect();
         let mut clusters = Vec::new();
         for cluster in self.cluster(&run) {
-            clusters.push(self.explain(&run, cluster).await);
+            clusters.push(self.explain(&run, cluster, &mut state).await);
         }
         PipelineOutput {
             run,
             ignored,
-            redactions,
+            redactions: state.counts().clone(),
             clusters,
         }
     }

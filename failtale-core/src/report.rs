@@ -4,10 +4,13 @@
 //! versions only add fields; a change that removes or renames one bumps
 //! [`SCHEMA_VERSION`].
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Analysis, Evidence, Format, SignatureComponent, Summary};
 use crate::pipeline::PipelineOutput;
+use crate::sanitize::Sanitized;
 
 /// Version of the `report.json` schema written by this release.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -25,6 +28,11 @@ pub struct Report {
     pub failures: Vec<ReportFailure>,
     /// Clusters, largest first.
     pub clusters: Vec<ReportCluster>,
+    /// Secrets and personal data redacted before anything was written, by
+    /// kind (`github_token`, `password`, `email`, …); every occurrence counts.
+    /// Empty when nothing was redacted. The values are never stored.
+    #[serde(default)]
+    pub redactions: BTreeMap<String, usize>,
 }
 
 /// One input file's status.
@@ -88,9 +96,14 @@ pub struct ReportCluster {
 }
 
 impl Report {
-    /// Builds the report from a pipeline's output.
-    pub fn from_output(out: &PipelineOutput) -> Self {
-        let run = &out.run;
+    /// Builds the report from a pipeline's output. The report is as sanitized
+    /// as the output it is made from, and says so in its type.
+    pub fn from_output(out: &PipelineOutput) -> Sanitized<Report> {
+        out.run.map(|_| Self::build(out))
+    }
+
+    fn build(out: &PipelineOutput) -> Self {
+        let run = out.run.get();
         let inputs = run
             .inputs
             .iter()
@@ -146,6 +159,7 @@ impl Report {
             inputs,
             failures,
             clusters,
+            redactions: out.redactions.clone(),
         }
     }
 }

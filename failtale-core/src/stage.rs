@@ -5,7 +5,7 @@
 //! synchronous code a caller can run on threads; collect and analyze do I/O
 //! and are async.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::io::Read;
 
 use async_trait::async_trait;
@@ -15,6 +15,7 @@ use crate::model::{
     Analysis, Cluster, Diagnostic, Evidence, Format, Signature, SignatureComponent, Suite,
     TestCase, TestRun,
 };
+use crate::sanitize::{Redactions, Sanitized};
 
 /// What a reader made of one input.
 #[derive(Debug, Default)]
@@ -59,19 +60,29 @@ pub trait Ingest: Send + Sync {
     fn ingest(&self, input: &mut dyn Read) -> Ingested;
 }
 
-/// The result of sanitizing one text.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Sanitized {
-    /// The text with secrets replaced.
-    pub text: String,
-    /// How many redactions of each kind were made.
-    pub redactions: BTreeMap<String, usize>,
-}
-
 /// Removes secrets and personal data from text before it is stored, shown or sent.
+///
+/// `state` spans a whole run: implementations number placeholders through
+/// [`Redactions::placeholder`] so one value has one number in a report, and
+/// the counts end up in the report. Return the text borrowed when nothing
+/// was redacted. The built-in implementation is
+/// [`RuleSanitizer`](crate::sanitize::RuleSanitizer).
 pub trait Sanitize: Send + Sync {
-    /// Returns the sanitized text and what was redacted.
-    fn sanitize(&self, text: &str) -> Sanitized;
+    /// Returns `text` with every secret replaced, recording what was redacted in `state`.
+    fn sanitize<'a>(&self, text: &'a str, state: &mut Redactions) -> Cow<'a, str>;
+
+    /// Sanitizes the value of a named field (a JUnit property or attribute),
+    /// where the name is context the value alone lacks: `db.password` =
+    /// `hunter2`. Defaults to sanitizing the value alone.
+    fn sanitize_field<'a>(
+        &self,
+        name: &str,
+        value: &'a str,
+        state: &mut Redactions,
+    ) -> Cow<'a, str> {
+        let _ = name;
+        self.sanitize(value, state)
+    }
 }
 
 /// Computes failure signatures and groups failures into clusters.
@@ -95,7 +106,7 @@ pub trait Collect: Send + Sync {
 
     /// Collects evidence. A failed collection is returned as evidence whose
     /// provenance carries the error, so the run still completes.
-    async fn collect(&self, cluster: &Cluster, run: &TestRun) -> Vec<Evidence>;
+    async fn collect(&self, cluster: &Cluster, run: &Sanitized<TestRun>) -> Vec<Evidence>;
 }
 
 /// Explains a cluster.
@@ -105,10 +116,11 @@ pub trait Analyze: Send + Sync {
     fn name(&self) -> &str;
 
     /// Produces an analysis, `Ok(None)` when this analyzer has nothing to say.
+    /// It sees only sanitized text; what it returns is sanitized again.
     async fn analyze(
         &self,
         cluster: &Cluster,
-        run: &TestRun,
+        run: &Sanitized<TestRun>,
         evidence: &[Evidence],
     ) -> Result<Option<Analysis>, AnalyzeError>;
 }
@@ -137,19 +149,18 @@ impl Ingest for NoInput {
     }
 }
 
-/// The built-in sanitizer for now: **redacts nothing** and returns the text unchanged.
+/// A sanitizer that **redacts nothing**: an explicit opt-out for embedding
+/// code whose text is known to hold no secrets (synthetic runs, tests).
 ///
-/// It exists so the pipeline has a sanitize step wired in from the start; a
-/// rule-based sanitizer replaces it. Do not rely on it for safety.
+/// **Unsafe for output**: with it, every secret in the test output reaches
+/// `report.json`, the enriched JUnit, the terminal and anything sent to an
+/// LLM. The default pipeline uses [`RuleSanitizer`](crate::sanitize::RuleSanitizer).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoRedaction;
 
 impl Sanitize for NoRedaction {
-    fn sanitize(&self, text: &str) -> Sanitized {
-        Sanitized {
-            text: text.to_owned(),
-            redactions: BTreeMap::new(),
-        }
+    fn sanitize<'a>(&self, text: &'a str, _state: &mut Redactions) -> Cow<'a, str> {
+        Cow::Borrowed(text)
     }
 }
 
@@ -207,7 +218,7 @@ impl Analyze for NoAnalysis {
     async fn analyze(
         &self,
         _cluster: &Cluster,
-        _run: &TestRun,
+        _run: &Sanitized<TestRun>,
         _evidence: &[Evidence],
     ) -> Result<Option<Analysis>, AnalyzeError> {
         Ok(None)

@@ -1,7 +1,7 @@
 //! The pipeline wires the stages and never lets one bad input or a failed
 //! stage hide the rest.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::io::Read;
 
 use async_trait::async_trait;
@@ -10,8 +10,8 @@ use failtale_core::model::{
     Analysis, Attempt, Category, Cluster, Evidence, Failure, FailureKind, Provenance, Severity,
     TestCase, TestId, TestRun,
 };
-use failtale_core::stage::{Analyze, Collect, Ingest, Ingested, Sanitize, Sanitized, Sniff};
-use failtale_core::{AnalyzeError, IngestError, Pipeline};
+use failtale_core::stage::{Analyze, Collect, Ingest, Ingested, Sanitize, Sniff};
+use failtale_core::{AnalyzeError, IngestError, Pipeline, Redactions, Sanitized};
 
 /// A toy format: a first line `TOY`, then `name ok` or `name fail message…` per line.
 #[derive(Debug)]
@@ -133,16 +133,19 @@ fn files_found_in_directories_that_are_not_results_are_ignored_but_named_files_a
 struct Mask;
 
 impl Sanitize for Mask {
-    fn sanitize(&self, text: &str) -> Sanitized {
-        let n = text.matches("hunter2").count();
-        let mut redactions = BTreeMap::new();
-        if n > 0 {
-            redactions.insert("password".to_owned(), n);
+    fn sanitize<'a>(&self, text: &'a str, state: &mut Redactions) -> Cow<'a, str> {
+        if !text.contains("hunter2") {
+            return Cow::Borrowed(text);
         }
-        Sanitized {
-            text: text.replace("hunter2", "[REDACTED]"),
-            redactions,
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(i) = rest.find("hunter2") {
+            out.push_str(&rest[..i]);
+            out.push_str(&state.placeholder("password", "hunter2"));
+            rest = &rest[i + "hunter2".len()..];
         }
+        out.push_str(rest);
+        Cow::Owned(out)
     }
 }
 
@@ -154,7 +157,7 @@ impl Collect for FailingCollector {
     fn name(&self) -> &str {
         "broken"
     }
-    async fn collect(&self, _cluster: &Cluster, _run: &TestRun) -> Vec<Evidence> {
+    async fn collect(&self, _cluster: &Cluster, _run: &Sanitized<TestRun>) -> Vec<Evidence> {
         vec![Evidence {
             provenance: Provenance {
                 collector: "broken".into(),
@@ -177,7 +180,7 @@ impl Analyze for Picky {
     async fn analyze(
         &self,
         cluster: &Cluster,
-        _run: &TestRun,
+        _run: &Sanitized<TestRun>,
         evidence: &[Evidence],
     ) -> Result<Option<Analysis>, AnalyzeError> {
         if cluster.tests.len() > 1 {
@@ -212,7 +215,8 @@ async fn every_stage_runs_text_is_sanitized_and_failures_are_recorded_not_fatal(
             "TOY\na ok\nb fail pw=hunter2 rejected\nc fail timeout\nd fail timeout\n",
         )])
         .await;
-    assert_eq!(out.redactions.get("password"), Some(&2), "path and message");
+    // Path and message, then the collector's error and text for each of the two clusters.
+    assert_eq!(out.redactions.get("password"), Some(&6));
     let json = format!("{out:?}");
     assert!(
         !json.contains("hunter2"),
@@ -235,6 +239,7 @@ async fn every_stage_runs_text_is_sanitized_and_failures_are_recorded_not_fatal(
     );
     assert_eq!(
         small.evidence[0].provenance.error.as_deref(),
-        Some("ssh: password [REDACTED] rejected")
+        Some("ssh: password [REDACTED:password#1] rejected"),
+        "one value, one number across the whole run"
     );
 }

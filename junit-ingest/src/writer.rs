@@ -42,13 +42,18 @@
 //! [`TestRun::cases`], and can put a line at the top of a failure's
 //! description. The property names failtale uses are in [`keys`].
 //!
+//! The writer takes a [`Sanitized`] run only: what it writes has been through
+//! the sanitize stage.
+//!
 //! ```
 //! use failtale_core::model::{Attempt, Failure, FailureKind, TestCase, TestId, TestRun};
+//! use failtale_core::{Pipeline, Redactions};
 //! use junit_ingest::writer::{keys, to_junit, Enrichment};
 //!
 //! let mut run = TestRun::default();
 //! let failing = Attempt { failures: vec![Failure::new(FailureKind::Failure)], ..Attempt::default() };
 //! run.cases.push(TestCase::new(TestId { name: "t".into(), ..TestId::default() }, vec![failing]));
+//! let run = Pipeline::default().sanitize(run, &mut Redactions::new());
 //! let mut enrich = Enrichment::default();
 //! enrich.add_property(0, keys::CLUSTER, "c1");
 //! enrich.set_note(0, "root cause: the database was not reachable");
@@ -61,6 +66,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset};
+use failtale_core::Sanitized;
 use failtale_core::model::{
     Attempt, AttemptStatus, FailureKind, Property, Suite, TestCase, TestId, TestRun,
 };
@@ -134,7 +140,8 @@ impl Enrichment {
 const COMPUTED_SUITE_ATTRS: &[&str] = &["tests", "failures", "errors", "skipped", "disabled"];
 
 /// Builds the quick-junit report for a run (see the module docs for the mapping).
-pub fn to_junit(run: &TestRun, enrich: &Enrichment) -> Report {
+pub fn to_junit(run: &Sanitized<TestRun>, enrich: &Enrichment) -> Report {
+    let run: &TestRun = run;
     let mut report = Report::unnamed();
     let mut by_suite: Vec<Vec<usize>> = vec![Vec::new(); run.suites.len()];
     let mut loose: Vec<(String, Vec<usize>)> = Vec::new();
@@ -192,7 +199,7 @@ pub fn to_junit(run: &TestRun, enrich: &Enrichment) -> Report {
 
 /// Writes the enriched JUnit XML for a run.
 pub fn write_junit(
-    run: &TestRun,
+    run: &Sanitized<TestRun>,
     enrich: &Enrichment,
     w: impl std::io::Write,
 ) -> Result<(), WriteError> {
@@ -434,6 +441,13 @@ mod tests {
 
     use failtale_core::capped::CappedText;
     use failtale_core::model::{Failure, InputStatus, Outcome, Skip};
+    use failtale_core::sanitize::{Redactions, sanitize_run};
+    use failtale_core::stage::NoRedaction;
+
+    /// The writer takes sanitized runs only; these samples hold no secrets.
+    fn clean(run: TestRun) -> Sanitized<TestRun> {
+        sanitize_run(&NoRedaction, run, &mut Redactions::new())
+    }
 
     fn failing(kind: FailureKind, msg: &str) -> Attempt {
         let mut f = Failure::new(kind);
@@ -532,7 +546,7 @@ mod tests {
 
     #[test]
     fn nested_suites_are_flattened_and_containers_dropped() {
-        let report = to_junit(&sample(), &Enrichment::default());
+        let report = to_junit(&clean(sample()), &Enrichment::default());
         assert_eq!(report.test_suites.len(), 1);
         let s = &report.test_suites[0];
         assert_eq!(s.name.as_str(), "outer/inner");
@@ -546,7 +560,7 @@ mod tests {
 
     #[test]
     fn attempts_become_statuses_and_reruns() {
-        let report = to_junit(&sample(), &Enrichment::default());
+        let report = to_junit(&clean(sample()), &Enrichment::default());
         let cases = &report.test_suites[0].test_cases;
         assert_eq!(cases[0].assertions, Some(3));
         assert_eq!(
@@ -595,7 +609,7 @@ mod tests {
 
     #[test]
     fn enrichment_adds_properties_and_a_note() {
-        let run = sample();
+        let run = clean(sample());
         let mut e = Enrichment::default();
         e.add_property(2, keys::ROOT_CAUSE, "db down");
         e.add_property(2, keys::CONFIDENCE, "0.8");
@@ -624,7 +638,7 @@ mod tests {
 
     #[test]
     fn written_run_reads_back_the_same_through_quick_junit() {
-        let run = sample();
+        let run = clean(sample());
         let report = to_junit(&run, &Enrichment::default());
         let xml = report.to_string().unwrap();
         let back = Report::deserialize_from_str(&xml).unwrap();
@@ -658,7 +672,7 @@ mod tests {
             vec![a],
         );
         run.cases.push(c);
-        let report = to_junit(&run, &Enrichment::default());
+        let report = to_junit(&clean(run), &Enrichment::default());
         let s = &report.test_suites[0];
         assert_eq!(s.name.as_str(), "tests");
         assert_eq!(
