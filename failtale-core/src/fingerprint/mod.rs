@@ -428,11 +428,16 @@ pub fn is_test_frame(f: &Frame, test: &TestRef<'_>) -> bool {
     if last.starts_with("Test") && last.len() > 4 && last.as_bytes()[4].is_ascii_uppercase() {
         return true;
     }
-    if !test.name.is_empty() && test.name.len() >= 4 {
-        let name = test.name.split(['(', '[', ' ']).next().unwrap_or(test.name);
-        if name.len() >= 4 && func.contains(name) {
-            return true;
-        }
+    // The test function itself (`test_total`, `shouldPay`, `TestCart`), not
+    // every function whose name happens to start like the test's.
+    let name = test
+        .name
+        .split(['(', '['])
+        .next()
+        .unwrap_or(test.name)
+        .trim();
+    if !name.is_empty() && (last == name || func == name) {
+        return true;
     }
     if let Some(class) = test.classname.filter(|c| c.len() >= 4)
         && func.starts_with(class)
@@ -535,7 +540,7 @@ pub fn environment(text: &str) -> Option<String> {
     let (problem, at) = ENVIRONMENT.iter().find_map(|(problem, needles)| {
         needles
             .iter()
-            .filter_map(|n| lower.find(n))
+            .filter_map(|n| find_word(&lower, n))
             .min()
             .map(|at| (*problem, at))
     })?;
@@ -545,6 +550,22 @@ pub fn environment(text: &str) -> Option<String> {
     Some(match endpoint {
         Some(e) => format!("{problem} {e}"),
         None => problem.to_owned(),
+    })
+}
+
+/// The first occurrence of `needle` as a word (an `Error`/`Exception`
+/// suffix allowed), so `TimeoutExtension` is not a timeout.
+fn find_word(hay: &str, needle: &str) -> Option<usize> {
+    let bytes = hay.as_bytes();
+    hay.match_indices(needle).map(|(i, _)| i).find(|&i| {
+        let before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        let rest = &hay[i + needle.len()..];
+        let rest = rest
+            .strip_prefix("error")
+            .or_else(|| rest.strip_prefix("exception"))
+            .unwrap_or(rest);
+        let after = !rest.starts_with(|c: char| c.is_ascii_alphanumeric());
+        before && after
     })
 }
 

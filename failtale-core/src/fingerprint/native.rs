@@ -164,15 +164,21 @@ pub(super) fn parse(text: &str) -> Parsed {
     if let Some((_, sig)) = SIGNALS.iter().find(|(m, _)| text.contains(m)) {
         p.kind = (*sig).to_owned();
         p.frames = lines.iter().filter_map(|l| frame_of(l)).collect();
-        // The last line before the crash often says what was being done.
-        p.message = lines
-            .iter()
-            .map(|l| l.trim())
-            .rfind(|l| {
-                !l.is_empty() && !SIGNALS.iter().any(|(m, _)| l.contains(m)) && !l.starts_with('#')
-            })
-            .unwrap_or("")
-            .to_owned();
+        // Without frames, the last line before the crash often says what was
+        // being done (but not the runner's `[ RUN ]` banner, which names the test).
+        if p.frames.iter().all(|f| !f.in_app) {
+            p.message = lines
+                .iter()
+                .map(|l| l.trim())
+                .rfind(|l| {
+                    !l.is_empty()
+                        && !l.starts_with('[')
+                        && !l.starts_with('#')
+                        && !SIGNALS.iter().any(|(m, _)| l.contains(m))
+                })
+                .unwrap_or("")
+                .to_owned();
+        }
         return p;
     }
     p.message = lines

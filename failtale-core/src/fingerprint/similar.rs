@@ -56,7 +56,7 @@ impl Default for ClusterConfig {
     fn default() -> Self {
         ClusterConfig {
             near_duplicates: true,
-            similarity: 0.6,
+            similarity: 0.9,
             cross_kind_similarity: 0.95,
             min_points: 1,
             mass_failure_share: 0.5,
@@ -234,8 +234,11 @@ fn split_mass_failure(
 pub fn density_labels(sigs: &[&Signature], weights: &[usize], cfg: &ClusterConfig) -> Vec<usize> {
     let n = sigs.len();
     let sets: Vec<Vec<u64>> = sigs.iter().map(|s| shingles(s)).collect();
-    let kinds: Vec<&str> = sigs.iter().map(|s| component(s, "kind")).collect();
-    let edges = neighbours(&sets, &kinds, cfg);
+    let shapes: Vec<Shape<'_>> = sigs.iter().map(|s| Shape::of(s)).collect();
+    let mut edges = neighbours(&sets, &shapes, cfg);
+    edges.extend(template_edges(sigs, weights));
+    edges.sort_unstable();
+    edges.dedup();
     let mut adjacency: Vec<Vec<u32>> = vec![Vec::new(); n];
     for &(a, b) in &edges {
         adjacency[a as usize].push(b);
@@ -267,6 +270,28 @@ pub fn density_labels(sigs: &[&Signature], weights: &[usize], cfg: &ClusterConfi
     (0..n).map(|i| uf.find(i)).collect()
 }
 
+/// What must agree for two signatures to be near-duplicates: the kind, the
+/// outer type, the location and the top in-app frame. The message and the
+/// lower frames may differ.
+#[derive(PartialEq, Eq)]
+struct Shape<'a> {
+    kind: &'a str,
+    outer: &'a str,
+    location: &'a str,
+    top_frame: &'a str,
+}
+
+impl<'a> Shape<'a> {
+    fn of(s: &'a Signature) -> Self {
+        Shape {
+            kind: component(s, "kind"),
+            outer: component(s, "outer"),
+            location: component(s, "location"),
+            top_frame: component(s, "frame"),
+        }
+    }
+}
+
 fn component<'a>(s: &'a Signature, name: &str) -> &'a str {
     s.components
         .iter()
@@ -274,8 +299,107 @@ fn component<'a>(s: &'a Signature, name: &str) -> &'a str {
         .map_or("", |c| c.value.as_str())
 }
 
+/// Message tokens for shingles and templates.
+fn tokens(message: &str) -> impl Iterator<Item = &str> {
+    message
+        .split(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '<' || ch == '>'))
+        .filter(|t| !t.is_empty())
+}
+
+/// Variable data that parameterisation missed, found Drain-style from the
+/// signatures themselves: signatures equal in everything but one slot of the
+/// message are one cause when that slot takes many values that rarely
+/// repeat. A slot is either all quoted segments of the message together
+/// (`'tori'`, `['ab', 'cd']`: at least [`QUOTED_MIN_VALUES`] values) or one
+/// unquoted token (at least [`TOKEN_MIN_VALUES`] values); either way the
+/// values must average at most [`MAX_REPEAT`] failures each. A word that names
+/// a different service or field repeats across the failures of its cause, so
+/// it does not look variable.
+fn template_edges(sigs: &[&Signature], weights: &[usize]) -> Vec<(u32, u32)> {
+    // template hash -> [(signature, value hash)], for each slot kind
+    let mut quoted: HashMap<u64, Vec<(u32, u64)>> = HashMap::new();
+    let mut single: HashMap<u64, Vec<(u32, u64)>> = HashMap::new();
+    for (i, s) in sigs.iter().enumerate() {
+        let mut context = 0xcbf2_9ce4_8422_2325_u64;
+        for c in s
+            .components
+            .iter()
+            .filter(|c| c.hashed && c.name != "message")
+        {
+            context = fnv(fnv(context, c.name.as_bytes()), c.value.as_bytes());
+        }
+        let message = component(s, "message");
+        let (template, values) = split_quoted(message);
+        if values != 0 {
+            quoted
+                .entry(fnv(context, template.as_bytes()))
+                .or_default()
+                .push((i as u32, values));
+        }
+        let toks: Vec<u64> = tokens(message)
+            .take(TEMPLATE_MAX_TOKENS)
+            .map(|t| fnv(0x100, t.as_bytes()))
+            .collect();
+        let whole = toks.iter().fold(mix(context ^ toks.len() as u64), |h, &t| {
+            mix(h.rotate_left(5) ^ t)
+        });
+        for (pos, &t) in toks.iter().enumerate() {
+            // The whole signature with this position blanked (position-dependent).
+            let key = mix(whole ^ mix(t.wrapping_add(pos as u64 + 1)));
+            single.entry(key).or_default().push((i as u32, t));
+        }
+    }
+    let mut edges = Vec::new();
+    for (slots, min_values) in [(quoted, QUOTED_MIN_VALUES), (single, TOKEN_MIN_VALUES)] {
+        for members in slots.values() {
+            if members.len() < min_values {
+                continue;
+            }
+            let mut values: Vec<u64> = members.iter().map(|&(_, v)| v).collect();
+            values.sort_unstable();
+            values.dedup();
+            let failures: usize = members.iter().map(|&(i, _)| weights[i as usize]).sum();
+            if values.len() >= min_values && failures as f64 <= MAX_REPEAT * values.len() as f64 {
+                for w in members.windows(2) {
+                    edges.push((w[0].0.min(w[1].0), w[0].0.max(w[1].0)));
+                }
+            }
+        }
+    }
+    edges
+}
+
+/// The message with every quoted segment blanked, and a hash of the segments (0: none).
+fn split_quoted(message: &str) -> (String, u64) {
+    let mut template = String::with_capacity(message.len());
+    let mut values = 0u64;
+    let mut rest = message;
+    while let Some(open) = rest.find(['\'', '"']) {
+        let q = rest.as_bytes()[open];
+        let Some(len) = rest[open + 1..].find(char::from(q)) else {
+            break;
+        };
+        template.push_str(&rest[..open]);
+        template.push('*');
+        values =
+            mix(values.rotate_left(7) ^ fnv(0x200, &rest.as_bytes()[open + 1..open + 1 + len]));
+        rest = &rest[open + len + 2..];
+    }
+    template.push_str(rest);
+    (template, values)
+}
+
+/// Fewest distinct quoted values that make the quoted slot variable.
+pub const QUOTED_MIN_VALUES: usize = 3;
+/// Fewest distinct values that make an unquoted token variable.
+pub const TOKEN_MIN_VALUES: usize = 5;
+/// Most failures per distinct value, on average, at a variable slot.
+pub const MAX_REPEAT: f64 = 1.5;
+/// Message tokens considered for single-token templates.
+const TEMPLATE_MAX_TOKENS: usize = 48;
+
 /// Verified neighbour pairs `(a, b)` with `a < b`.
-fn neighbours(sets: &[Vec<u64>], kinds: &[&str], cfg: &ClusterConfig) -> Vec<(u32, u32)> {
+fn neighbours(sets: &[Vec<u64>], shapes: &[Shape<'_>], cfg: &ClusterConfig) -> Vec<(u32, u32)> {
     let lo = cfg.similarity.min(cfg.cross_kind_similarity);
     let mut buckets: HashMap<u64, Vec<u32>> = HashMap::with_capacity(sets.len() * BANDS);
     for (i, set) in sets.iter().enumerate() {
@@ -315,8 +439,12 @@ fn neighbours(sets: &[Vec<u64>], kinds: &[&str], cfg: &ClusterConfig) -> Vec<(u3
         .filter(|&(a, b)| {
             let (a, b) = (a as usize, b as usize);
             let j = jaccard(&sets[a], &sets[b]);
+            let (x, y) = (&shapes[a], &shapes[b]);
+            let same_but_kind =
+                x.outer == y.outer && x.location == y.location && x.top_frame == y.top_frame;
             j >= lo
-                && j >= if kinds[a] == kinds[b] {
+                && same_but_kind
+                && j >= if x.kind == y.kind {
                     cfg.similarity
                 } else {
                     cfg.cross_kind_similarity
