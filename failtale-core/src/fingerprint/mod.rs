@@ -233,7 +233,10 @@ impl StructuredFingerprint {
             };
             components.push(SignatureComponent::new("frame", value));
         }
-        if let Some(env) = environment(&text) {
+        // The environment problem is in the (root-cause) message; searching
+        // only there keeps a long log tail from deciding, and is fast.
+        let head = format!("{}: {}", parsed.kind, parsed.message);
+        if let Some(env) = environment(&head) {
             components.push(SignatureComponent::info("environment", env));
         }
         Signature::from_components(components)

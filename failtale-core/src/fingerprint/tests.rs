@@ -438,3 +438,138 @@ fn environment_signatures() {
     );
     assert_eq!(environment("assert 1 == 2"), None);
 }
+
+#[test]
+fn mass_failure_absorbs_failures_with_different_frames_and_is_labelled() {
+    use crate::model::{Attempt, Failure, FailureKind, TestCase, TestId};
+    let case = |name: &str, text: String| {
+        let mut f = Failure::new(FailureKind::Error);
+        f.body = Some(text);
+        let id = TestId {
+            name: name.into(),
+            ..TestId::default()
+        };
+        TestCase::new(
+            id,
+            vec![Attempt {
+                failures: vec![f],
+                ..Attempt::default()
+            }],
+        )
+    };
+    let mut run = TestRun::default();
+    for (i, func) in [
+        "getUser",
+        "listOrders",
+        "charge",
+        "refund",
+        "audit",
+        "search",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let text = format!(
+            "Error: connect ECONNREFUSED 127.0.0.1:5432\n    at {func} (src/db/{func}.js:{}:3)\n",
+            10 + i
+        );
+        run.cases.push(case(&format!("t{i}"), text));
+    }
+    run.cases.push(case(
+        "other",
+        "TypeError: x.map is not a function\n    at render (src/list.js:3:9)\n".into(),
+    ));
+    run.cases.push(case(
+        "third",
+        "AssertionError [ERR_ASSERTION]: totals differ\n    at sum (src/sum.js:3:9)\n".into(),
+    ));
+    let clusters = crate::Pipeline::default().cluster(&run);
+    assert_eq!(clusters.len(), 3);
+    let mass = &clusters[0];
+    assert!(mass.mass_failure);
+    assert_eq!(mass.case_indices, vec![0, 1, 2, 3, 4, 5]);
+    assert_eq!(
+        mass.merged_from.len(),
+        6,
+        "six exact fingerprints (different frames) absorbed"
+    );
+    assert_eq!(
+        mass.label.as_deref(),
+        Some("mass failure: connection refused localhost:5432 (6 of 8 failing tests)")
+    );
+    assert!(
+        clusters[1..]
+            .iter()
+            .all(|c| !c.mass_failure && c.tests.len() == 1)
+    );
+
+    // Below the share, the same failures stay apart by their frames.
+    let cfg = FingerprintConfig {
+        cluster: ClusterConfig {
+            mass_failure_share: 0.9,
+            ..ClusterConfig::default()
+        },
+        ..FingerprintConfig::default()
+    };
+    let clusters = Fingerprint::cluster(
+        &StructuredFingerprint::new(cfg.clone()),
+        &run,
+        run.cases
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, StructuredFingerprint::new(cfg.clone()).fingerprint(c)))
+            .collect(),
+    );
+    assert_eq!(clusters.len(), 8);
+    assert!(clusters.iter().all(|c| !c.mass_failure));
+}
+
+#[test]
+fn near_duplicates_merge_only_with_the_same_shape() {
+    use crate::fingerprint::similar::density_labels;
+    let s = |msg: &str, frame: &str| {
+        Signature::from_components(vec![
+            SignatureComponent::new("kind", "ValueError"),
+            SignatureComponent::new("message", msg),
+            SignatureComponent::new("frame", frame),
+        ])
+    };
+    // A long message that differs in one word: near-duplicates when the frame agrees.
+    let long = "could not reconcile ledger entries for the nightly settlement batch because the upstream export was incomplete and retried";
+    let a = s(long, "reconcile (ledger.py)");
+    let b = s(&long.replace("nightly", "hourly"), "reconcile (ledger.py)");
+    let c = s(&long.replace("nightly", "weekly"), "export (report.py)");
+    let cfg = ClusterConfig {
+        similarity: 0.8,
+        ..ClusterConfig::default()
+    };
+    let labels = density_labels(&[&a, &b, &c], &[1, 1, 1], &cfg);
+    assert_eq!(labels[0], labels[1]);
+    assert_ne!(
+        labels[0], labels[2],
+        "a different top frame keeps a similar message apart"
+    );
+    // A quoted slot with many rarely repeated values is variable data.
+    let words = ["tori", "rial", "kazufi", "mofi"];
+    let sigs: Vec<Signature> = words
+        .iter()
+        .map(|w| {
+            s(
+                &format!("invalid literal for int() with base <num>: '{w}'"),
+                "parse (cfg.py)",
+            )
+        })
+        .collect();
+    let refs: Vec<&Signature> = sigs.iter().collect();
+    let labels = density_labels(&refs, &[1, 1, 1, 1], &ClusterConfig::default());
+    assert!(labels.iter().all(|&l| l == labels[0]), "{labels:?}");
+    // The same slot holding values that each repeat is several causes.
+    let labels = density_labels(&refs, &[9, 7, 12, 5], &ClusterConfig::default());
+    assert_eq!(
+        labels
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        4
+    );
+}
