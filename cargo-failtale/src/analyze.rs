@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use failtale_core::fingerprint::{FingerprintConfig, StructuredFingerprint};
 use failtale_core::input::discover;
 use failtale_core::pipeline::PipelineOutput;
 use failtale_core::report::Report;
@@ -28,7 +29,13 @@ pub fn analyze(
     if inputs.is_empty() {
         return Err(CliError::NoInputs(args.paths.clone()));
     }
-    let pipeline = Pipeline::new(Box::new(AutoIngest::default()));
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let fingerprint = StructuredFingerprint::new(FingerprintConfig {
+        in_app_crates: crate::outdir::workspace_crates(&cwd),
+        ..FingerprintConfig::default()
+    });
+    let pipeline =
+        Pipeline::new(Box::new(AutoIngest::default())).with_fingerprint(Box::new(fingerprint));
     let ingested = {
         let bar = progress_bar(inputs.len());
         let report = pipeline.ingest_with_progress(&inputs, &|done| bar.set_position(done as u64));
@@ -45,7 +52,6 @@ pub fn analyze(
     let output = runtime.block_on(pipeline.process(ingested));
     let report = Report::from_output(&output);
 
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let dir = output_dir(args.out.as_deref(), &cwd);
     let report_path = write_report(&dir, &report)?;
     write_enriched_junit(&dir, &output)?;

@@ -16,6 +16,35 @@ pub fn output_dir(explicit: Option<&Path>, cwd: &Path) -> PathBuf {
     cwd.join(".failtale")
 }
 
+/// The crate names (as they appear in Rust paths, `-` as `_`) of the cargo
+/// workspace containing `cwd`, so backtrace frames in them count as in-app;
+/// empty outside a cargo workspace or when cargo cannot say.
+pub fn workspace_crates(cwd: &Path) -> std::collections::BTreeSet<String> {
+    let Some(manifest) = cwd
+        .ancestors()
+        .map(|d| d.join("Cargo.toml"))
+        .find(|p| p.is_file())
+    else {
+        return Default::default();
+    };
+    let Ok(metadata) = cargo_metadata::MetadataCommand::new()
+        .manifest_path(&manifest)
+        .no_deps()
+        .other_options(vec!["--offline".to_owned()])
+        .exec()
+    else {
+        return Default::default();
+    };
+    metadata
+        .workspace_packages()
+        .iter()
+        .flat_map(|p| {
+            std::iter::once(p.name.to_string()).chain(p.targets.iter().map(|t| t.name.to_string()))
+        })
+        .map(|n| n.replace('-', "_"))
+        .collect()
+}
+
 fn cargo_target_dir(cwd: &Path) -> Option<PathBuf> {
     // Only ask cargo when there is a manifest above us: outside Rust projects
     // (and on machines without cargo) this costs nothing.

@@ -125,6 +125,10 @@ pub fn write_summary(
                     cluster.id,
                     plural(n)
                 )?;
+                if let Some(label) = &cluster.label {
+                    let style = if cluster.mass_failure { YELLOW } else { BOLD };
+                    writeln!(w, "    {style}{label}{style:#}")?;
+                }
                 let message = first
                     .and_then(|c| c.primary_failure())
                     .map(|f| f.full_text())

@@ -46,10 +46,13 @@ pub fn build_cluster(
         .sum();
     Cluster {
         id: format!("c{}", n + 1),
+        merged_from: vec![fingerprint.hash.clone()],
         fingerprint,
         tests,
         representative: case_indices[0],
         case_indices,
         occurrences,
+        mass_failure: false,
+        label: None,
     }
 }

@@ -708,6 +708,33 @@ pub struct SignatureComponent {
     pub name: String,
     /// Its normalised value.
     pub value: String,
+    /// Whether it went into the hash; `false` for components shown only to
+    /// explain (the detected language, the environment of a mass failure).
+    #[serde(default = "yes")]
+    pub hashed: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl SignatureComponent {
+    /// A component that goes into the hash.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        SignatureComponent {
+            name: name.into(),
+            value: value.into(),
+            hashed: true,
+        }
+    }
+
+    /// A component shown in reports but left out of the hash.
+    pub fn info(name: impl Into<String>, value: impl Into<String>) -> Self {
+        SignatureComponent {
+            hashed: false,
+            ..SignatureComponent::new(name, value)
+        }
+    }
 }
 
 /// A failure's signature: the components that identify its cause, and their stable hash (the fingerprint).
@@ -720,11 +747,12 @@ pub struct Signature {
 }
 
 impl Signature {
-    /// Builds a signature, hashing the components with a stable 64-bit FNV-1a
+    /// Builds a signature, hashing the components marked
+    /// [`hashed`](SignatureComponent::hashed) with a stable 64-bit FNV-1a
     /// (the same on every platform and in every release, so history stays valid).
     pub fn from_components(components: Vec<SignatureComponent>) -> Self {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for c in &components {
+        for c in components.iter().filter(|c| c.hashed) {
             for b in c.name.bytes().chain([0]).chain(c.value.bytes()).chain([0]) {
                 h ^= u64::from(b);
                 h = h.wrapping_mul(0x0000_0100_0000_01b3);
@@ -752,6 +780,17 @@ pub struct Cluster {
     pub occurrences: usize,
     /// Index into [`TestRun::cases`] of the member that represents the cluster.
     pub representative: usize,
+    /// Every exact fingerprint whose failures this cluster holds, largest
+    /// group first (one entry unless near-duplicates were merged).
+    #[serde(default)]
+    pub merged_from: Vec<String>,
+    /// True when most failing tests share one environment problem (the same
+    /// service refusing connections, a full disk, …) and this cluster holds them.
+    #[serde(default)]
+    pub mass_failure: bool,
+    /// A short human label, such as the environment problem of a mass failure.
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 /// Context gathered for a cluster, with where it came from.

@@ -6,13 +6,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::error_chain;
+use crate::fingerprint::StructuredFingerprint;
 use crate::input::Input;
 use crate::model::{Analysis, Cluster, Evidence, InputStatus, TestRun};
 use crate::sanitize::{Redactions, RuleSanitizer, Sanitized, sanitize_run};
-use crate::stage::{
-    Analyze, Collect, Fingerprint, Ingest, Ingested, MessageFingerprint, NoAnalysis, Sanitize,
-    Sniff,
-};
+use crate::stage::{Analyze, Collect, Fingerprint, Ingest, Ingested, NoAnalysis, Sanitize, Sniff};
 
 /// How many bytes of an input are shown to [`Ingest::sniff`].
 pub const SNIFF_LEN: usize = 8 * 1024;
@@ -89,12 +87,12 @@ impl Pipeline {
     /// A pipeline with the given reader and the built-in defaults for the
     /// other stages: [`RuleSanitizer`] with the built-in rules and the values
     /// of this process's secret-named environment variables,
-    /// [`MessageFingerprint`], no collectors, [`NoAnalysis`].
+    /// [`StructuredFingerprint`], no collectors, [`NoAnalysis`].
     pub fn new(ingest: Box<dyn Ingest>) -> Self {
         Pipeline {
             ingest,
             sanitize: Box::new(RuleSanitizer::default_for_process()),
-            fingerprint: Box::new(MessageFingerprint),
+            fingerprint: Box::new(StructuredFingerprint::default()),
             collectors: Vec::new(),
             analyze: Box::new(NoAnalysis),
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -228,15 +226,31 @@ impl Pipeline {
         }
     }
 
-    /// Fingerprints the failing cases and groups them into clusters.
+    /// Fingerprints the failing cases (on up to [`Pipeline::with_threads`]
+    /// threads) and groups them into clusters.
     pub fn cluster(&self, run: &TestRun) -> Vec<Cluster> {
-        let signatures = run
-            .cases
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.outcome.is_failing())
-            .map(|(i, c)| (i, self.fingerprint.fingerprint(c)))
+        let failing: Vec<usize> = (0..run.cases.len())
+            .filter(|&i| run.cases[i].outcome.is_failing())
             .collect();
+        let fingerprint = |i: &usize| (*i, self.fingerprint.fingerprint(&run.cases[*i]));
+        // Threads pay off only when there is enough work to share.
+        let signatures = if self.threads < 2 || failing.len() < 256 {
+            failing.iter().map(fingerprint).collect()
+        } else {
+            let chunk = failing.len().div_ceil(self.threads);
+            std::thread::scope(|scope| {
+                let parts: Vec<_> = failing
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || part.iter().map(fingerprint).collect::<Vec<_>>())
+                    })
+                    .collect();
+                parts
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect()
+            })
+        };
         self.fingerprint.cluster(run, signatures)
     }
 

@@ -85,6 +85,18 @@ pub struct ReportCluster {
     pub tests: Vec<String>,
     /// Failing attempts across members.
     pub occurrences: usize,
+    /// True when most failing tests share one environment problem and this cluster holds them.
+    #[serde(default)]
+    pub mass_failure: bool,
+    /// A short label, such as the environment problem of a mass failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Every exact fingerprint merged into the cluster, largest group first.
+    #[serde(default)]
+    pub merged_from: Vec<String>,
+    /// The member that represents the cluster, with its (sanitized) failure text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representative: Option<ReportRepresentative>,
     /// Evidence collected for the cluster.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
@@ -93,6 +105,15 @@ pub struct ReportCluster {
     /// Why analysis failed, or absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis_error: Option<String>,
+}
+
+/// The failure that represents a cluster.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReportRepresentative {
+    /// Test key, as in `clusters[].tests`.
+    pub test: String,
+    /// Its whole failure text, sanitized like every text in the report.
+    pub text: String,
 }
 
 impl Report {
@@ -148,6 +169,18 @@ impl Report {
                 signature: c.cluster.fingerprint.components.clone(),
                 tests: c.cluster.tests.clone(),
                 occurrences: c.cluster.occurrences,
+                mass_failure: c.cluster.mass_failure,
+                label: c.cluster.label.clone(),
+                merged_from: c.cluster.merged_from.clone(),
+                representative: run.cases.get(c.cluster.representative).map(|case| {
+                    ReportRepresentative {
+                        test: case.id.key(),
+                        text: case
+                            .primary_failure()
+                            .map(|f| f.full_text())
+                            .unwrap_or_default(),
+                    }
+                }),
                 evidence: c.evidence.clone(),
                 analysis: c.analysis.clone(),
                 analysis_error: c.analysis_error.clone(),

@@ -165,7 +165,8 @@ impl Sanitize for NoRedaction {
 }
 
 /// The simplest honest fingerprint: **one cluster per distinct failure
-/// message**. The signature is the failure kind, the failure type and the
+/// message**. Kept as a baseline to compare the built-in
+/// [`StructuredFingerprint`](crate::fingerprint::StructuredFingerprint) against. The signature is the failure kind, the failure type and the
 /// whole message with runs of whitespace collapsed; no language-aware parsing
 /// and no parameterisation of variable data (ports, paths, ids) yet, so two
 /// failures that differ only in a port number land in different clusters.
@@ -176,30 +177,18 @@ impl Fingerprint for MessageFingerprint {
     fn fingerprint(&self, case: &TestCase) -> Signature {
         let mut components = Vec::new();
         if let Some(f) = case.primary_failure() {
-            components.push(SignatureComponent {
-                name: "kind".into(),
-                value: f.kind.as_str().into(),
-            });
+            components.push(SignatureComponent::new("kind", f.kind.as_str()));
             if let Some(t) = f.r#type.as_deref().filter(|t| !t.trim().is_empty()) {
-                components.push(SignatureComponent {
-                    name: "type".into(),
-                    value: t.trim().into(),
-                });
+                components.push(SignatureComponent::new("type", t.trim()));
             }
             let message = f
                 .full_text()
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            components.push(SignatureComponent {
-                name: "message".into(),
-                value: message,
-            });
+            components.push(SignatureComponent::new("message", message));
         } else {
-            components.push(SignatureComponent {
-                name: "kind".into(),
-                value: "no-details".into(),
-            });
+            components.push(SignatureComponent::new("kind", "no-details"));
         }
         Signature::from_components(components)
     }

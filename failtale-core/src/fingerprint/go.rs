@@ -1,0 +1,157 @@
+//! Go: `file_test.go:NN: message` lines of `t.Error`/`t.Fatal` (testify's
+//! `Error:`/`Messages:` blocks), and `panic:` with the goroutine stack.
+
+use super::{Frame, Language, Parsed};
+
+/// An indented `name.go:NN: …` line, as `testing` prints them.
+pub(super) fn has_test_line(text: &str) -> bool {
+    text.lines().any(|l| test_line(l).is_some())
+}
+
+/// `    cart_test.go:42: message` → (`cart_test.go`, `message`).
+fn test_line(line: &str) -> Option<(&str, &str)> {
+    let t = line.trim_start();
+    let i = t.find(".go:")?;
+    let file = &t[..i + 3];
+    if file.contains(' ') || file.contains('/') && !line.starts_with(' ') && !line.starts_with('\t')
+    {
+        return None;
+    }
+    let rest = &t[i + 4..];
+    let d = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let after = rest.get(d..)?.strip_prefix(':')?;
+    (d > 0).then_some((file, after.strip_prefix(' ').unwrap_or(after)))
+}
+
+fn in_app(func: &str, file: &str) -> bool {
+    !(func.starts_with("runtime.")
+        || func.starts_with("testing.")
+        || func == "panic"
+        || func.starts_with("reflect.")
+        || func.starts_with("sync.")
+        || func.starts_with("github.com/stretchr/testify")
+        || file.contains("/usr/local/go/src/")
+        || file.contains("/go/src/runtime/")
+        || file.contains("/pkg/mod/")
+        || file.contains("/libexec/src/"))
+}
+
+pub(super) fn parse(text: &str) -> Parsed {
+    let mut p = Parsed::new(Language::Go);
+    let lines: Vec<&str> = text.lines().collect();
+    if let Some(i) = lines.iter().position(|l| l.starts_with("panic: ")) {
+        p.kind = "panic".into();
+        let msg = lines[i]["panic: ".len()..]
+            .trim_end_matches(" [recovered]")
+            .trim();
+        let mut message = vec![msg.to_owned()];
+        if let Some(sig) = lines[i + 1..].iter().find(|l| l.starts_with("[signal ")) {
+            // `[signal SIGSEGV: segmentation violation code=… addr=0x0 pc=…]`: the signal name matters.
+            message.push(
+                sig.split(':')
+                    .next()
+                    .unwrap_or(sig)
+                    .trim_start_matches('[')
+                    .to_owned(),
+            );
+        }
+        p.message = message.join("\n");
+        p.frames = goroutine_frames(&lines[i..]);
+        return p;
+    }
+    // `testing` failures: the first message and its continuation lines.
+    let mut message: Vec<String> = Vec::new();
+    let mut testify = false;
+    let mut i = 0;
+    while i < lines.len() {
+        let Some((file, first)) = test_line(lines[i]) else {
+            i += 1;
+            continue;
+        };
+        let indent = lines[i].len() - lines[i].trim_start().len();
+        if !file.ends_with("_test.go") {
+            p.location = Some(file.to_owned());
+        }
+        let mut block: Vec<&str> = vec![first];
+        let mut j = i + 1;
+        while j < lines.len() {
+            let l = lines[j];
+            let ind = l.len() - l.trim_start().len();
+            if l.trim().is_empty() || ind <= indent || l.trim_start().starts_with("--- ") {
+                break;
+            }
+            block.push(l.trim());
+            j += 1;
+        }
+        if block.iter().any(|l| l.starts_with("Error Trace:")) {
+            testify = true;
+            message.extend(testify_fields(&block));
+        } else {
+            message.extend(block.iter().map(|s| (*s).to_owned()));
+        }
+        // The first failure decides; later ones usually follow from it.
+        break;
+    }
+    p.kind = if testify {
+        "testify assertion"
+    } else {
+        "t.Error"
+    }
+    .into();
+    p.message = message.join("\n").trim().to_owned();
+    p
+}
+
+/// The `Error:` and `Messages:` fields of a testify block (not `Error Trace:` or `Test:`).
+fn testify_fields(block: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut keep = false;
+    for l in block {
+        if let Some((field, value)) = l
+            .split_once(':')
+            .filter(|(f, _)| matches!(*f, "Error Trace" | "Error" | "Test" | "Messages"))
+        {
+            keep = matches!(field, "Error" | "Messages");
+            if keep {
+                out.push(value.trim().to_owned());
+            }
+        } else if keep {
+            out.push(l.trim().to_owned());
+        }
+    }
+    out
+}
+
+/// `pkg.Func(args)` followed by `\t/path/file.go:NN +0x1c`.
+fn goroutine_frames(lines: &[&str]) -> Vec<Frame> {
+    let mut out = Vec::new();
+    let Some(start) = lines.iter().position(|l| l.starts_with("goroutine ")) else {
+        return out;
+    };
+    let mut k = start + 1;
+    while k + 1 < lines.len() {
+        let func_line = lines[k];
+        if func_line.trim().is_empty() || func_line.starts_with("goroutine ") {
+            break;
+        }
+        if func_line.starts_with("created by ") {
+            k += 2;
+            continue;
+        }
+        let loc = lines[k + 1].trim();
+        let func = func_line
+            .rsplit_once('(')
+            .map_or(func_line, |(f, _)| f)
+            .trim();
+        // `github.com/acme/shop/internal/cart.(*Cart).Total` → `cart.(*Cart).Total`
+        let short = func.rsplit('/').next().unwrap_or(func);
+        let file = loc.split(':').next().unwrap_or(loc).trim();
+        out.push(Frame {
+            in_app: in_app(func, file),
+            function: short.to_owned(),
+            file: file.to_owned(),
+        });
+        k += 2;
+    }
+    out
+}

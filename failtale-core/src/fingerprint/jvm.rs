@@ -1,0 +1,208 @@
+//! Java, Kotlin and Scala: the exception class and message, the `Caused by:`
+//! chain (the root cause decides the kind and message; the outermost type is
+//! kept as `outer`), and in-app frames — not `java.*`, JUnit, reflection,
+//! proxies or build tools.
+
+use super::{Frame, Language, Parsed};
+
+/// A `\tat pkg.Class.method(File.java:12)` line somewhere in the text.
+pub(super) fn has_frame(text: &str) -> bool {
+    text.lines().any(|l| frame_of(l).is_some())
+}
+
+/// A fully qualified JVM class name (`java.lang.IllegalStateException`, `org.opentest4j.AssertionFailedError`).
+pub(super) fn is_class_name(s: &str) -> bool {
+    let s = s.trim();
+    let mut parts = s.split('.');
+    let count = s.split('.').count();
+    count >= 2
+        && parts.all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+        })
+        && s.rsplit('.')
+            .next()
+            .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+/// Parses `at a.b.C.m(File.java:12)` (with an optional `java.base/` module prefix).
+fn frame_of(line: &str) -> Option<Frame> {
+    let t = line.trim_start();
+    let rest = t.strip_prefix("at ")?;
+    let open = rest.find('(')?;
+    let (func, loc) = (&rest[..open], &rest[open + 1..]);
+    if func.contains(' ') || !func.contains('.') || !rest.ends_with(')') {
+        return None;
+    }
+    let loc = &loc[..loc.len() - 1];
+    let file = loc.split(':').next().unwrap_or("");
+    let jvm_file = file.ends_with(".java")
+        || file.ends_with(".kt")
+        || file.ends_with(".scala")
+        || file.ends_with(".groovy")
+        || file == "Native Method"
+        || file == "Unknown Source"
+        || file.is_empty();
+    if !jvm_file {
+        return None;
+    }
+    // `java.base/java.lang.Thread.run`, `app//com.acme.X.m`
+    let func = func.rsplit('/').next().unwrap_or(func);
+    let file = if file == "Native Method" || file == "Unknown Source" {
+        ""
+    } else {
+        file
+    };
+    Some(Frame {
+        in_app: in_app(func),
+        function: func.to_owned(),
+        file: file.to_owned(),
+    })
+}
+
+const NOT_IN_APP: &[&str] = &[
+    "java.",
+    "javax.",
+    "jdk.",
+    "sun.",
+    "com.sun.",
+    "org.junit.",
+    "junit.",
+    "org.opentest4j.",
+    "org.assertj.",
+    "org.hamcrest.",
+    "org.mockito.",
+    "net.bytebuddy.",
+    "kotlin.",
+    "kotlinx.",
+    "scala.",
+    "org.scalatest.",
+    "org.gradle.",
+    "worker.org.gradle.",
+    "org.apache.maven.",
+    "org.testng.",
+    "io.kotest.",
+    "org.spockframework.",
+    "groovy.",
+    "org.codehaus.groovy.",
+    "org.springframework.",
+    "com.intellij.",
+    "org.eclipse.jdt.",
+    "io.micronaut.test.",
+    "org.apache.catalina.",
+    "io.netty.",
+    "reactor.core.",
+    "com.google.common.",
+    "org.jetbrains.",
+];
+
+fn in_app(func: &str) -> bool {
+    !NOT_IN_APP.iter().any(|p| func.starts_with(p))
+        && !func.contains("$$Lambda")
+        && !func.contains("$Proxy")
+        && !func.contains(".reflect.")
+        && !func.contains("$$EnhancerBy")
+        && !func.contains("CGLIB$$")
+}
+
+/// One exception of a chain.
+#[derive(Default)]
+struct Link {
+    kind: String,
+    message: Vec<String>,
+    frames: Vec<Frame>,
+}
+
+/// Splits `pkg.Type: message` (the message may be empty).
+fn header(line: &str) -> Option<(String, String)> {
+    let t = line.trim();
+    let t = match t.strip_prefix("Exception in thread \"") {
+        Some(rest) => rest.split_once("\" ").map_or(rest, |(_, r)| r),
+        None => t,
+    };
+    let (kind, msg) = match t.split_once(": ") {
+        Some((k, m)) => (k, m),
+        None => (t.trim_end_matches(':'), ""),
+    };
+    (is_class_name(kind) || super::is_type_name(kind)).then(|| (kind.to_owned(), msg.to_owned()))
+}
+
+pub(super) fn parse(text: &str, type_hint: Option<&str>) -> Parsed {
+    let mut p = Parsed::new(Language::Jvm);
+    let mut chain: Vec<Link> = Vec::new();
+    let mut in_suppressed = false;
+    let mut seen_frame = false;
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(f) = frame_of(line) {
+            seen_frame = true;
+            if !in_suppressed && let Some(link) = chain.last_mut() {
+                link.frames.push(f);
+            }
+            continue;
+        }
+        if t.starts_with("... ") && t.ends_with(" more") {
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("Caused by: ") {
+            in_suppressed = false;
+            let (kind, msg) = header(rest).unwrap_or_else(|| (String::new(), rest.to_owned()));
+            chain.push(Link {
+                kind,
+                message: vec![msg],
+                frames: Vec::new(),
+            });
+            seen_frame = false;
+            continue;
+        }
+        if t.starts_with("Suppressed: ") {
+            in_suppressed = true;
+            continue;
+        }
+        if in_suppressed {
+            continue;
+        }
+        match chain.last_mut() {
+            None => {
+                if t.is_empty() {
+                    continue;
+                }
+                let (kind, msg) = header(t)
+                    .or_else(|| type_hint.map(|h| (h.trim().to_owned(), t.to_owned())))
+                    .unwrap_or_else(|| (String::new(), t.to_owned()));
+                chain.push(Link {
+                    kind,
+                    message: vec![msg],
+                    frames: Vec::new(),
+                });
+            }
+            // Message lines continue until the first frame.
+            Some(link) if !seen_frame => link.message.push(line.to_owned()),
+            Some(_) => {}
+        }
+    }
+    let Some(root) = chain.last() else {
+        return p;
+    };
+    p.kind = root.kind.clone();
+    p.message = root
+        .message
+        .iter()
+        .map(|s| s.trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_owned();
+    if chain.len() > 1 && chain[0].kind != root.kind {
+        p.outer = Some(chain[0].kind.clone());
+    }
+    // The root cause's own frames first; `... N more` means the rest are the
+    // enclosing exception's, so fill from the chain outwards.
+    p.frames = chain
+        .iter()
+        .rev()
+        .flat_map(|l| l.frames.iter().cloned())
+        .collect();
+    p
+}

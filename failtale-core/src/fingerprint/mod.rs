@@ -1,0 +1,652 @@
+//! The language-aware fingerprint and the near-duplicate clustering.
+//!
+//! A failure's text is parsed by language ([`parse`]) into a structured
+//! [`Parsed`] failure: its kind (exception type, panic, assertion, signal),
+//! its message, its frames and, for chained exceptions, the root cause. The
+//! variable parts are then parameterised ([`normalize`]) and the signature is
+//! built from the kind, the normalised message and the top in-app frames —
+//! never from the test's own name or file, and never from line numbers.
+//!
+//! [`StructuredFingerprint`] is the built-in [`Fingerprint`] stage. Its
+//! [`cluster`](Fingerprint::cluster) groups exact fingerprints first, then
+//! merges near-duplicates with density clustering over MinHash/LSH candidate
+//! pairs ([`similar`]), and folds a mass failure (most failing tests share one
+//! environment problem) into one labelled cluster.
+//!
+//! ```
+//! use failtale_core::fingerprint::StructuredFingerprint;
+//! use failtale_core::model::{Attempt, Failure, FailureKind, TestCase, TestId};
+//! use failtale_core::Fingerprint;
+//!
+//! let case = |name: &str, port: u16| {
+//!     let mut f = Failure::new(FailureKind::Error);
+//!     f.body = Some(format!(
+//!         "java.net.ConnectException: Connection refused: localhost/127.0.0.1:{port}\n\
+//!          \tat com.acme.db.Pool.open(Pool.java:120)\n\
+//!          \tat com.acme.orders.{name}Test.run({name}Test.java:12)"
+//!     ));
+//!     let id = TestId { name: name.into(), ..TestId::default() };
+//!     TestCase::new(id, vec![Attempt { failures: vec![f], ..Attempt::default() }])
+//! };
+//! let fp = StructuredFingerprint::default();
+//! let (a, b) = (fp.fingerprint(&case("Orders", 5432)), fp.fingerprint(&case("Refunds", 6543)));
+//! assert_eq!(a.hash, b.hash, "same cause: the port and the test differ");
+//! assert!(a.components.iter().any(|c| c.name == "frame" && c.value == "com.acme.db.Pool.open (Pool.java)"));
+//! ```
+
+use std::collections::BTreeSet;
+
+use crate::model::{Cluster, Signature, SignatureComponent, TestCase, TestRun};
+use crate::stage::Fingerprint;
+
+mod go;
+mod js;
+mod jvm;
+mod native;
+pub mod normalize;
+mod python;
+mod rust;
+pub mod similar;
+
+pub use normalize::normalize;
+pub use similar::ClusterConfig;
+
+/// The language a failure text was recognised as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Language {
+    /// Rust panics, assertions and backtraces.
+    Rust,
+    /// Java, Kotlin, Scala: JVM exceptions with `Caused by:` chains.
+    Jvm,
+    /// Python tracebacks and pytest output.
+    Python,
+    /// Go `testing` output and panics.
+    Go,
+    /// JavaScript and TypeScript: Node errors, jest/vitest/mocha output.
+    JavaScript,
+    /// C and C++: googletest, sanitizers, signals.
+    Native,
+    /// Anything else.
+    Generic,
+}
+
+impl Language {
+    /// The name shown in signatures.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Rust => "rust",
+            Language::Jvm => "jvm",
+            Language::Python => "python",
+            Language::Go => "go",
+            Language::JavaScript => "javascript",
+            Language::Native => "c/c++",
+            Language::Generic => "generic",
+        }
+    }
+}
+
+/// One stack frame as a parser read it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Frame {
+    /// Function or method, as written (hash suffixes already stripped).
+    pub function: String,
+    /// Source file as written (may be a full path); empty when unknown.
+    pub file: String,
+    /// Whether the frame is the project's own code (not the standard library,
+    /// the test framework, a dependency, reflection or a proxy).
+    pub in_app: bool,
+}
+
+/// What a language parser made of a failure text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Parsed {
+    /// The language recognised.
+    pub language: Language,
+    /// Exception type, `panic`, an assertion name or a signal; empty when unknown.
+    pub kind: String,
+    /// The message of the (root-cause) failure, raw.
+    pub message: String,
+    /// The outer exception type when the kind is a chained root cause.
+    pub outer: Option<String>,
+    /// The failing statement, when the output shows it (pytest's `>` line).
+    pub statement: Option<String>,
+    /// The file where the failure was raised, when the text names it.
+    pub location: Option<String>,
+    /// Frames, innermost first.
+    pub frames: Vec<Frame>,
+}
+
+impl Parsed {
+    fn new(language: Language) -> Self {
+        Parsed {
+            language,
+            kind: String::new(),
+            message: String::new(),
+            outer: None,
+            statement: None,
+            location: None,
+            frames: Vec::new(),
+        }
+    }
+}
+
+/// Options of the fingerprint.
+#[derive(Clone, Debug)]
+pub struct FingerprintConfig {
+    /// Crate names of the workspace (as written in paths, `my_crate`): Rust
+    /// frames in these crates are in-app. Empty: a frame is in-app when it is
+    /// outside the standard library, the test harness and `~/.cargo/registry`.
+    pub in_app_crates: BTreeSet<String>,
+    /// In-app frames that go into the signature.
+    pub frames: usize,
+    /// Longest normalised message kept in the signature, in bytes.
+    pub max_message: usize,
+    /// Near-duplicate and mass-failure clustering options.
+    pub cluster: ClusterConfig,
+}
+
+impl Default for FingerprintConfig {
+    fn default() -> Self {
+        FingerprintConfig {
+            in_app_crates: BTreeSet::new(),
+            frames: 3,
+            max_message: 400,
+            cluster: ClusterConfig::default(),
+        }
+    }
+}
+
+/// The built-in fingerprint: language-aware parsing, parameterised messages,
+/// top in-app frames; near-duplicate clustering and mass-failure detection.
+#[derive(Clone, Debug, Default)]
+pub struct StructuredFingerprint {
+    config: FingerprintConfig,
+}
+
+impl StructuredFingerprint {
+    /// A fingerprint with the given options.
+    pub fn new(config: FingerprintConfig) -> Self {
+        StructuredFingerprint { config }
+    }
+
+    /// The options in use.
+    pub fn config(&self) -> &FingerprintConfig {
+        &self.config
+    }
+
+    /// The signature of one failure text (the body of [`Fingerprint::fingerprint`]).
+    /// `type_hint` is the failure's declared type, `test` the test's name and
+    /// file, whose frames are left out.
+    pub fn signature_of(
+        &self,
+        text: &str,
+        type_hint: Option<&str>,
+        test: &TestRef<'_>,
+    ) -> Signature {
+        let text = strip_ansi(text);
+        let mut parsed = parse(&text, type_hint, test.file);
+        if parsed.language == Language::Rust && !self.config.in_app_crates.is_empty() {
+            rust::mark_in_app(&mut parsed.frames, &self.config.in_app_crates);
+        }
+        let mut components = Vec::with_capacity(8);
+        components.push(SignatureComponent::info(
+            "language",
+            parsed.language.as_str(),
+        ));
+        let kind = if parsed.kind.is_empty() {
+            type_hint
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .unwrap_or("failure")
+        } else {
+            parsed.kind.as_str()
+        };
+        components.push(SignatureComponent::new("kind", normalize(kind)));
+        if let Some(outer) = &parsed.outer {
+            components.push(SignatureComponent::new("outer", normalize(outer)));
+        }
+        let mut message = normalize(&parsed.message);
+        truncate_at_char(&mut message, self.config.max_message);
+        components.push(SignatureComponent::new("message", message));
+        if let Some(statement) = &parsed.statement {
+            components.push(SignatureComponent::new("statement", normalize(statement)));
+        }
+        if let Some(loc) = parsed
+            .location
+            .as_deref()
+            .filter(|l| !is_test_file(l, test))
+        {
+            components.push(SignatureComponent::new("location", file_name(loc)));
+        }
+        let frames = parsed
+            .frames
+            .iter()
+            .filter(|f| f.in_app && !is_test_frame(f, test))
+            .take(self.config.frames);
+        for f in frames {
+            let function = normalize(&f.function);
+            let value = if f.file.is_empty() {
+                function
+            } else {
+                format!("{function} ({})", file_name(&f.file))
+            };
+            components.push(SignatureComponent::new("frame", value));
+        }
+        // The environment problem is in the (root-cause) message; searching
+        // only there keeps a long log tail from deciding, and is fast.
+        let head = format!("{}: {}", parsed.kind, parsed.message);
+        if let Some(env) = environment(&head) {
+            components.push(SignatureComponent::info("environment", env));
+        }
+        Signature::from_components(components)
+    }
+}
+
+/// The test a failure belongs to, so its own frames can be left out.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TestRef<'a> {
+    /// The test's name.
+    pub name: &'a str,
+    /// The test's class name, if any.
+    pub classname: Option<&'a str>,
+    /// The test's source file, if known.
+    pub file: Option<&'a str>,
+}
+
+impl Fingerprint for StructuredFingerprint {
+    fn fingerprint(&self, case: &TestCase) -> Signature {
+        let test = TestRef {
+            name: &case.id.name,
+            classname: case.id.classname.as_deref(),
+            file: case.file.as_deref(),
+        };
+        match case.primary_failure() {
+            Some(f) => self.signature_of(&f.full_text(), f.r#type.as_deref(), &test),
+            None => Signature::from_components(vec![SignatureComponent::new("kind", "no-details")]),
+        }
+    }
+
+    fn cluster(&self, run: &TestRun, signatures: Vec<(usize, Signature)>) -> Vec<Cluster> {
+        similar::cluster(run, signatures, &self.config.cluster)
+    }
+}
+
+/// Recognises the language of a failure text and parses it.
+pub fn parse(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> Parsed {
+    let lang = detect(text, type_hint, test_file);
+    let mut p = match lang {
+        Language::Rust => rust::parse(text),
+        Language::Jvm => jvm::parse(text, type_hint),
+        Language::Python => python::parse(text),
+        Language::Go => go::parse(text),
+        Language::JavaScript => js::parse(text),
+        Language::Native => native::parse(text),
+        Language::Generic => generic(text),
+    };
+    if p.kind.is_empty() && p.message.is_empty() {
+        let g = generic(text);
+        p.kind = g.kind;
+        p.message = g.message;
+    }
+    p
+}
+
+/// Guesses the language from markers in the text, then from the declared type
+/// and the test file's extension.
+pub fn detect(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> Language {
+    if text.contains("panicked at")
+        || text.contains("called `Result::unwrap()`")
+        || text.contains("called `Option::unwrap()`")
+    {
+        return Language::Rust;
+    }
+    if (text.contains("panic: ") && text.contains("goroutine "))
+        || text.contains("--- FAIL: ")
+        || text.contains("Error Trace:")
+        || go::has_test_line(text)
+    {
+        return Language::Go;
+    }
+    if text.contains("Traceback (most recent call last)") || python::has_pytest_marker(text) {
+        return Language::Python;
+    }
+    if native::has_marker(text) {
+        return Language::Native;
+    }
+    if jvm::has_frame(text) || text.contains("\nCaused by: ") {
+        return Language::Jvm;
+    }
+    if js::has_marker(text) {
+        return Language::JavaScript;
+    }
+    let ext = test_file.and_then(|f| f.rsplit('.').next()).unwrap_or("");
+    match ext {
+        "rs" => return Language::Rust,
+        "py" => return Language::Python,
+        "java" | "kt" | "scala" | "groovy" => return Language::Jvm,
+        "go" => return Language::Go,
+        "js" | "ts" | "mjs" | "cjs" | "jsx" | "tsx" => return Language::JavaScript,
+        "c" | "cc" | "cpp" | "cxx" => return Language::Native,
+        _ => {}
+    }
+    if type_hint.is_some_and(jvm::is_class_name) {
+        return Language::Jvm;
+    }
+    Language::Generic
+}
+
+/// The fallback: the declared type (or a leading `Type:`) and the first lines.
+fn generic(text: &str) -> Parsed {
+    let mut p = Parsed::new(Language::Generic);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(4)
+        .collect();
+    if let Some(first) = lines.first()
+        && let Some((head, rest)) = first.split_once(": ")
+        && is_type_name(head)
+    {
+        p.kind = head.to_owned();
+        p.message = std::iter::once(rest)
+            .chain(lines[1..].iter().copied())
+            .collect::<Vec<_>>()
+            .join("\n");
+        return p;
+    }
+    p.message = lines.join("\n");
+    p
+}
+
+/// A word that looks like an exception or error type name (`ValueError`, `std::io::Error`, `KeyError`).
+pub(crate) fn is_type_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 120
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'$' | b':'))
+        && s.bytes().any(|b| b.is_ascii_uppercase())
+        && s.rsplit(['.', ':']).next().is_some_and(|last| {
+            last.ends_with("Error")
+                || last.ends_with("Exception")
+                || last.ends_with("Failure")
+                || last.ends_with("Exit")
+                || last.ends_with("Interrupt")
+                || last == "Throwable"
+                || last.ends_with("Warning")
+        })
+}
+
+/// The last component of a path.
+pub fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// Whether a file is a test file: the test's own, or named/placed like one.
+pub fn is_test_file(path: &str, test: &TestRef<'_>) -> bool {
+    let name = file_name(path);
+    if let Some(own) = test.file
+        && !own.is_empty()
+        && file_name(own) == name
+    {
+        return true;
+    }
+    let stem = name.split('.').next().unwrap_or(name);
+    let p = path.replace('\\', "/");
+    stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem.ends_with("_unittest")
+        || stem.ends_with("Test")
+        || stem.ends_with("Tests")
+        || stem.ends_with("IT")
+        || stem.ends_with("Spec")
+        || stem == "tests"
+        || stem == "conftest"
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || p.starts_with("tests/")
+        || p.starts_with("test/")
+        || p.contains("/tests/")
+        || p.contains("/test/")
+        || p.contains("/__tests__/")
+        || p.contains("/spec/")
+        || p.contains("/src/test/")
+}
+
+/// Whether a frame is the test itself (its file, its function, its class).
+pub fn is_test_frame(f: &Frame, test: &TestRef<'_>) -> bool {
+    if !f.file.is_empty() && is_test_file(&f.file, test) {
+        return true;
+    }
+    let func = f.function.as_str();
+    if func.contains("::tests::") || func.starts_with("tests::") {
+        return true;
+    }
+    let last = func
+        .rsplit(['.', ':', ' '])
+        .find(|s| !s.is_empty())
+        .unwrap_or(func);
+    if last.starts_with("Test") && last.len() > 4 && last.as_bytes()[4].is_ascii_uppercase() {
+        return true;
+    }
+    // The test function itself (`test_total`, `shouldPay`, `TestCart`), not
+    // every function whose name happens to start like the test's.
+    let name = test
+        .name
+        .split(['(', '['])
+        .next()
+        .unwrap_or(test.name)
+        .trim();
+    if !name.is_empty() && (last == name || func == name) {
+        return true;
+    }
+    if let Some(class) = test.classname.filter(|c| c.len() >= 4)
+        && func.starts_with(class)
+    {
+        return true;
+    }
+    false
+}
+
+fn truncate_at_char(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+}
+
+/// Removes ANSI colour sequences (jest and cargo colour their output).
+fn strip_ansi(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\x1b') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                while let Some(&n) = chars.peek() {
+                    chars.next();
+                    if n.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Environment problems that, when most tests share them, are one mass failure.
+const ENVIRONMENT: &[(&str, &[&str])] = &[
+    (
+        "connection refused",
+        &[
+            "connection refused",
+            "econnrefused",
+            "actively refused",
+            "connectexception: connection refused",
+        ],
+    ),
+    (
+        "connection reset",
+        &["connection reset", "econnreset", "broken pipe"],
+    ),
+    (
+        "dns failure",
+        &[
+            "name or service not known",
+            "enotfound",
+            "no such host",
+            "temporary failure in name resolution",
+            "nodename nor servname",
+            "unknownhostexception",
+            "could not resolve host",
+        ],
+    ),
+    (
+        "disk full",
+        &["no space left on device", "enospc", "disk quota exceeded"],
+    ),
+    (
+        "out of memory",
+        &[
+            "out of memory",
+            "outofmemoryerror",
+            "cannot allocate memory",
+            "enomem",
+            "memory allocation of",
+            "memoryerror",
+        ],
+    ),
+    ("too many open files", &["too many open files", "emfile"]),
+    (
+        "timeout",
+        &["timed out", "timeout", "deadline exceeded", "etimedout"],
+    ),
+];
+
+/// The environment signature of a failure text: the problem and, when the
+/// text names one, the host and port it concerns (`connection refused localhost:5432`).
+pub fn environment(text: &str) -> Option<String> {
+    // Only the head of a text decides; a long log tail mentions everything.
+    let head = &text[..floor_char(text, 4096)];
+    let lower = head.to_ascii_lowercase();
+    let (problem, at) = ENVIRONMENT.iter().find_map(|(problem, needles)| {
+        needles
+            .iter()
+            .filter_map(|n| find_word(&lower, n))
+            .min()
+            .map(|at| (*problem, at))
+    })?;
+    let line_start = lower[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = lower[at..].find('\n').map_or(lower.len(), |i| at + i);
+    let endpoint = endpoint_in(&head[line_start..line_end]).or_else(|| endpoint_in(head));
+    Some(match endpoint {
+        Some(e) => format!("{problem} {e}"),
+        None => problem.to_owned(),
+    })
+}
+
+/// The first occurrence of `needle` as a word (an `Error`/`Exception`
+/// suffix allowed), so `TimeoutExtension` is not a timeout.
+fn find_word(hay: &str, needle: &str) -> Option<usize> {
+    let bytes = hay.as_bytes();
+    hay.match_indices(needle).map(|(i, _)| i).find(|&i| {
+        let before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        let rest = &hay[i + needle.len()..];
+        let rest = rest
+            .strip_prefix("error")
+            .or_else(|| rest.strip_prefix("exception"))
+            .unwrap_or(rest);
+        let after = !rest.starts_with(|c: char| c.is_ascii_alphanumeric());
+        before && after
+    })
+}
+
+fn floor_char(s: &str, max: usize) -> usize {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+/// The first `host:port` in a text (`127.0.0.1:5432`, `localhost:6379`,
+/// `db.internal:5432`, Python's `host='x', port=N`); loopback spellings become `localhost`.
+fn endpoint_in(text: &str) -> Option<String> {
+    let canonical = |host: &str| match host {
+        "127.0.0.1" | "::1" | "[::1]" | "0.0.0.0" | "localhost" => "localhost".to_owned(),
+        h => h.to_ascii_lowercase(),
+    };
+    if let Some(i) = text.find("host='") {
+        let rest = &text[i + 6..];
+        let host = rest.split('\'').next().unwrap_or("");
+        if let Some(p) = rest.find("port=") {
+            let port: String = rest[p + 5..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            if !port.is_empty() {
+                return Some(format!("{}:{port}", canonical(host)));
+            }
+        }
+    }
+    let bytes = text.as_bytes();
+    for (i, _) in text.match_indices(':') {
+        let port_len = bytes[i + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if !(2..=5).contains(&port_len)
+            || bytes
+                .get(i + 1 + port_len)
+                .is_some_and(|b| b.is_ascii_alphanumeric())
+        {
+            continue;
+        }
+        let start = text[..i]
+            .rfind(|c: char| {
+                !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'))
+            })
+            .map_or(0, |s| s + 1);
+        let mut host = &text[start..i];
+        // `localhost/127.0.0.1:5432` (Java) names the host twice.
+        if let Some(slash) = text[..i].rfind('/').filter(|&s| s + 1 == start) {
+            let before = text[..slash]
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-')))
+                .map_or(0, |s| s + 1);
+            if before < slash {
+                host = &text[before..slash];
+            }
+        }
+        let looks_like_host = host == "localhost"
+            || host.starts_with('[')
+            || (host.contains('.')
+                && !host.rsplit('.').next().is_some_and(|ext| {
+                    [
+                        "rs", "py", "java", "go", "js", "ts", "cc", "cpp", "kt", "scala", "c", "h",
+                    ]
+                    .contains(&ext)
+                }));
+        if looks_like_host && !host.is_empty() {
+            return Some(format!(
+                "{}:{}",
+                canonical(host),
+                &text[i + 1..i + 1 + port_len]
+            ));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,247 @@
+//! Rust: `thread '…' panicked at file:line:col:` and its message (both the
+//! current and the pre-1.73 quoted form), `assert_eq!`/`assert_ne!` blocks,
+//! `unwrap()` on `Err`/`None`, and `RUST_BACKTRACE` frames with their
+//! `::h<16 hex>` suffixes stripped.
+
+use super::{Frame, Language, Parsed};
+
+pub(super) fn parse(text: &str) -> Parsed {
+    let mut p = Parsed::new(Language::Rust);
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(start) = lines.iter().position(|l| l.contains("panicked at")) else {
+        // `called Result::unwrap()` without a panic header (a cut-off capture).
+        p.message = lines
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| !l.is_empty())
+            .unwrap_or("")
+            .to_owned();
+        classify(&mut p);
+        p.frames = frames(&lines);
+        return p;
+    };
+    let header = lines[start];
+    let after = &header[header
+        .find("panicked at")
+        .map_or(0, |i| i + "panicked at".len())..]
+        .trim_start();
+    let mut message: Vec<&str> = Vec::new();
+    if let Some(quoted) = after.strip_prefix('\'') {
+        // Before 1.73: panicked at 'message', src/lib.rs:3:5 — the message may span lines.
+        let mut body = vec![quoted];
+        let mut i = start + 1;
+        while !body.last().is_some_and(|l| l.contains("', ")) && i < lines.len() {
+            body.push(lines[i]);
+            i += 1;
+        }
+        if let Some(last) = body.last_mut()
+            && let Some(at) = last.rfind("', ")
+        {
+            p.location = Some(strip_line_col(&last[at + 3..]).to_owned());
+            *last = &last[..at];
+        }
+        message = body;
+    } else {
+        // Since 1.73: panicked at src/lib.rs:3:5:\nmessage
+        let loc = after.trim_end().trim_end_matches(':');
+        if !loc.is_empty() {
+            p.location = Some(strip_line_col(loc).to_owned());
+        }
+        for l in &lines[start + 1..] {
+            let t = l.trim_start();
+            if t.starts_with("note: ")
+                || t.starts_with("stack backtrace:")
+                || t.contains("panicked at")
+                || t.starts_with("---- ")
+            {
+                break;
+            }
+            message.push(l);
+        }
+    }
+    while message.last().is_some_and(|l| l.trim().is_empty()) {
+        message.pop();
+    }
+    p.message = message.join("\n");
+    // A test that returned `Err`: libtest prints `Error: …` before its own panic.
+    if p.message
+        .contains("the test returned a termination value with a non-zero status code")
+        && let Some(err) = lines[..start]
+            .iter()
+            .rev()
+            .find_map(|l| l.strip_prefix("Error: "))
+    {
+        p.kind = "test returned Err".into();
+        p.message = err.to_owned();
+        p.frames = frames(&lines);
+        return p;
+    }
+    classify(&mut p);
+    p.frames = frames(&lines);
+    p
+}
+
+/// Sets the kind from the message's shape and trims the message to what identifies the cause.
+fn classify(p: &mut Parsed) {
+    let m = p.message.trim_start();
+    let (kind, rest) = if let Some(r) = m.strip_prefix("assertion `left == right` failed") {
+        ("assert_eq", r)
+    } else if let Some(r) = m.strip_prefix("assertion `left != right` failed") {
+        ("assert_ne", r)
+    } else if let Some(r) = m.strip_prefix("assertion failed: `(left == right)`") {
+        ("assert_eq", r)
+    } else if let Some(r) = m.strip_prefix("assertion failed: `(left != right)`") {
+        ("assert_ne", r)
+    } else if let Some(r) = m.strip_prefix("assertion failed: ") {
+        ("assert", r)
+    } else if let Some(i) = m.find("called `Result::unwrap()` on an `Err` value: ") {
+        (
+            "unwrap on Err",
+            &m[i + "called `Result::unwrap()` on an `Err` value: ".len()..],
+        )
+    } else if m.contains("called `Option::unwrap()` on a `None` value") {
+        ("unwrap on None", "")
+    } else {
+        ("panic", m)
+    };
+    p.kind = kind.into();
+    p.message = rest.trim_start_matches([':', ' ']).to_owned();
+}
+
+fn strip_line_col(loc: &str) -> &str {
+    let mut s = loc.trim();
+    for _ in 0..2 {
+        if let Some((head, tail)) = s.rsplit_once(':')
+            && !tail.is_empty()
+            && tail.bytes().all(|b| b.is_ascii_digit())
+        {
+            s = head;
+        }
+    }
+    s
+}
+
+/// `RUST_BACKTRACE=1` frames: `  12: crate::module::function::h0123…` then `at path:line:col`.
+fn frames(lines: &[&str]) -> Vec<Frame> {
+    let mut out = raw_frames(lines);
+    mark_in_app(&mut out, &std::collections::BTreeSet::new());
+    out
+}
+
+fn raw_frames(lines: &[&str]) -> Vec<Frame> {
+    let mut out: Vec<Frame> = Vec::new();
+    let Some(bt) = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("stack backtrace:"))
+    else {
+        return out;
+    };
+    for l in &lines[bt + 1..] {
+        let t = l.trim();
+        if let Some(file) = t.strip_prefix("at ") {
+            if let Some(last) = out.last_mut()
+                && last.file.is_empty()
+            {
+                last.file = strip_line_col(file).to_owned();
+            }
+            continue;
+        }
+        let Some((num, func)) = t.split_once(": ") else {
+            if t.starts_with("note:") || t.is_empty() {
+                break;
+            }
+            continue;
+        };
+        if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+            break;
+        }
+        out.push(Frame {
+            function: strip_hash(func.trim()).to_owned(),
+            file: String::new(),
+            in_app: false,
+        });
+    }
+    out
+}
+
+fn strip_hash(f: &str) -> &str {
+    match f.rsplit_once("::h") {
+        Some((head, h)) if h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()) => head,
+        _ => f,
+    }
+}
+
+/// The crate a Rust function path belongs to (`<a::B as c::D>::f` → `a`).
+pub(super) fn crate_of(function: &str) -> &str {
+    let f = function
+        .trim_start_matches('<')
+        .trim_start_matches('&')
+        .trim_start_matches("mut ")
+        .trim_start_matches("dyn ");
+    f.split("::").next().unwrap_or(f)
+}
+
+const NOT_IN_APP: &[&str] = &[
+    "std",
+    "core",
+    "alloc",
+    "test",
+    "rust_begin_unwind",
+    "__rust_begin_short_backtrace",
+    "__rust_end_short_backtrace",
+    "__rust_try",
+    "__rust_start_panic",
+    "backtrace",
+    "tokio",
+    "futures",
+    "futures_util",
+    "futures_core",
+    "anyhow",
+    "eyre",
+    "color_eyre",
+    "pretty_assertions",
+    "panic_unwind",
+    "libc",
+    "__libc_start_main",
+    "__libc_start_call_main",
+    "_start",
+    "clone",
+    "start_thread",
+    "proptest",
+    "rstest",
+    "insta",
+    "serde",
+    "serde_json",
+    "hyper",
+    "tower",
+    "reqwest",
+    "sqlx",
+    "diesel",
+    "rayon",
+    "rayon_core",
+    "crossbeam",
+    "parking_lot",
+    "thiserror",
+    "once_cell",
+];
+
+/// Marks in-app frames: in one of `crates` when given, else outside the
+/// standard library, the harness and well-known dependencies.
+pub(super) fn mark_in_app(frames: &mut [Frame], crates: &std::collections::BTreeSet<String>) {
+    for f in frames {
+        let krate = crate_of(&f.function);
+        f.in_app = if crates.is_empty() {
+            !NOT_IN_APP.contains(&krate)
+                && !f.file.contains("/rustc/")
+                && !f.file.contains("/.cargo/registry/")
+                && !f.file.contains("/.cargo/git/")
+                && !f.file.contains("/library/std/")
+                && !f.file.contains("/library/core/")
+                && !f.function.starts_with("<alloc::")
+                && !f.function.starts_with("<core::")
+                && !f.function.starts_with("<std::")
+        } else {
+            crates.contains(krate)
+        };
+    }
+}
