@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use failtale_collect::ConfiguredCollector;
 use failtale_core::Pipeline;
 use failtale_core::input::discover;
 use failtale_core::pipeline::PipelineOutput;
@@ -28,7 +29,15 @@ pub fn analyze(
     if inputs.is_empty() {
         return Err(CliError::NoInputs(args.paths.clone()));
     }
-    let pipeline = Pipeline::new(Box::new(AutoIngest::default()));
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let config = crate::config::load(args.config.as_deref(), &cwd)?;
+    let mut pipeline = Pipeline::new(Box::new(AutoIngest::default()));
+    if let Some(collect) = config.collect {
+        for w in &collect.warnings {
+            writeln!(err, "warning: {w}")?;
+        }
+        pipeline = pipeline.with_collector(Box::new(ConfiguredCollector::new(collect)));
+    }
     let ingested = {
         let bar = progress_bar(inputs.len());
         let report = pipeline.ingest_with_progress(&inputs, &|done| bar.set_position(done as u64));
@@ -45,7 +54,6 @@ pub fn analyze(
     let output = runtime.block_on(pipeline.process(ingested));
     let report = Report::from_output(&output);
 
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let dir = output_dir(args.out.as_deref(), &cwd);
     let report_path = write_report(&dir, &report)?;
     write_enriched_junit(&dir, &output)?;
