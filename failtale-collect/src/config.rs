@@ -1167,6 +1167,21 @@ test = "[unclosed"
     }
 
     #[test]
+    fn the_example_config_is_valid() {
+        let text = include_str!("../../examples/failtale.toml");
+        let c = CollectConfig::from_toml_str(text, Path::new("/nonexistent-base")).unwrap();
+        assert_eq!(c.hosts.len(), 2);
+        assert_eq!(c.host("api1").unwrap().jump_hosts, ["bastion.example.com"]);
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains("target/app.log does not exist")),
+            "{:?}",
+            c.warnings
+        );
+    }
+
+    #[test]
     fn an_empty_file_is_a_valid_empty_config() {
         let c = load("").unwrap();
         assert!(c.hosts.is_empty() && c.components.is_empty() && c.select.is_empty());
