@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use failtale_collect::ConfiguredCollector;
 use failtale_core::fingerprint::{FingerprintConfig, StructuredFingerprint};
 use failtale_core::input::discover;
 use failtale_core::pipeline::PipelineOutput;
@@ -30,12 +31,19 @@ pub fn analyze(
         return Err(CliError::NoInputs(args.paths.clone()));
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let config = crate::config::load(args.config.as_deref(), &cwd)?;
     let fingerprint = StructuredFingerprint::new(FingerprintConfig {
         in_app_crates: crate::outdir::workspace_crates(&cwd),
         ..FingerprintConfig::default()
     });
-    let pipeline =
+    let mut pipeline =
         Pipeline::new(Box::new(AutoIngest::default())).with_fingerprint(Box::new(fingerprint));
+    if let Some(collect) = config.collect {
+        for w in &collect.warnings {
+            writeln!(err, "warning: {w}")?;
+        }
+        pipeline = pipeline.with_collector(Box::new(ConfiguredCollector::new(collect)));
+    }
     let ingested = {
         let bar = progress_bar(inputs.len());
         let report = pipeline.ingest_with_progress(&inputs, &|done| bar.set_position(done as u64));

@@ -77,6 +77,10 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub max_clusters: usize,
 
+    /// Configuration file (default: `failtale.toml` in the current directory, when present).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
     /// Print only the summary line and the report path.
     #[arg(long, short = 'q')]
     pub quiet: bool,

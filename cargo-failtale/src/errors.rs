@@ -24,6 +24,14 @@ pub enum CliError {
         #[source]
         source: io::Error,
     },
+    /// The configuration file cannot be read or is invalid.
+    #[error("invalid configuration `{}`: {message}", path.display())]
+    Config {
+        /// Which file.
+        path: PathBuf,
+        /// Every problem found, with the key or line it is about.
+        message: String,
+    },
     /// Writing to the terminal failed.
     #[error("cannot write output")]
     Output(#[from] io::Error),
@@ -33,7 +41,7 @@ impl CliError {
     /// The process exit code: 2 for problems with what the user asked, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Input(_) | CliError::NoInputs(_) => 2,
+            CliError::Input(_) | CliError::NoInputs(_) | CliError::Config { .. } => 2,
             CliError::Write { .. } | CliError::Output(_) => 1,
         }
     }

@@ -12,6 +12,7 @@
 
 mod analyze;
 mod cli;
+mod config;
 mod errors;
 mod outdir;
 mod summary;

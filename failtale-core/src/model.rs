@@ -819,6 +819,32 @@ pub struct Provenance {
     pub truncated: bool,
     /// Error, when the collector failed (the run still completes).
     pub error: Option<String>,
+    /// What was collected, in the config's words (`database: postgres journal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// How collecting ended, for collectors that run commands or reach hosts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CollectStatus>,
+}
+
+/// How one collection ended. A command that ran and exited non-zero is `ok`
+/// with its [`Provenance::exit_status`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum CollectStatus {
+    /// Ran to completion.
+    Ok,
+    /// Did not finish within its timeout.
+    TimedOut,
+    /// The host could not be reached (refused, timed out, no route, unknown name).
+    Unreachable,
+    /// The host refused the login.
+    AuthFailed,
+    /// The host's key is unknown or has changed; the connection was refused.
+    HostKeyRejected,
+    /// Anything else (a missing program or file, a template without a value).
+    Failed,
 }
 
 /// Category of a root cause.

@@ -1,0 +1,90 @@
+//! `failtale.toml`: the one place the configuration file is read.
+//!
+//! Each stage owns its tables; this file lists every top-level key so an
+//! unknown one (a typo) is an error with its line, not silently ignored.
+//! Tables of stages not built yet are accepted and left alone.
+
+use std::path::{Path, PathBuf};
+
+use failtale_collect::config::{RawComponent, RawHost, RawSelect, RawSettings, RawSsh};
+use failtale_collect::{CollectConfig, RawConfig};
+use serde::Deserialize;
+
+use crate::errors::CliError;
+
+/// The file's top level.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    // The collect stage.
+    #[serde(default)]
+    collect: RawSettings,
+    #[serde(default)]
+    ssh: RawSsh,
+    #[serde(default)]
+    components: std::collections::BTreeMap<String, RawComponent>,
+    #[serde(default)]
+    hosts: Vec<RawHost>,
+    #[serde(default)]
+    select: Vec<RawSelect>,
+    // Read by their stages once they exist.
+    #[serde(default)]
+    #[expect(dead_code, reason = "accepted now, read when its stage lands")]
+    sanitize: Option<toml::Table>,
+    #[serde(default)]
+    #[expect(dead_code, reason = "accepted now, read when its stage lands")]
+    llm: Option<toml::Table>,
+    #[serde(default)]
+    #[expect(dead_code, reason = "accepted now, read when its stage lands")]
+    history: Option<toml::Table>,
+}
+
+/// Everything read from the configuration file.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// Where it was read from (`None`: no file, built-in defaults).
+    #[expect(
+        dead_code,
+        reason = "for the stages that report where settings came from"
+    )]
+    pub path: Option<PathBuf>,
+    /// The collect stage's configuration, when any component is configured.
+    pub collect: Option<CollectConfig>,
+}
+
+/// Reads `explicit`, else `failtale.toml` in `cwd` when present.
+pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Config, CliError> {
+    let path = match explicit {
+        Some(p) => p.to_owned(),
+        None => {
+            let p = cwd.join("failtale.toml");
+            if !p.is_file() {
+                return Ok(Config::default());
+            }
+            p
+        }
+    };
+    let fail = |message: String| CliError::Config {
+        path: path.clone(),
+        message,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| fail(e.to_string()))?;
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| cwd.to_owned(), Path::to_owned);
+    let raw = RawConfig {
+        collect: file.collect,
+        ssh: file.ssh,
+        components: file.components,
+        hosts: file.hosts,
+        select: file.select,
+    };
+    let wants_collect = !raw.components.is_empty() || !raw.hosts.is_empty();
+    let collect = CollectConfig::validate(raw, &base).map_err(|e| fail(e.to_string()))?;
+    Ok(Config {
+        path: Some(path),
+        collect: wants_collect.then_some(collect),
+    })
+}
