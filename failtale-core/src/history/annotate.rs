@@ -131,7 +131,9 @@ pub fn record_and_annotate(
                 id: c.id.clone(),
                 fingerprint: c.fingerprint.hash.clone(),
                 new: past.is_none(),
-                first_seen: format_ms(past.map_or(record.at_ms, |p| p.first_seen_ms.min(record.at_ms))),
+                first_seen: format_ms(
+                    past.map_or(record.at_ms, |p| p.first_seen_ms.min(record.at_ms)),
+                ),
                 last_seen: past.map(|p| format_ms(p.last_seen_ms)),
                 runs_seen: past.map_or(0, |p| p.runs_seen) + 1,
                 first_commit: match past {
@@ -193,10 +195,7 @@ pub fn record_and_annotate(
             passed_in_this_run: case.outcome == Outcome::Flaky || passed_keys.contains(&key),
             attempts: case.attempt_count() as u32,
             failed_in_this_run: case.outcome.is_failing(),
-            same_commit: record
-                .commit
-                .clone()
-                .zip(same_commit.get(&key).copied()),
+            same_commit: record.commit.clone().zip(same_commit.get(&key).copied()),
             cluster: cluster.and_then(|c| before.get(&c.fingerprint.hash).cloned()),
             flip_rate: stability
                 .as_ref()

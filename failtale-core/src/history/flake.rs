@@ -119,7 +119,11 @@ pub fn flake_probability(e: &FlakeEvidence) -> FlakeAssessment {
                 "earlier failures with this fingerprint were followed by a pass with no code change {} of {} times ({share:.2}, {} the {CLUSTER_THRESHOLD} flake threshold)",
                 c.followed_by_pass_same_commit,
                 c.followed,
-                if share > CLUSTER_THRESHOLD { "above" } else { "not above" }
+                if share > CLUSTER_THRESHOLD {
+                    "above"
+                } else {
+                    "not above"
+                }
             ),
         );
     }

@@ -83,14 +83,11 @@ fn units(roots: &[PathBuf]) -> Result<Vec<Unit>, HistoryError> {
             // A file directly inside the directory only counts when it has a result-file extension.
             if files.is_empty()
                 || (!is_dir
-                    && !path
-                        .extension()
-                        .and_then(|e| e.to_str())
-                        .is_some_and(|e| {
-                            crate::input::RESULT_EXTENSIONS
-                                .iter()
-                                .any(|x| x.eq_ignore_ascii_case(e))
-                        }))
+                    && !path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                        crate::input::RESULT_EXTENSIONS
+                            .iter()
+                            .any(|x| x.eq_ignore_ascii_case(e))
+                    }))
             {
                 continue;
             }

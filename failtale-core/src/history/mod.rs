@@ -93,7 +93,9 @@ impl RunRecord {
             let rec = ResultRecord {
                 test: case.id.key(),
                 outcome: case.outcome,
-                duration_us: case.duration.map(|d| d.as_micros().min(u64::MAX as u128) as u64),
+                duration_us: case
+                    .duration
+                    .map(|d| d.as_micros().min(u64::MAX as u128) as u64),
                 attempts: case.attempt_count().min(u32::MAX as usize) as u32,
                 fingerprint: fingerprint_of.get(&i).map(|s| (*s).to_owned()),
             };
@@ -263,7 +265,9 @@ pub enum HistoryError {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The store was written by a newer failtale.
-    #[error("history store `{location}` has schema version {found}; this failtale knows up to {known}")]
+    #[error(
+        "history store `{location}` has schema version {found}; this failtale knows up to {known}"
+    )]
     TooNew {
         /// Where the store is.
         location: String,

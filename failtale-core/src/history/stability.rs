@@ -231,13 +231,21 @@ pub fn assess(
         .windows(2)
         .filter(|w| is_pass(w[0].outcome) != is_pass(w[1].outcome))
         .count();
-    let pass_rate = if n == 0 { 1.0 } else { passes as f64 / n as f64 };
+    let pass_rate = if n == 0 {
+        1.0
+    } else {
+        passes as f64 / n as f64
+    };
     let flip_rate = if n < 2 {
         0.0
     } else {
         flips as f64 / (n - 1) as f64
     };
-    let retry_rate = if n == 0 { 0.0 } else { retried as f64 / n as f64 };
+    let retry_rate = if n == 0 {
+        0.0
+    } else {
+        retried as f64 / n as f64
+    };
     // Commits on which the test both passed and failed.
     let mut by_commit: HashMap<&str, (bool, bool)> = HashMap::new();
     for e in &counted {
@@ -519,7 +527,10 @@ mod tests {
         assert!(s.reason.contains("passed only on a retry in 1 run"));
         assert_eq!(s.grade, 'C', "1 × (1 − 1/8) = 0.875");
         // One blip then passes would be "fixed" — unless it passed on the same commit.
-        let (h, r) = hist_on("PPFPP", |i| if i < 3 { "same".into() } else { "later".into() });
+        let (h, r) = hist_on(
+            "PPFPP",
+            |i| if i < 3 { "same".into() } else { "later".into() },
+        );
         let s = assess(&h, &r, &StabilityOptions::default());
         assert_eq!(s.verdict, Verdict::Flaky);
         assert!(s.reason.contains("same commit (same)"), "{}", s.reason);
@@ -541,7 +552,11 @@ mod tests {
         let (mut h, r) = hist("PPPPPPP");
         h.entries.last_mut().unwrap().duration_us = Some(900_000);
         let s = assess(&h, &r, &StabilityOptions::default());
-        assert!(s.slow.as_deref().unwrap().contains("0.90 s"), "{:?}", s.slow);
+        assert!(
+            s.slow.as_deref().unwrap().contains("0.90 s"),
+            "{:?}",
+            s.slow
+        );
         let (h, r) = hist("PPPPPPP");
         assert_eq!(assess(&h, &r, &StabilityOptions::default()).slow, None);
     }
