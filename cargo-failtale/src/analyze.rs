@@ -42,11 +42,13 @@ pub fn analyze(
         .enable_all()
         .build()
         .map_err(CliError::Output)?;
-    let output = runtime.block_on(pipeline.process(ingested));
-    let report = Report::from_output(&output);
-
+    let mut output = runtime.block_on(pipeline.process(ingested));
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let dir = output_dir(args.out.as_deref(), &cwd);
+    let history = crate::history_cmd::record(&args.history, &mut output, &dir, err)?;
+    let mut report = Report::from_output(&output);
+    report.history = history;
+
     let report_path = write_report(&dir, &report)?;
     write_enriched_junit(&dir, &output)?;
     let ignored = output.ignored.len();
@@ -61,6 +63,9 @@ pub fn analyze(
         quiet: args.quiet,
     };
     write_summary(out, &report, &output.run, &report_path, &opts)?;
+    if let Some(h) = &report.history {
+        crate::history_cmd::write_notes(out, h, args.quiet)?;
+    }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

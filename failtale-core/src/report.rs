@@ -25,6 +25,9 @@ pub struct Report {
     pub failures: Vec<ReportFailure>,
     /// Clusters, largest first.
     pub clusters: Vec<ReportCluster>,
+    /// What the history store says about this run (absent when history is off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<crate::history::annotate::HistoryReport>,
 }
 
 /// One input file's status.
@@ -146,6 +149,7 @@ impl Report {
             inputs,
             failures,
             clusters,
+            history: None,
         }
     }
 }
