@@ -37,9 +37,10 @@
 //!
 //! - `runs(id, at_ms, recorded_ms, commit_sha, branch, ci_job, sources, tests)`
 //! - `tests(id, key)` — test identities, interned
-//! - `results(test_id, run_id, outcome, duration_us, attempts, fp_id)` — one
-//!   row per test per run, clustered by test so a test's recent results are
-//!   one range read
+//! - `results(run_id, test_id, outcome, duration_us, attempts, fp_id)` — one
+//!   row per test per run, clustered by run so recording appends and the
+//!   last N runs are one range read; a covering index by test answers
+//!   "the last N results of this test" for tests missing from recent runs
 //! - `fingerprints(id, hash, first_seen_ms, first_commit, last_seen_ms, runs_seen)`
 //!   — kept when old runs are pruned, so "seen before" outlives retention
 //! - `analysis_cache(fingerprint, settings, analysis, stored_ms)`
@@ -97,15 +98,15 @@ pub const MIGRATIONS: &[&str] = &[
         runs_seen     INTEGER NOT NULL
     );
     CREATE TABLE results (
-        test_id     INTEGER NOT NULL,
         run_id      INTEGER NOT NULL,
+        test_id     INTEGER NOT NULL,
         outcome     INTEGER NOT NULL,
         duration_us INTEGER,
         attempts    INTEGER NOT NULL,
         fp_id       INTEGER,
-        PRIMARY KEY (test_id, run_id)
+        PRIMARY KEY (run_id, test_id)
     ) WITHOUT ROWID;
-    CREATE INDEX results_by_run ON results(run_id);
+    CREATE INDEX results_by_test ON results(test_id, run_id, outcome, attempts, duration_us);
     CREATE INDEX results_by_fingerprint ON results(fp_id, run_id) WHERE fp_id IS NOT NULL;
     CREATE TABLE analysis_cache (
         fingerprint TEXT NOT NULL,
@@ -172,6 +173,13 @@ impl SqliteStore {
     fn setup(mut conn: Connection, location: String, wal: bool) -> Result<Self, HistoryError> {
         let fail = backend(&location, "open");
         conn.busy_timeout(BUSY_TIMEOUT).map_err(&fail)?;
+        // Recording one run touches a page of the by-test index for each
+        // test: a page cache that holds the working set (64 MiB) and
+        // memory-mapped reads keep that cheap.
+        conn.pragma_update(None, "cache_size", -65_536)
+            .map_err(&fail)?;
+        conn.pragma_update(None, "mmap_size", 268_435_456_i64)
+            .map_err(&fail)?;
         if wal {
             // Switching to WAL needs a moment with no other writer; the busy
             // handler covers most races, the loop the rest.
@@ -302,99 +310,102 @@ fn pause_for_tests() {
     }
 }
 
+fn insert_run(tx: &rusqlite::Transaction<'_>, run: &RunRecord) -> rusqlite::Result<RunId> {
+    let sources = serde_json::to_string(&run.sources).unwrap_or_else(|_| "[]".into());
+    tx.execute(
+        "INSERT INTO runs (at_ms, recorded_ms, commit_sha, branch, ci_job, sources, tests)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            run.at_ms,
+            run.recorded_ms,
+            run.commit,
+            run.branch,
+            run.ci_job,
+            sources,
+            run.results.len() as i64
+        ],
+    )?;
+    let run_id = tx.last_insert_rowid();
+    let mut find_test = tx.prepare_cached("SELECT id FROM tests WHERE key = ?1")?;
+    let mut add_test = tx.prepare_cached("INSERT INTO tests (key) VALUES (?1)")?;
+    let mut add_result = tx.prepare_cached(
+        "INSERT OR IGNORE INTO results (run_id, test_id, outcome, duration_us, attempts, fp_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut add_fingerprint = tx.prepare_cached(
+        "INSERT INTO fingerprints (hash, first_seen_ms, first_commit, last_seen_ms, runs_seen)
+         VALUES (?1, ?2, ?3, ?2, 1)
+         ON CONFLICT (hash) DO UPDATE SET
+            runs_seen = runs_seen + 1,
+            last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),
+            first_commit = CASE WHEN excluded.first_seen_ms < first_seen_ms
+                                THEN excluded.first_commit ELSE first_commit END,
+            first_seen_ms = min(first_seen_ms, excluded.first_seen_ms)
+         RETURNING id",
+    )?;
+    let mut fingerprint_ids: HashMap<&str, i64> = HashMap::new();
+    let mut rows = Vec::with_capacity(run.results.len());
+    for r in &run.results {
+        let test_id: i64 = match find_test
+            .query_row([&r.test], |row| row.get(0))
+            .optional()?
+        {
+            Some(id) => id,
+            None => {
+                add_test.execute([&r.test])?;
+                tx.last_insert_rowid()
+            }
+        };
+        let fp_id = match r.fingerprint.as_deref() {
+            None => None,
+            Some(hash) => Some(match fingerprint_ids.get(hash) {
+                Some(&id) => id,
+                None => {
+                    let id: i64 = add_fingerprint
+                        .query_row(params![hash, run.at_ms, run.commit], |row| row.get(0))?;
+                    fingerprint_ids.insert(hash, id);
+                    id
+                }
+            }),
+        };
+        rows.push((test_id, r, fp_id));
+    }
+    // In key order, so the run's rows are appended rather than scattered.
+    rows.sort_unstable_by_key(|(id, _, _)| *id);
+    let half = rows.len() / 2;
+    for (i, (test_id, r, fp_id)) in rows.into_iter().enumerate() {
+        if i == half && i > 0 {
+            pause_for_tests();
+        }
+        add_result.execute(params![
+            run_id,
+            test_id,
+            outcome_code(r.outcome),
+            r.duration_us.map(|d| d.min(i64::MAX as u64) as i64),
+            i64::from(r.attempts),
+            fp_id
+        ])?;
+    }
+    Ok(run_id)
+}
+
 impl HistoryStore for SqliteStore {
     fn record_run(&self, run: &RunRecord) -> Result<RunId, HistoryError> {
+        Ok(self.record_runs(std::slice::from_ref(run))?[0])
+    }
+
+    fn record_runs(&self, runs: &[RunRecord]) -> Result<Vec<RunId>, HistoryError> {
         let fail = self.err("record a run");
         let mut conn = self.lock();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&fail)?;
-        let sources = serde_json::to_string(&run.sources).unwrap_or_else(|_| "[]".into());
-        tx.execute(
-            "INSERT INTO runs (at_ms, recorded_ms, commit_sha, branch, ci_job, sources, tests)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                run.at_ms,
-                run.recorded_ms,
-                run.commit,
-                run.branch,
-                run.ci_job,
-                sources,
-                run.results.len() as i64
-            ],
-        )
-        .map_err(&fail)?;
-        let run_id = tx.last_insert_rowid();
-        {
-            let mut find_test = tx
-                .prepare_cached("SELECT id FROM tests WHERE key = ?1")
-                .map_err(&fail)?;
-            let mut add_test = tx
-                .prepare_cached("INSERT INTO tests (key) VALUES (?1)")
-                .map_err(&fail)?;
-            let mut add_result = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO results (test_id, run_id, outcome, duration_us, attempts, fp_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(&fail)?;
-            let mut add_fingerprint = tx
-                .prepare_cached(
-                    "INSERT INTO fingerprints (hash, first_seen_ms, first_commit, last_seen_ms, runs_seen)
-                     VALUES (?1, ?2, ?3, ?2, 1)
-                     ON CONFLICT (hash) DO UPDATE SET
-                        runs_seen = runs_seen + 1,
-                        last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),
-                        first_commit = CASE WHEN excluded.first_seen_ms < first_seen_ms
-                                            THEN excluded.first_commit ELSE first_commit END,
-                        first_seen_ms = min(first_seen_ms, excluded.first_seen_ms)
-                     RETURNING id",
-                )
-                .map_err(&fail)?;
-            let mut fingerprint_ids: HashMap<&str, i64> = HashMap::new();
-            let half = run.results.len() / 2;
-            for (i, r) in run.results.iter().enumerate() {
-                if i == half && i > 0 {
-                    pause_for_tests();
-                }
-                let test_id: i64 = match find_test
-                    .query_row([&r.test], |row| row.get(0))
-                    .optional()
-                    .map_err(&fail)?
-                {
-                    Some(id) => id,
-                    None => {
-                        add_test.execute([&r.test]).map_err(&fail)?;
-                        tx.last_insert_rowid()
-                    }
-                };
-                let fp_id = match r.fingerprint.as_deref() {
-                    None => None,
-                    Some(hash) => Some(match fingerprint_ids.get(hash) {
-                        Some(&id) => id,
-                        None => {
-                            let id: i64 = add_fingerprint
-                                .query_row(params![hash, run.at_ms, run.commit], |row| row.get(0))
-                                .map_err(&fail)?;
-                            fingerprint_ids.insert(hash, id);
-                            id
-                        }
-                    }),
-                };
-                add_result
-                    .execute(params![
-                        test_id,
-                        run_id,
-                        outcome_code(r.outcome),
-                        r.duration_us.map(|d| d.min(i64::MAX as u64) as i64),
-                        i64::from(r.attempts),
-                        fp_id
-                    ])
-                    .map_err(&fail)?;
-            }
+        let mut ids = Vec::with_capacity(runs.len());
+        for run in runs {
+            ids.push(insert_run(&tx, run).map_err(&fail)?);
         }
         tx.commit().map_err(&fail)?;
-        Ok(run_id)
+        Ok(ids)
     }
 
     fn test_histories(
@@ -406,62 +417,106 @@ impl HistoryStore for SqliteStore {
         let mut conn = self.lock();
         // One read transaction: a consistent snapshot while writers go on.
         let tx = conn.transaction().map_err(&fail)?;
-        let ids: Vec<(i64, String)> = match tests {
-            None => {
-                let mut stmt = tx
-                    .prepare("SELECT id, key FROM tests ORDER BY id")
-                    .map_err(&fail)?;
-                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .map_err(&fail)?
-                    .collect::<Result<_, _>>()
-                    .map_err(&fail)?
-            }
+        let mut slice = HistorySlice::default();
+        let mut referenced: HashSet<RunId> = HashSet::new();
+        let row_entry = |r: &rusqlite::Row<'_>| -> rusqlite::Result<HistoryEntry> {
+            Ok(HistoryEntry {
+                run: r.get(0)?,
+                outcome: outcome_of(r.get(1)?),
+                duration_us: r.get::<_, Option<i64>>(2)?.map(|d| d.max(0) as u64),
+                attempts: r.get::<_, i64>(3)?.clamp(0, u32::MAX as i64) as u32,
+            })
+        };
+        let mut by_test = tx
+            .prepare_cached(
+                "SELECT run_id, outcome, duration_us, attempts FROM results
+                 WHERE test_id = ?1 ORDER BY run_id DESC LIMIT ?2",
+            )
+            .map_err(&fail)?;
+        let mut last_of = |id: i64| -> rusqlite::Result<Vec<HistoryEntry>> {
+            let mut entries: Vec<HistoryEntry> = by_test
+                .query_map(params![id, window as i64], row_entry)?
+                .collect::<Result<_, _>>()?;
+            entries.reverse();
+            Ok(entries)
+        };
+        let mut found: Vec<(String, Vec<HistoryEntry>)> = Vec::new();
+        match tests {
             Some(keys) => {
-                let mut stmt = tx
+                let mut find = tx
                     .prepare_cached("SELECT id FROM tests WHERE key = ?1")
                     .map_err(&fail)?;
-                let mut ids = Vec::with_capacity(keys.len());
                 for k in keys {
-                    if let Some(id) = stmt
+                    if let Some(id) = find
                         .query_row([k], |r| r.get::<_, i64>(0))
                         .optional()
                         .map_err(&fail)?
                     {
-                        ids.push((id, k.clone()));
+                        found.push((k.clone(), last_of(id).map_err(&fail)?));
                     }
                 }
-                ids
             }
-        };
-        let mut slice = HistorySlice::default();
-        let mut referenced: HashSet<RunId> = HashSet::new();
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "SELECT run_id, outcome, duration_us, attempts FROM results
-                     WHERE test_id = ?1 ORDER BY run_id DESC LIMIT ?2",
-                )
-                .map_err(&fail)?;
-            for (id, key) in ids {
-                let mut entries: Vec<HistoryEntry> = stmt
-                    .query_map(params![id, window as i64], |r| {
-                        Ok(HistoryEntry {
-                            run: r.get(0)?,
-                            outcome: outcome_of(r.get(1)?),
-                            duration_us: r.get::<_, Option<i64>>(2)?.map(|d| d.max(0) as u64),
-                            attempts: r.get::<_, i64>(3)?.clamp(0, u32::MAX as i64) as u32,
-                        })
-                    })
-                    .map_err(&fail)?
-                    .collect::<Result<_, _>>()
+            None => {
+                // One range read of the last `window` runs covers every test
+                // that ran in each of them; only the others need a query of their own.
+                let floor: Option<i64> = tx
+                    .query_row(
+                        "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?1",
+                        [window.saturating_sub(1) as i64],
+                        |r| r.get(0),
+                    )
+                    .optional()
                     .map_err(&fail)?;
-                if entries.is_empty() {
-                    continue;
+                let older_exist = match floor {
+                    Some(f) => tx
+                        .query_row(
+                            "SELECT EXISTS (SELECT 1 FROM runs WHERE id < ?1)",
+                            [f],
+                            |r| r.get::<_, bool>(0),
+                        )
+                        .map_err(&fail)?,
+                    None => false,
+                };
+                let mut recent: HashMap<i64, Vec<HistoryEntry>> = HashMap::new();
+                {
+                    let mut scan = tx
+                        .prepare(
+                            "SELECT run_id, outcome, duration_us, attempts, test_id FROM results
+                             WHERE run_id >= ?1 ORDER BY run_id",
+                        )
+                        .map_err(&fail)?;
+                    let mut rows = scan.query([floor.unwrap_or(i64::MIN)]).map_err(&fail)?;
+                    while let Some(r) = rows.next().map_err(&fail)? {
+                        let test: i64 = r.get(4).map_err(&fail)?;
+                        recent
+                            .entry(test)
+                            .or_default()
+                            .push(row_entry(r).map_err(&fail)?);
+                    }
                 }
-                entries.reverse();
-                referenced.extend(entries.iter().map(|e| e.run));
-                slice.tests.push(TestHistory { test: key, entries });
+                let mut all = tx
+                    .prepare("SELECT id, key FROM tests ORDER BY id")
+                    .map_err(&fail)?;
+                let mut rows = all.query([]).map_err(&fail)?;
+                while let Some(r) = rows.next().map_err(&fail)? {
+                    let id: i64 = r.get(0).map_err(&fail)?;
+                    let key: String = r.get(1).map_err(&fail)?;
+                    let entries = match recent.remove(&id) {
+                        Some(e) if e.len() >= window || !older_exist => e,
+                        _ if older_exist => last_of(id).map_err(&fail)?,
+                        _ => Vec::new(),
+                    };
+                    found.push((key, entries));
+                }
             }
+        }
+        drop(by_test);
+        for (test, entries) in found {
+            if entries.is_empty() {
+                continue;
+            }
+            referenced.extend(entries.iter().map(|e| e.run));
+            slice.tests.push(TestHistory { test, entries });
         }
         if let Some(&oldest) = referenced.iter().min() {
             let mut stmt = tx

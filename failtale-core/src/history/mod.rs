@@ -293,6 +293,12 @@ pub trait HistoryStore: Send + Sync + std::fmt::Debug {
     /// not at all. Returns its id.
     fn record_run(&self, run: &RunRecord) -> Result<RunId, HistoryError>;
 
+    /// Records several runs; each is atomic, and a store may write them in
+    /// one transaction (an import does this for speed). Returns their ids in order.
+    fn record_runs(&self, runs: &[RunRecord]) -> Result<Vec<RunId>, HistoryError> {
+        runs.iter().map(|r| self.record_run(r)).collect()
+    }
+
     /// The last `window` results of each test (oldest first), for the given
     /// test keys or, with `None`, for every test that has a result.
     fn test_histories(
