@@ -44,7 +44,7 @@ pub fn analyze(
         }
         pipeline = pipeline.with_collector(Box::new(ConfiguredCollector::new(collect)));
     }
-    let ingested = {
+    let mut ingested = {
         let bar = progress_bar(inputs.len());
         let report = pipeline.ingest_with_progress(&inputs, &|done| bar.set_position(done as u64));
         bar.finish_and_clear();
@@ -53,14 +53,22 @@ pub fn analyze(
     if ingested.run.inputs.is_empty() {
         return Err(CliError::NoInputs(args.paths.clone()));
     }
+    // Commit and branch go in before sanitizing, like everything else stored.
+    ingested.run.vcs = Some(crate::vcs::detect(
+        args.history.commit.as_deref(),
+        args.history.branch.as_deref(),
+        &|k| std::env::var(k).ok(),
+        &cwd,
+    ));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(CliError::Output)?;
     let output = runtime.block_on(pipeline.process(ingested));
-    let report = Report::from_output(&output);
-
     let dir = output_dir(args.out.as_deref(), &cwd);
+    let history = crate::history_cmd::record(&args.history, &output, &dir, err)?;
+    let report = Report::from_output_with_history(&output, history);
+
     let report_path = write_report(&dir, &report)?;
     write_enriched_junit(&dir, &output)?;
     let ignored = output.ignored.len();
@@ -75,6 +83,9 @@ pub fn analyze(
         quiet: args.quiet,
     };
     write_summary(out, &report, &output.run, &report_path, &opts)?;
+    if let Some(h) = &report.history {
+        crate::history_cmd::write_notes(out, h, args.quiet)?;
+    }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

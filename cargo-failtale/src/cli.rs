@@ -47,6 +47,11 @@ pub enum Command {
     /// failure's cluster and fingerprint, for the JUnit viewers CI systems
     /// already have), into the output directory: `--out`, else
     /// `target/failtale/` inside a cargo workspace, else `.failtale/`.
+    ///
+    /// Records the run in the history store (`history.db` in the output
+    /// directory unless `--history` says otherwise; `--no-history` skips it)
+    /// and adds to report.json, per cluster, when it was first and last seen,
+    /// and per failure, how likely it is a flake and why.
     #[command(after_help = "Examples:\n  \
         cargo failtale analyze target/nextest/default/junit.xml\n  \
         cargo-failtale analyze build/test-results/            # Gradle\n  \
@@ -55,6 +60,16 @@ pub enum Command {
         go test -json ./... | go-junit-report > report.xml; cargo-failtale analyze report.xml\n  \
         cargo test -- -Z unstable-options --format json | cargo-failtale analyze -")]
     Analyze(AnalyzeArgs),
+    /// Show how stable each test has been over its recent runs, worst first.
+    ///
+    /// Reads the history that `analyze` records and `history import`
+    /// backfills. Each test gets a grade (A–F), a verdict (stable, flaky,
+    /// broken, fixed, new) with its reason, its flakiness, pass rate and
+    /// trend. Skipped runs do not count. The formula is in docs/stability.md.
+    Flaky(crate::history_cmd::FlakyArgs),
+    /// Manage the history store.
+    #[command(subcommand)]
+    History(crate::history_cmd::HistoryCommand),
 }
 
 /// Options of `analyze`.
@@ -84,6 +99,10 @@ pub struct AnalyzeArgs {
     /// Print only the summary line and the report path.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// Where and how the run is recorded in the history store.
+    #[command(flatten)]
+    pub history: crate::history_cmd::RecordArgs,
 }
 
 /// Colour choice.

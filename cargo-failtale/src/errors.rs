@@ -32,6 +32,12 @@ pub enum CliError {
         /// Every problem found, with the key or line it is about.
         message: String,
     },
+    /// The history store cannot be used.
+    #[error(transparent)]
+    History(#[from] failtale_core::history::HistoryError),
+    /// No history store at the path a command reads from.
+    #[error("no history store at `{}`", .0.display())]
+    NoHistory(PathBuf),
     /// Writing to the terminal failed.
     #[error("cannot write output")]
     Output(#[from] io::Error),
@@ -41,8 +47,11 @@ impl CliError {
     /// The process exit code: 2 for problems with what the user asked, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Input(_) | CliError::NoInputs(_) | CliError::Config { .. } => 2,
-            CliError::Write { .. } | CliError::Output(_) => 1,
+            CliError::Input(_)
+            | CliError::NoInputs(_)
+            | CliError::Config { .. }
+            | CliError::NoHistory(_) => 2,
+            CliError::Write { .. } | CliError::Output(_) | CliError::History(_) => 1,
         }
     }
 
@@ -62,6 +71,9 @@ impl CliError {
                 "failtale looks for *.xml, *.json, *.jsonl and *.ndjson files whose content is JUnit XML or libtest JSON; name a file directly to see why it is not read".into(),
             ),
             CliError::Write { .. } => Some("choose another directory with --out DIR".into()),
+            CliError::NoHistory(_) => Some(
+                "history is recorded by `cargo failtale analyze`; backfill it with `cargo failtale history import DIR`, or point to it with --history PATH".into(),
+            ),
             _ => None,
         }
     }

@@ -14,8 +14,10 @@ mod analyze;
 mod cli;
 mod config;
 mod errors;
+mod history_cmd;
 mod outdir;
 mod summary;
+mod vcs;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -58,6 +60,8 @@ pub fn main_with_args(args: Vec<OsString>) -> ExitCode {
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Analyze(args) => analyze::analyze(&args, out, err),
+        Command::Flaky(args) => history_cmd::flaky(&args, out),
+        Command::History(cmd) => history_cmd::history(&cmd, out, err),
     }
 }
 

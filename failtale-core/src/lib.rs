@@ -32,6 +32,7 @@ pub mod capped;
 pub mod cluster;
 pub mod error;
 pub mod fingerprint;
+pub mod history;
 pub mod input;
 pub mod model;
 pub mod pipeline;

@@ -33,6 +33,9 @@ pub struct Report {
     /// Empty when nothing was redacted. The values are never stored.
     #[serde(default)]
     pub redactions: BTreeMap<String, usize>,
+    /// What the history store says about this run (absent when history is off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<crate::history::annotate::HistoryReport>,
 }
 
 /// One input file's status.
@@ -123,6 +126,20 @@ impl Report {
         out.run.map(|_| Self::build(out))
     }
 
+    /// [`Report::from_output`] with what the history store said about the
+    /// run. The history report holds only what was recorded from this and
+    /// earlier sanitized runs (test keys, fingerprints, commits) and text
+    /// failtale writes itself (grades, reasons).
+    pub fn from_output_with_history(
+        out: &PipelineOutput,
+        history: Option<crate::history::annotate::HistoryReport>,
+    ) -> Sanitized<Report> {
+        out.run.map(|_| Report {
+            history,
+            ..Self::build(out)
+        })
+    }
+
     fn build(out: &PipelineOutput) -> Self {
         let run = out.run.get();
         let inputs = run
@@ -193,6 +210,7 @@ impl Report {
             failures,
             clusters,
             redactions: out.redactions.clone(),
+            history: None,
         }
     }
 }

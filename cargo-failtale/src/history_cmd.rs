@@ -1,0 +1,362 @@
+//! History: recording runs from `analyze`, `cargo failtale flaky` and
+//! `cargo failtale history import`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anstyle::{AnsiColor, Style};
+use clap::{Args, Subcommand};
+use failtale_core::Pipeline;
+use failtale_core::history::annotate::{HistoryOptions, HistoryReport, record_and_annotate};
+use failtale_core::history::import::{ImportOptions, import};
+use failtale_core::history::stability::{StabilityOptions, Verdict, assess_all};
+use failtale_core::history::time::now_ms;
+use failtale_core::history::{HistoryStore, RunRecord};
+use failtale_core::pipeline::PipelineOutput;
+use failtale_history::SqliteStore;
+use junit_ingest::AutoIngest;
+
+use crate::errors::CliError;
+use crate::outdir::output_dir;
+
+/// Runs kept per branch unless `--keep-runs` says otherwise.
+pub const DEFAULT_KEEP: usize = 500;
+
+/// History options of `analyze`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// History store to record the run in. Default: `history.db` in the
+    /// output directory (`target/failtale/history.db` in a cargo workspace,
+    /// `.failtale/history.db` elsewhere, `DIR/history.db` with `--out DIR`).
+    #[arg(long, value_name = "PATH")]
+    pub history: Option<PathBuf>,
+
+    /// Do not read or record history.
+    #[arg(long, conflicts_with = "history")]
+    pub no_history: bool,
+
+    /// Commit the run belongs to. Default: the CI's variable (GITHUB_SHA,
+    /// CI_COMMIT_SHA, BUILDKITE_COMMIT, …), else `git rev-parse HEAD`.
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+
+    /// Branch the run belongs to. Default: the CI's variable, else git.
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+
+    /// Runs kept per branch; older ones are deleted after recording (0 keeps all).
+    #[arg(long, default_value_t = DEFAULT_KEEP, value_name = "N")]
+    pub keep_runs: usize,
+}
+
+/// Options of `flaky`.
+#[derive(Debug, Args)]
+pub struct FlakyArgs {
+    /// History store to read. Default: `target/failtale/history.db` in a
+    /// cargo workspace, else `.failtale/history.db`.
+    #[arg(long, value_name = "PATH")]
+    pub history: Option<PathBuf>,
+
+    /// Print a JSON array of objects (test, grade, verdict, reason,
+    /// flakiness, pass_rate, flip_rate, runs, skipped, trend, history, slow)
+    /// with every test, worst first.
+    #[arg(long)]
+    pub json: bool,
+
+    /// How many recent runs of each test to judge.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub window: usize,
+
+    /// Also list tests graded A (stable) in the table.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `history` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Backfill the history store from a folder of old result files.
+    ///
+    /// Each result file directly inside a DIR is one run; each subdirectory
+    /// of a DIR is one run made of all the result files under it (one folder
+    /// per CI build); a file named directly is one run. Runs are recorded
+    /// oldest first, by the timestamps in the files, else by file
+    /// modification time.
+    Import(ImportArgs),
+}
+
+/// Options of `history import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Folders (or files) of old result files.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+
+    /// History store to write. Default: as for `flaky`.
+    #[arg(long, value_name = "PATH")]
+    pub history: Option<PathBuf>,
+
+    /// Branch recorded for the imported runs.
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+
+    /// Runs kept per branch after the import (0 keeps all).
+    #[arg(long, default_value_t = DEFAULT_KEEP, value_name = "N")]
+    pub keep_runs: usize,
+}
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const RED: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+const YELLOW: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+const GREEN: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+
+fn default_store(explicit: Option<&Path>) -> PathBuf {
+    match explicit {
+        Some(p) => p.to_owned(),
+        None => {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            output_dir(None, &cwd).join("history.db")
+        }
+    }
+}
+
+/// Records an analysed run and returns what history says about it. A store
+/// that cannot be used is a warning: the report is still written.
+pub fn record(
+    args: &RecordArgs,
+    output: &PipelineOutput,
+    out_dir: &Path,
+    err: &mut dyn Write,
+) -> Result<Option<HistoryReport>, CliError> {
+    if args.no_history {
+        return Ok(None);
+    }
+    let path = args
+        .history
+        .clone()
+        .unwrap_or_else(|| out_dir.join("history.db"));
+    let clusters: Vec<_> = output.clusters.iter().map(|c| c.cluster.clone()).collect();
+    let record = RunRecord::from_run(&output.run, &clusters, now_ms());
+    let opts = HistoryOptions {
+        keep_per_branch: args.keep_runs,
+        ..HistoryOptions::default()
+    };
+    let result = SqliteStore::open(&path)
+        .and_then(|store| record_and_annotate(&store, output.run.get(), &clusters, &record, &opts));
+    match result {
+        Ok(mut report) => {
+            report.store = Some(path.display().to_string());
+            Ok(Some(report))
+        }
+        Err(e) => {
+            writeln!(
+                err,
+                "{YELLOW}warning{YELLOW:#}: run not recorded in history: {}",
+                failtale_core::error::error_chain(&e)
+            )?;
+            Ok(None)
+        }
+    }
+}
+
+/// The lines `analyze` prints about history after its summary.
+pub fn write_notes(w: &mut dyn Write, h: &HistoryReport, quiet: bool) -> std::io::Result<()> {
+    if !quiet {
+        for c in &h.clusters {
+            if c.new {
+                writeln!(w, "{BOLD}{}{BOLD:#} is new: not seen in earlier runs", c.id)?;
+            } else {
+                write!(
+                    w,
+                    "{BOLD}{}{BOLD:#} seen before: in {} runs since {}",
+                    c.id, c.runs_seen, c.first_seen
+                )?;
+                if let Some(commit) = &c.first_commit {
+                    write!(w, " (first on {})", short(commit))?;
+                }
+                if let Some(last) = &c.last_seen {
+                    write!(w, ", last {last}")?;
+                }
+                writeln!(w)?;
+            }
+        }
+        let mut likely: Vec<_> = h
+            .failures
+            .iter()
+            .filter(|f| f.flake_probability >= 0.5)
+            .collect();
+        likely.sort_by(|a, b| b.flake_probability.total_cmp(&a.flake_probability));
+        for f in likely.iter().take(5) {
+            let why = f.reasons.first().map_or("", |r| r.detail.as_str());
+            writeln!(
+                w,
+                "{YELLOW}likely flake{YELLOW:#} ({:.0}%) {}: {why}",
+                f.flake_probability * 100.0,
+                f.test
+            )?;
+        }
+    }
+    writeln!(
+        w,
+        "history: run {} recorded ({} run{} stored) in {}",
+        h.run_id,
+        h.runs_stored,
+        if h.runs_stored == 1 { "" } else { "s" },
+        h.store.as_deref().unwrap_or("the history store")
+    )
+}
+
+fn short(commit: &str) -> &str {
+    commit.get(..commit.len().min(10)).unwrap_or(commit)
+}
+
+/// `cargo failtale flaky`.
+pub fn flaky(args: &FlakyArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    let path = default_store(args.history.as_deref());
+    if !path.is_file() {
+        return Err(CliError::NoHistory(path));
+    }
+    let store = SqliteStore::open(&path)?;
+    let opts = StabilityOptions {
+        window: args.window.max(1),
+        ..StabilityOptions::default()
+    };
+    let all = assess_all(&store.test_histories(None, opts.window)?, &opts);
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &all).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let runs = store.run_count()?;
+    writeln!(
+        out,
+        "{BOLD}failtale{BOLD:#}: {} test{} over the last {} run{} of each ({runs} run{} in {})",
+        all.len(),
+        if all.len() == 1 { "" } else { "s" },
+        opts.window,
+        if opts.window == 1 { "" } else { "s" },
+        if runs == 1 { "" } else { "s" },
+        path.display()
+    )?;
+    let shown: Vec<_> = all
+        .iter()
+        .filter(|s| args.all || !(s.grade == 'A' && s.verdict == Verdict::Stable))
+        .collect();
+    if !shown.is_empty() {
+        writeln!(
+            out,
+            "{BOLD}{:<5} {:<7} {:>9} {:>9} {:>5}  {:<9}  TEST{BOLD:#}",
+            "GRADE", "VERDICT", "FLAKINESS", "PASS RATE", "RUNS", "TREND"
+        )?;
+    }
+    for s in &shown {
+        let style = match s.grade {
+            'A' | 'B' => GREEN,
+            'C' | 'D' => YELLOW,
+            _ => RED,
+        };
+        writeln!(
+            out,
+            "{style}{:<5}{style:#} {:<7} {:>9.2} {:>8.1}% {:>5}  {:<9}  {}",
+            s.grade,
+            s.verdict.as_str(),
+            s.flakiness,
+            s.pass_rate * 100.0,
+            s.runs,
+            s.trend.as_str(),
+            s.test
+        )?;
+        writeln!(out, "      {DIM}{}{DIM:#}", s.reason)?;
+        if let Some(slow) = &s.slow {
+            writeln!(out, "      {YELLOW}slow{YELLOW:#}: {slow}")?;
+        }
+    }
+    let hidden = all.len() - shown.len();
+    if hidden > 0 {
+        writeln!(
+            out,
+            "{GREEN}{hidden} stable test{} graded A not listed{GREEN:#} (--all lists them)",
+            if hidden == 1 { "" } else { "s" }
+        )?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo failtale history …`.
+pub fn history(
+    cmd: &HistoryCommand,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitCode, CliError> {
+    match cmd {
+        HistoryCommand::Import(args) => import_cmd(args, out, err),
+    }
+}
+
+fn import_cmd(
+    args: &ImportArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitCode, CliError> {
+    for d in &args.dirs {
+        if let Err(source) = std::fs::metadata(d) {
+            return Err(CliError::Input(failtale_core::input::DiscoverError {
+                path: d.clone(),
+                source,
+            }));
+        }
+    }
+    let path = default_store(args.history.as_deref());
+    let store = SqliteStore::open(&path)?;
+    let pipeline = Pipeline::new(Box::new(AutoIngest::default()));
+    let opts = ImportOptions {
+        branch: args.branch.clone(),
+        commit: None,
+    };
+    let summary = import(&store, &pipeline, &args.dirs, &opts, &|_, _| {})?;
+    for e in &summary.errors {
+        writeln!(err, "{YELLOW}warning{YELLOW:#}: {e}")?;
+    }
+    for e in &summary.empty {
+        writeln!(
+            err,
+            "{YELLOW}warning{YELLOW:#}: no test results in `{e}`; not recorded"
+        )?;
+    }
+    let pruned = if args.keep_runs > 0 {
+        store.prune(args.keep_runs)?
+    } else {
+        0
+    };
+    write!(
+        out,
+        "imported {} run{} ({} test results) into {}",
+        summary.runs,
+        if summary.runs == 1 { "" } else { "s" },
+        summary.results,
+        path.display()
+    )?;
+    if pruned > 0 {
+        write!(
+            out,
+            "; {pruned} older run{} pruned",
+            if pruned == 1 { "" } else { "s" }
+        )?;
+    }
+    writeln!(out)?;
+    if summary.runs == 0 {
+        return Err(CliError::NoInputs(args.dirs.clone()));
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,403 @@
+//! Scenario tests: feed sequences of runs into a real SQLite store and check
+//! grades, verdicts, flake probabilities and "seen before".
+
+use failtale_core::Pipeline;
+use failtale_core::history::annotate::{HistoryOptions, HistoryReport, record_and_annotate};
+use failtale_core::history::stability::{StabilityOptions, Verdict, assess_all};
+use failtale_core::history::{AnalysisKey, HistoryError, HistoryStore, RunRecord};
+use failtale_core::model::{
+    Analysis, Attempt, Category, Failure, FailureKind, InputStatus, Outcome, Severity, TestCase,
+    TestId, TestRun, VcsInfo,
+};
+use failtale_history::{SCHEMA_VERSION, SqliteStore};
+
+/// One test in a run: `P` passed, `R` passed on retry, `F` failed with
+/// `message`, `S` skipped.
+fn case(name: &str, code: char, message: &str) -> TestCase {
+    let fail = || Attempt {
+        failures: vec![Failure {
+            message: Some(message.into()),
+            ..Failure::new(FailureKind::Failure)
+        }],
+        ..Attempt::default()
+    };
+    let attempts = match code {
+        'P' => vec![Attempt::default()],
+        'R' => vec![fail(), Attempt::default()],
+        'F' => vec![fail()],
+        'S' => vec![Attempt {
+            skipped: Some(Default::default()),
+            ..Attempt::default()
+        }],
+        _ => panic!("bad code {code}"),
+    };
+    let mut c = TestCase::new(
+        TestId {
+            classname: Some("suite".into()),
+            name: name.into(),
+            ..TestId::default()
+        },
+        attempts,
+    );
+    c.duration = Some(std::time::Duration::from_millis(10));
+    c
+}
+
+fn run(tests: &[(&str, char, &str)], commit: &str, at: i64) -> TestRun {
+    let mut run = TestRun::default();
+    run.push_input(
+        InputStatus {
+            path: format!("run-{at}.xml"),
+            ..InputStatus::default()
+        },
+        tests.iter().map(|(n, c, m)| case(n, *c, m)).collect(),
+        Vec::new(),
+    );
+    run.vcs = Some(VcsInfo {
+        commit: Some(commit.into()),
+        branch: Some("main".into()),
+        ci_job: None,
+    });
+    run.started_at = Some(failtale_core::history::time::format_ms(at));
+    run
+}
+
+/// The run as the pipeline hands it on: only sanitized runs can be recorded.
+fn sanitized(run: &TestRun) -> failtale_core::Sanitized<TestRun> {
+    Pipeline::default().sanitize(run.clone(), &mut failtale_core::sanitize::Redactions::new())
+}
+
+fn analyse(store: &dyn HistoryStore, run: &TestRun) -> HistoryReport {
+    let clusters = Pipeline::default().cluster(run);
+    let record = RunRecord::from_run(&sanitized(run), &clusters, 0);
+    record_and_annotate(store, run, &clusters, &record, &HistoryOptions::default()).unwrap()
+}
+
+fn fresh_store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("sub/history.db")).unwrap();
+    (dir, store)
+}
+
+const HOUR: i64 = 3_600_000;
+const T0: i64 = 1_700_000_000_000;
+
+#[test]
+fn schema_is_versioned_in_wal_mode_and_a_newer_schema_is_refused() {
+    let (dir, store) = fresh_store();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.journal_mode().unwrap(), "wal");
+    drop(store);
+    // Reopening is a no-op.
+    let path = dir.path().join("sub/history.db");
+    assert_eq!(
+        SqliteStore::open(&path).unwrap().schema_version().unwrap(),
+        SCHEMA_VERSION
+    );
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    match SqliteStore::open(&path) {
+        Err(HistoryError::TooNew { found, .. }) => assert_eq!(found, SCHEMA_VERSION + 1),
+        other => panic!("expected TooNew, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_sequence_of_runs_grades_each_kind_of_test() {
+    let (_dir, store) = fresh_store();
+    // 12 runs on 6 commits (two runs per commit, like a CI retry of the whole job).
+    for i in 0..12 {
+        let commit = format!("commit{}", i / 2);
+        let flaky = if i % 2 == 0 { 'F' } else { 'P' };
+        let fixed = if i < 6 { 'F' } else { 'P' };
+        let skippy = if i % 3 == 0 { 'P' } else { 'S' };
+        let retried = if i == 7 { 'R' } else { 'P' };
+        let broken_late = if i >= 9 { 'F' } else { 'P' };
+        let r = run(
+            &[
+                ("steady", 'P', ""),
+                ("always_fails", 'F', "database is down"),
+                ("flaky", flaky, "timeout after 5s"),
+                ("fixed", fixed, "expected 3 got 4"),
+                ("skippy", skippy, ""),
+                ("retried", retried, "socket closed"),
+                ("broken_late", broken_late, "null pointer"),
+            ],
+            &commit,
+            T0 + i * HOUR,
+        );
+        analyse(&store, &r);
+    }
+    let slice = store.test_histories(None, 20).unwrap();
+    let all = assess_all(&slice, &StabilityOptions::default());
+    let get = |name: &str| {
+        all.iter()
+            .find(|s| s.test == format!("suite::{name}"))
+            .unwrap_or_else(|| panic!("{name} missing"))
+    };
+    let s = get("steady");
+    assert_eq!(
+        (s.verdict, s.grade, s.pass_rate, s.runs),
+        (Verdict::Stable, 'A', 1.0, 12)
+    );
+    let s = get("always_fails");
+    assert_eq!(
+        (s.verdict, s.grade, s.flakiness),
+        (Verdict::Broken, 'F', 0.0)
+    );
+    assert!(s.reason.contains("always failing"), "{}", s.reason);
+    let s = get("flaky");
+    assert_eq!((s.verdict, s.grade), (Verdict::Flaky, 'F'));
+    assert_eq!(s.flip_rate, 1.0);
+    assert!(s.reason.contains("same commit"), "{}", s.reason);
+    let s = get("fixed");
+    assert_eq!((s.verdict, s.grade), (Verdict::Fixed, 'B'));
+    assert!(s.reason.contains("since commit commit3"), "{}", s.reason);
+    let s = get("skippy");
+    assert_eq!((s.verdict, s.runs, s.skipped), (Verdict::Stable, 4, 8));
+    let s = get("retried");
+    assert_eq!(s.verdict, Verdict::Flaky);
+    assert!(s.reason.contains("retry"), "{}", s.reason);
+    let s = get("broken_late");
+    assert_eq!(s.verdict, Verdict::Broken);
+    assert!(
+        s.reason.contains("failing since commit commit4"),
+        "{}",
+        s.reason
+    );
+    // Worst first: F grades lead, the stable ones close the table.
+    assert_eq!(all[0].grade, 'F');
+    assert_eq!(all.last().unwrap().grade, 'A');
+    // A window of 4 only sees the last four runs: `fixed` has passed them all.
+    let short = assess_all(
+        &store.test_histories(None, 4).unwrap(),
+        &StabilityOptions {
+            window: 4,
+            ..StabilityOptions::default()
+        },
+    );
+    let fixed = short.iter().find(|s| s.test == "suite::fixed").unwrap();
+    assert_eq!(fixed.verdict, Verdict::Stable);
+}
+
+#[test]
+fn flake_probability_follows_the_evidence() {
+    let (_dir, store) = fresh_store();
+    // Run 1 on commit A: `wobbly` passes, `solid` fails.
+    analyse(
+        &store,
+        &run(
+            &[("wobbly", 'P', ""), ("solid", 'F', "assert failed")],
+            "A",
+            T0,
+        ),
+    );
+    analyse(
+        &store,
+        &run(
+            &[("wobbly", 'P', ""), ("solid", 'F', "assert failed")],
+            "B",
+            T0 + HOUR,
+        ),
+    );
+    // Run 3, same commit B: `wobbly` fails now — it passed on B before.
+    let r = analyse(
+        &store,
+        &run(
+            &[
+                ("wobbly", 'F', "connection reset"),
+                ("solid", 'F', "assert failed"),
+                ("retry", 'R', "port in use"),
+            ],
+            "B",
+            T0 + 2 * HOUR,
+        ),
+    );
+    let get = |name: &str| {
+        r.failures
+            .iter()
+            .find(|f| f.test == format!("suite::{name}"))
+            .unwrap()
+    };
+    let wobbly = get("wobbly");
+    assert!(wobbly.flake_probability > 0.85, "{wobbly:?}");
+    assert!(wobbly.reasons.iter().any(|r| r.signal == "same-commit"));
+    let solid = get("solid");
+    assert!(solid.flake_probability < 0.01, "{solid:?}");
+    assert!(solid.reasons.iter().any(|r| r.signal == "failing-streak"));
+    assert_eq!(solid.verdict, Verdict::Broken);
+    let retry = get("retry");
+    assert_eq!(retry.outcome, Outcome::Flaky);
+    assert!(retry.flake_probability > 0.95, "{retry:?}");
+    assert_eq!(r.runs_stored, 3);
+    assert_eq!(r.commit.as_deref(), Some("B"));
+}
+
+#[test]
+fn a_fingerprint_that_usually_goes_away_without_a_code_change_counts_as_flaky() {
+    let (_dir, store) = fresh_store();
+    let msg = "io error: resource temporarily unavailable";
+    // Three times: fails with the fingerprint, then passes on the same commit.
+    for i in 0..3 {
+        let commit = format!("c{i}");
+        let at = T0 + i * 10 * HOUR;
+        analyse(&store, &run(&[("net", 'F', msg)], &commit, at));
+        analyse(&store, &run(&[("net", 'P', "")], &commit, at + HOUR));
+    }
+    // A different test hits the same failure on a fresh commit.
+    let r = analyse(&store, &run(&[("other", 'F', msg)], "c9", T0 + 100 * HOUR));
+    let f = &r.failures[0];
+    let cluster = f
+        .reasons
+        .iter()
+        .find(|r| r.signal == "cluster-history")
+        .unwrap_or_else(|| panic!("{f:?}"));
+    assert!(cluster.weight > 3.0, "{cluster:?}");
+    assert!(cluster.detail.contains("3 of 3"), "{}", cluster.detail);
+    assert!(f.flake_probability > 0.5, "{f:?}");
+
+    // Seen before: first seen at the first failure, on commit c0, in 4 runs now.
+    let c = &r.clusters[0];
+    assert!(!c.new);
+    assert_eq!(c.runs_seen, 4);
+    assert_eq!(c.first_commit.as_deref(), Some("c0"));
+    assert_eq!(c.first_seen, failtale_core::history::time::format_ms(T0));
+    assert_eq!(
+        c.last_seen.as_deref(),
+        Some(failtale_core::history::time::format_ms(T0 + 20 * HOUR).as_str())
+    );
+    assert_eq!(c.pass_without_change_share, Some(1.0));
+
+    // A fingerprint that stays after every failure lowers the probability.
+    let (_dir2, store2) = fresh_store();
+    for i in 0..3 {
+        analyse(
+            &store2,
+            &run(
+                &[("real", 'F', "expected 1 got 2")],
+                &format!("c{i}"),
+                T0 + i * HOUR,
+            ),
+        );
+    }
+    let r = analyse(
+        &store2,
+        &run(
+            &[("new_test", 'F', "expected 1 got 2")],
+            "c9",
+            T0 + 9 * HOUR,
+        ),
+    );
+    assert!(
+        r.failures[0].flake_probability < 0.05,
+        "{:?}",
+        r.failures[0]
+    );
+    assert!(r.clusters[0].runs_seen == 4 && !r.clusters[0].new);
+
+    // A brand-new fingerprint is new.
+    let r = analyse(
+        &store2,
+        &run(&[("x", 'F', "never seen")], "c10", T0 + 10 * HOUR),
+    );
+    let c = r.clusters.iter().find(|c| c.new).unwrap();
+    assert_eq!((c.runs_seen, c.last_seen.as_deref()), (1, None));
+    assert_eq!(c.first_commit.as_deref(), Some("c10"));
+}
+
+#[test]
+fn retention_keeps_the_newest_runs_per_branch_and_seen_before_survives() {
+    let (_dir, store) = fresh_store();
+    for i in 0..6 {
+        let mut r = run(
+            &[("t", 'F', "boom"), (&format!("only{i}"), 'P', "")],
+            "x",
+            T0 + i,
+        );
+        r.vcs.as_mut().unwrap().branch = Some(if i % 2 == 0 { "main" } else { "dev" }.into());
+        let clusters = Pipeline::default().cluster(&r);
+        store
+            .record_run(&RunRecord::from_run(&sanitized(&r), &clusters, 0))
+            .unwrap();
+    }
+    assert_eq!(store.run_count().unwrap(), 6);
+    assert_eq!(store.prune(2).unwrap(), 2);
+    let runs = failtale_history::runs(&store).unwrap();
+    assert_eq!(runs.keys().copied().collect::<Vec<_>>(), vec![3, 4, 5, 6]);
+    assert_eq!(store.result_count().unwrap(), 8);
+    // Tests whose only results were pruned are gone; the fingerprint remembers all 6 runs.
+    let slice = store.test_histories(None, 20).unwrap();
+    assert!(!slice.tests.iter().any(|t| t.test == "suite::only0"));
+    let fp = Pipeline::default().cluster(&run(&[("t", 'F', "boom")], "x", 0))[0]
+        .fingerprint
+        .hash
+        .clone();
+    let past = store.fingerprints(&[fp]).unwrap();
+    assert_eq!(past[0].runs_seen, 6);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn analysis_cache_is_keyed_by_fingerprint_and_settings() {
+    let (_dir, store) = fresh_store();
+    let analysis = Analysis {
+        root_cause: "the database was down".into(),
+        category: Category::Database,
+        severity: Severity::High,
+        fix_suggestion: "start it".into(),
+        confidence: 0.8,
+        evidence: Vec::new(),
+        analyzer: "rules".into(),
+        critic_override: false,
+        grounded: true,
+    };
+    let key = AnalysisKey::new("abc", &("rules", 1));
+    assert_eq!(store.cached_analysis(&key).unwrap(), None);
+    store.cache_analysis(&key, &analysis).unwrap();
+    assert_eq!(store.cached_analysis(&key).unwrap(), Some(analysis.clone()));
+    assert_eq!(
+        store
+            .cached_analysis(&AnalysisKey::new("abc", &("rules", 2)))
+            .unwrap(),
+        None,
+        "other settings miss"
+    );
+    let mut newer = analysis;
+    newer.confidence = 0.9;
+    store.cache_analysis(&key, &newer).unwrap();
+    assert_eq!(
+        store.cached_analysis(&key).unwrap().unwrap().confidence,
+        0.9
+    );
+}
+
+#[test]
+fn histories_are_oldest_first_and_limited_to_the_window() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    for i in 0..30 {
+        let code = if i % 5 == 0 { 'F' } else { 'P' };
+        let r = run(&[("t", code, "x")], &format!("c{i}"), T0 + i);
+        store
+            .record_run(&RunRecord::from_run(&sanitized(&r), &[], 0))
+            .unwrap();
+    }
+    let slice = store
+        .test_histories(
+            Some(&["suite::t".to_owned(), "suite::absent".to_owned()]),
+            7,
+        )
+        .unwrap();
+    assert_eq!(slice.tests.len(), 1);
+    let runs: Vec<_> = slice.tests[0].entries.iter().map(|e| e.run).collect();
+    assert_eq!(runs, (24..=30).collect::<Vec<_>>());
+    assert_eq!(
+        slice.tests[0].entries[2].outcome,
+        Outcome::Failed,
+        "run 26 is i = 25"
+    );
+    assert_eq!(slice.tests[0].entries[1].outcome, Outcome::Passed);
+    assert_eq!(slice.runs[&30].commit.as_deref(), Some("c29"));
+    assert_eq!(slice.tests[0].entries[0].duration_us, Some(10_000));
+}
