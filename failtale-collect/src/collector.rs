@@ -78,8 +78,8 @@ impl ConfiguredCollector {
     }
 
     /// Runs a plan: hosts (and local jobs) in parallel up to
-    /// `collect.parallelism`, each host's commands one after another over its
-    /// one connection. Results come back in plan order.
+    /// `collect.parallelism`, each host's commands over its one connection,
+    /// up to `collect.commands_per_host` at a time. Results come back in plan order.
     pub async fn execute(&self, plan: &Plan) -> Vec<Evidence> {
         let mut groups: Vec<(Target, Vec<(usize, Job)>)> = Vec::new();
         for (i, job) in plan.jobs.iter().enumerate() {
@@ -96,8 +96,10 @@ impl ConfiguredCollector {
         for (_, group) in groups {
             let inner = Arc::clone(&self.inner);
             set.spawn(async move {
-                let mut out = Vec::new();
+                // One permit of `collect.parallelism` per host, taken only
+                // when something is left to run (cached results are free).
                 let mut permit = None;
+                let mut cells = Vec::with_capacity(group.len());
                 for (i, job) in group {
                     let cell = {
                         let mut cache = inner.cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -106,9 +108,29 @@ impl ConfiguredCollector {
                     if cell.get().is_none() && permit.is_none() {
                         permit = Arc::clone(&inner.permits).acquire_owned().await.ok();
                     }
-                    let e = cell.get_or_init(|| inner.run(&job)).await.clone();
-                    out.push((i, e));
+                    cells.push((i, job, cell));
                 }
+                // The host's commands share its one connection and run up to
+                // `collect.commands_per_host` at a time.
+                let per_host = Arc::new(Semaphore::new(inner.config.settings.commands_per_host));
+                let mut jobs = tokio::task::JoinSet::new();
+                for (i, job, cell) in cells {
+                    let inner = Arc::clone(&inner);
+                    let per_host = Arc::clone(&per_host);
+                    jobs.spawn(async move {
+                        let _slot = per_host.acquire_owned().await.ok();
+                        (i, cell.get_or_init(|| inner.run(&job)).await.clone())
+                    });
+                }
+                let mut out = Vec::new();
+                while let Some(done) = jobs.join_next().await {
+                    match done {
+                        Ok(item) => out.push(item),
+                        // Recorded by the caller as "did not finish".
+                        Err(_) => continue,
+                    }
+                }
+                drop(permit);
                 out
             });
         }

@@ -48,6 +48,9 @@ pub struct RawSettings {
     pub max_lines: Option<usize>,
     /// Hosts (and local commands) collected at once. Default 16.
     pub parallelism: Option<usize>,
+    /// Commands run at once on one host, over its one connection. Default 4
+    /// (OpenSSH's server allows 10 sessions per connection by default).
+    pub commands_per_host: Option<usize>,
     /// How many hosts a [`HostPicker`](crate::HostPicker) may add per cluster. Default 3.
     pub max_picked_hosts: Option<usize>,
     /// Default timeout of a local command, in seconds. Default 30.
@@ -268,6 +271,8 @@ pub struct Settings {
     pub max_lines: usize,
     /// Hosts (and local commands) collected at once.
     pub parallelism: usize,
+    /// Commands run at once on one host.
+    pub commands_per_host: usize,
     /// Hosts a picker may add per cluster.
     pub max_picked_hosts: usize,
     /// Default timeout of local commands.
@@ -463,6 +468,11 @@ impl CollectConfig {
             max_bytes: v.positive("collect.max_bytes", raw.collect.max_bytes, 64 * 1024),
             max_lines: v.positive("collect.max_lines", raw.collect.max_lines, 500),
             parallelism: v.positive("collect.parallelism", raw.collect.parallelism, 16),
+            commands_per_host: v.positive(
+                "collect.commands_per_host",
+                raw.collect.commands_per_host,
+                4,
+            ),
             max_picked_hosts: raw.collect.max_picked_hosts.unwrap_or(3),
             command_timeout: v.seconds(
                 "collect.command_timeout",

@@ -343,6 +343,54 @@ async fn two_hosts_are_collected_at_the_same_time() {
 
 #[tokio::test]
 #[ignore = "needs sshd"]
+async fn one_hosts_commands_share_its_connection_at_the_same_time() {
+    let sshd = Sshd::start();
+    // Three different commands (the same one would run once), each printing
+    // its connection and the time before and after sleeping.
+    let collectors: String = (1..=3)
+        .map(|n| {
+            ssh_collector(
+                &format!("clock{n}"),
+                &format!(
+                    "shell = \"echo $SSH_CONNECTION; date +%s.%N; sleep 1; date +%s.%N; echo {n}\""
+                ),
+            )
+        })
+        .collect();
+    let e = collect(
+        &sshd,
+        &sshd.ssh_table("known_hosts", "client_key"),
+        &sshd.host("one", &["svc"]),
+        &collectors,
+        "",
+    )
+    .await;
+    assert_eq!(e.len(), 3, "{e:#?}");
+    let mut connections = std::collections::HashSet::new();
+    let windows: Vec<(f64, f64)> = e
+        .iter()
+        .map(|ev| {
+            let lines: Vec<&str> = ev.text.lines().collect();
+            assert_eq!(lines.len(), 4, "{ev:#?}");
+            connections.insert(lines[0].to_owned());
+            (lines[1].parse().unwrap(), lines[2].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        connections.len(),
+        1,
+        "one connection for the host: {connections:?}"
+    );
+    let latest_start = windows.iter().map(|w| w.0).fold(f64::MIN, f64::max);
+    let earliest_end = windows.iter().map(|w| w.1).fold(f64::MAX, f64::min);
+    assert!(
+        latest_start < earliest_end,
+        "the host's three commands overlapped: {windows:?}"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs sshd"]
 async fn a_hostile_test_name_reaches_the_host_only_as_one_quoted_word() {
     let sshd = Sshd::start();
     let dir = tempfile::tempdir().unwrap();
