@@ -9,8 +9,8 @@ use crate::error::error_chain;
 use crate::input::Input;
 use crate::model::{Analysis, Cluster, Evidence, InputStatus, TestRun};
 use crate::stage::{
-    Analyze, Collect, Fingerprint, Ingest, Ingested, MessageFingerprint, NoAnalysis, NoRedaction,
-    Sanitize, Sniff,
+    Analyze, Collect, Fingerprint, Ingest, Ingested, MessageFingerprint, NoRedaction, Sanitize,
+    Sniff,
 };
 
 /// How many bytes of an input are shown to [`Ingest::sniff`].
@@ -84,14 +84,15 @@ impl Default for Pipeline {
 
 impl Pipeline {
     /// A pipeline with the given reader and the built-in defaults for the
-    /// other stages ([`NoRedaction`], [`MessageFingerprint`], no collectors, [`NoAnalysis`]).
+    /// other stages ([`NoRedaction`], [`MessageFingerprint`], no collectors, the offline
+    /// rules [`OfflineAnalyzer`](crate::analyze::OfflineAnalyzer)).
     pub fn new(ingest: Box<dyn Ingest>) -> Self {
         Pipeline {
             ingest,
             sanitize: Box::new(NoRedaction),
             fingerprint: Box::new(MessageFingerprint),
             collectors: Vec::new(),
-            analyze: Box::new(NoAnalysis),
+            analyze: Box::new(crate::analyze::OfflineAnalyzer::new()),
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
