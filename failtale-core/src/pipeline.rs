@@ -24,6 +24,7 @@ pub struct Pipeline {
     collectors: Vec<Box<dyn Collect>>,
     analyze: Box<dyn Analyze>,
     threads: usize,
+    clusters_at_once: usize,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -94,6 +95,7 @@ impl Pipeline {
             collectors: Vec::new(),
             analyze: Box::new(crate::analyze::OfflineAnalyzer::new()),
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            clusters_at_once: 16,
         }
     }
 
@@ -124,6 +126,13 @@ impl Pipeline {
     /// Sets how many inputs are read at once (at least 1).
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
+        self
+    }
+
+    /// Sets how many clusters are collected and analyzed at once (at least 1).
+    /// An analyzer may limit its own requests further (the LLM analyzer does).
+    pub fn with_clusters_at_once(mut self, n: usize) -> Self {
+        self.clusters_at_once = n.max(1);
         self
     }
 
@@ -275,10 +284,16 @@ impl Pipeline {
     pub async fn process(&self, ingested: IngestReport) -> PipelineOutput {
         let IngestReport { mut run, ignored } = ingested;
         let redactions = self.sanitize(&mut run);
-        let mut clusters = Vec::new();
-        for cluster in self.cluster(&run) {
-            clusters.push(self.explain(&run, cluster).await);
-        }
+        // Clusters are explained concurrently; `buffered` keeps their order.
+        let clusters = {
+            use futures_util::StreamExt;
+            let run = &run;
+            futures_util::stream::iter(self.cluster(run))
+                .map(|cluster| self.explain(run, cluster))
+                .buffered(self.clusters_at_once)
+                .collect::<Vec<_>>()
+                .await
+        };
         PipelineOutput {
             run,
             ignored,
