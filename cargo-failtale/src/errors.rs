@@ -27,13 +27,16 @@ pub enum CliError {
     /// Writing to the terminal failed.
     #[error("cannot write output")]
     Output(#[from] io::Error),
+    /// The analyzer settings or the known-failures file are unusable.
+    #[error("cannot set up analysis: {0}")]
+    Analysis(String),
 }
 
 impl CliError {
     /// The process exit code: 2 for problems with what the user asked, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Input(_) | CliError::NoInputs(_) => 2,
+            CliError::Input(_) | CliError::NoInputs(_) | CliError::Analysis(_) => 2,
             CliError::Write { .. } | CliError::Output(_) => 1,
         }
     }
