@@ -6,11 +6,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use failtale_collect::ConfiguredCollector;
+use failtale_core::analyze::{KnownFailures, OfflineAnalyzer};
 use failtale_core::fingerprint::{FingerprintConfig, StructuredFingerprint};
 use failtale_core::input::discover;
 use failtale_core::pipeline::PipelineOutput;
 use failtale_core::report::Report;
+use failtale_core::stage::Analyze;
 use failtale_core::{Pipeline, Sanitized};
+use failtale_llm::LlmAnalyzer;
+use failtale_llm::provider::{LlmRequest, detect};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use junit_ingest::AutoIngest;
 use junit_ingest::writer::{Enrichment, keys, write_junit};
@@ -36,8 +40,9 @@ pub fn analyze(
         in_app_crates: crate::outdir::workspace_crates(&cwd),
         ..FingerprintConfig::default()
     });
-    let mut pipeline =
-        Pipeline::new(Box::new(AutoIngest::default())).with_fingerprint(Box::new(fingerprint));
+    let mut pipeline = Pipeline::new(Box::new(AutoIngest::default()))
+        .with_fingerprint(Box::new(fingerprint))
+        .with_analyzer(analyzer(args, &|k| std::env::var(k).ok(), err)?);
     if let Some(collect) = config.collect {
         for w in &collect.warnings {
             writeln!(err, "warning: {w}")?;
@@ -88,6 +93,47 @@ pub fn analyze(
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The analyzer: an LLM (analyzer → critic, falling back to the rules) when a
+/// provider is given or found in the environment, else the offline rules.
+/// Known failures (`failtale-known-issues.toml` in the current directory) win in both.
+fn analyzer(
+    args: &AnalyzeArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+    err: &mut dyn Write,
+) -> Result<Box<dyn Analyze>, CliError> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut offline = OfflineAnalyzer::new();
+    if let Some(known) = KnownFailures::discover(&cwd)
+        .map_err(|e| CliError::Analysis(failtale_core::error::error_chain(&e)))?
+    {
+        offline = offline.with_known(known);
+    }
+    if args.offline {
+        return Ok(Box::new(offline));
+    }
+    let request = LlmRequest {
+        provider: args.provider.clone(),
+        model: args.model.clone(),
+        base_url: args.llm_base_url.clone(),
+    };
+    match detect(&request, env).map_err(|e| CliError::Analysis(e.to_string()))? {
+        Some(mut settings) => {
+            settings.concurrency = args.llm_concurrency.max(1);
+            settings.single_pass = args.single_pass;
+            Ok(Box::new(LlmAnalyzer::new(settings).with_offline(offline)))
+        }
+        None => {
+            if !args.quiet {
+                writeln!(
+                    err,
+                    "note: no LLM provider found (set OLLAMA_HOST, GROQ_API_KEY, OPENAI_API_KEY or ANTHROPIC_API_KEY, or pass --provider); analyzing with the offline rules"
+                )?;
+            }
+            Ok(Box::new(offline))
+        }
+    }
 }
 
 fn progress_bar(len: usize) -> ProgressBar {

@@ -83,10 +83,32 @@ pub struct AnalyzeArgs {
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Never use the network. Analysis is offline by default today; the flag
-    /// keeps it so once LLM providers are configured.
+    /// Never use the network: analyze with the offline rules and
+    /// failtale-known-issues.toml only, even when a provider is configured.
     #[arg(long)]
     pub offline: bool,
+
+    /// LLM provider: openai, groq, ollama, anthropic or custom. Without it the
+    /// provider is detected from OLLAMA_HOST, GROQ_API_KEY, OPENAI_API_KEY or
+    /// ANTHROPIC_API_KEY; with none, the offline rules are used.
+    #[arg(long, value_name = "NAME", conflicts_with = "offline")]
+    pub provider: Option<String>,
+
+    /// Model name (default: a small model of the provider).
+    #[arg(long, value_name = "NAME", conflicts_with = "offline")]
+    pub model: Option<String>,
+
+    /// Base URL of an OpenAI-compatible API (implies `--provider custom` when no provider is given).
+    #[arg(long, value_name = "URL", conflicts_with = "offline")]
+    pub llm_base_url: Option<String>,
+
+    /// Clusters sent to the LLM at once.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub llm_concurrency: usize,
+
+    /// One request per cluster instead of analyzer + critic (for small local models).
+    #[arg(long)]
+    pub single_pass: bool,
 
     /// Show at most this many clusters in the terminal (all are in report.json).
     #[arg(long, default_value_t = 10, value_name = "N")]

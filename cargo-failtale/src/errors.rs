@@ -41,6 +41,9 @@ pub enum CliError {
     /// Writing to the terminal failed.
     #[error("cannot write output")]
     Output(#[from] io::Error),
+    /// The analyzer settings or the known-failures file are unusable.
+    #[error("cannot set up analysis: {0}")]
+    Analysis(String),
 }
 
 impl CliError {
@@ -50,7 +53,8 @@ impl CliError {
             CliError::Input(_)
             | CliError::NoInputs(_)
             | CliError::Config { .. }
-            | CliError::NoHistory(_) => 2,
+            | CliError::NoHistory(_)
+            | CliError::Analysis(_) => 2,
             CliError::Write { .. } | CliError::Output(_) | CliError::History(_) => 1,
         }
     }

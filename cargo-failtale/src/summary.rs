@@ -4,6 +4,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use anstyle::{AnsiColor, Style};
+use failtale_core::analyze::{category_name, severity_name};
+use failtale_core::model::Analysis;
 use failtale_core::report::Report;
 use failtale_core::{Sanitized, TestRun};
 
@@ -163,6 +165,9 @@ pub fn write_summary(
                     write!(w, " +{more} more")?;
                 }
                 writeln!(w)?;
+                if let Some(a) = &cluster.analysis {
+                    write_analysis(w, a)?;
+                }
             }
             let hidden = report.clusters.len().saturating_sub(opts.max_clusters);
             if hidden > 0 {
@@ -197,6 +202,41 @@ fn write_redaction_notice(
         plural(total),
         kinds.join(", ")
     )
+}
+
+/// Category, severity, confidence and who said so; then the cause and the fix.
+fn write_analysis(w: &mut dyn Write, a: &Analysis) -> io::Result<()> {
+    let grounded = if a.grounded {
+        ""
+    } else {
+        ", not fully grounded"
+    };
+    writeln!(
+        w,
+        "    {YELLOW}{}{YELLOW:#} · {} · confidence {:.0}% {DIM}({}{grounded}){DIM:#}",
+        category_name(a.category),
+        severity_name(a.severity),
+        a.confidence * 100.0,
+        a.analyzer
+    )?;
+    writeln!(
+        w,
+        "    {BOLD}cause:{BOLD:#} {}",
+        truncate(&a.root_cause, 240)
+    )?;
+    writeln!(
+        w,
+        "    {BOLD}fix:{BOLD:#}   {}",
+        truncate(&a.fix_suggestion, 240)
+    )?;
+    if let Some(r) = &a.fallback_reason {
+        writeln!(
+            w,
+            "    {DIM}LLM fell back to the rules: {}{DIM:#}",
+            truncate(r, 200)
+        )?;
+    }
+    Ok(())
 }
 
 fn plural(n: usize) -> &'static str {

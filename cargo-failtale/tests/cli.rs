@@ -48,6 +48,16 @@ fn bin() -> Command {
     c.env_remove("CLICOLOR_FORCE")
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR");
+    // Hermetic: no LLM provider from the developer's environment.
+    for k in [
+        "OLLAMA_HOST",
+        "GROQ_API_KEY",
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "OPENAI_BASE_URL",
+    ] {
+        c.env_remove(k);
+    }
     c
 }
 
@@ -321,4 +331,43 @@ fn help_explains_inputs_and_output() {
     ] {
         assert!(h.contains(needle), "--help lacks {needle:?}:\n{h}");
     }
+}
+
+#[test]
+fn offline_rules_explain_each_cluster_and_say_so_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        bin().args(["analyze", "-", "--out"]).arg(dir.path()),
+        Some(LIBTEST),
+    );
+    assert!(o.status.success(), "stderr: {}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert_eq!(err.matches("no LLM provider found").count(), 1, "{err}");
+    let out = text(&o.stdout);
+    assert!(out.contains("panic · high"), "{out}");
+    assert!(out.contains("src/a.rs:3"), "{out}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let a = &report["clusters"][0]["analysis"];
+    assert_eq!(a["analyzer"], "rules");
+    assert_eq!(a["category"], "panic");
+    assert_eq!(a["grounded"], true);
+    assert!(
+        a["evidence"][0]["quote"]
+            .as_str()
+            .unwrap()
+            .contains("panicked at src/a.rs:3:5")
+    );
+
+    let o = run(
+        bin()
+            .args(["analyze", "-", "--offline", "--out"])
+            .arg(dir.path()),
+        Some(LIBTEST),
+    );
+    assert!(
+        !text(&o.stderr).contains("no LLM provider"),
+        "--offline is a choice, not a notice"
+    );
 }

@@ -28,6 +28,7 @@
 //!
 //! MSRV: Rust 1.88.
 
+pub mod analyze;
 pub mod capped;
 pub mod cluster;
 pub mod error;

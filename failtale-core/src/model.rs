@@ -924,6 +924,9 @@ pub struct Analysis {
     pub critic_override: bool,
     /// Whether every citation was found in the evidence.
     pub grounded: bool,
+    /// Why an LLM analysis fell back to the rules for this cluster (absent when it did not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_reason: Option<String>,
 }
 
 /// Stability of a test over its history.

@@ -10,7 +10,7 @@ use crate::fingerprint::StructuredFingerprint;
 use crate::input::Input;
 use crate::model::{Analysis, Cluster, Evidence, InputStatus, TestRun};
 use crate::sanitize::{Redactions, RuleSanitizer, Sanitized, sanitize_run};
-use crate::stage::{Analyze, Collect, Fingerprint, Ingest, Ingested, NoAnalysis, Sanitize, Sniff};
+use crate::stage::{Analyze, Collect, Fingerprint, Ingest, Ingested, Sanitize, Sniff};
 
 /// How many bytes of an input are shown to [`Ingest::sniff`].
 pub const SNIFF_LEN: usize = 8 * 1024;
@@ -23,6 +23,7 @@ pub struct Pipeline {
     collectors: Vec<Box<dyn Collect>>,
     analyze: Box<dyn Analyze>,
     threads: usize,
+    clusters_at_once: usize,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -87,15 +88,17 @@ impl Pipeline {
     /// A pipeline with the given reader and the built-in defaults for the
     /// other stages: [`RuleSanitizer`] with the built-in rules and the values
     /// of this process's secret-named environment variables,
-    /// [`StructuredFingerprint`], no collectors, [`NoAnalysis`].
+    /// [`StructuredFingerprint`], no collectors, and the offline rules
+    /// [`OfflineAnalyzer`](crate::analyze::OfflineAnalyzer).
     pub fn new(ingest: Box<dyn Ingest>) -> Self {
         Pipeline {
             ingest,
             sanitize: Box::new(RuleSanitizer::default_for_process()),
             fingerprint: Box::new(StructuredFingerprint::default()),
             collectors: Vec::new(),
-            analyze: Box::new(NoAnalysis),
+            analyze: Box::new(crate::analyze::OfflineAnalyzer::new()),
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            clusters_at_once: 16,
         }
     }
 
@@ -127,6 +130,13 @@ impl Pipeline {
     /// Sets how many inputs are read at once (at least 1).
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
+        self
+    }
+
+    /// Sets how many clusters are collected and analyzed at once (at least 1).
+    /// An analyzer may limit its own requests further (the LLM analyzer does).
+    pub fn with_clusters_at_once(mut self, n: usize) -> Self {
+        self.clusters_at_once = n.max(1);
         self
     }
 
@@ -261,27 +271,45 @@ impl Pipeline {
     pub async fn explain(
         &self,
         run: &Sanitized<TestRun>,
-        mut cluster: Cluster,
+        cluster: Cluster,
         state: &mut Redactions,
     ) -> Sanitized<ClusterReport> {
+        let shared = Mutex::new(std::mem::take(state));
+        let report = self.explain_shared(run, cluster, &shared).await;
+        *state = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+        report
+    }
+
+    /// [`Pipeline::explain`] with the numbering shared by clusters explained
+    /// at the same time.
+    async fn explain_shared(
+        &self,
+        run: &Sanitized<TestRun>,
+        mut cluster: Cluster,
+        state: &Mutex<Redactions>,
+    ) -> Sanitized<ClusterReport> {
+        let clean = |text: &mut String| {
+            let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+            self.clean(text, &mut state);
+        };
         for t in &mut cluster.tests {
-            self.clean(t, state);
+            clean(t);
         }
         for c in &mut cluster.fingerprint.components {
-            self.clean(&mut c.name, state);
-            self.clean(&mut c.value, state);
+            clean(&mut c.name);
+            clean(&mut c.value);
         }
         let mut evidence = Vec::new();
         for c in &self.collectors {
             for mut e in c.collect(&cluster, run).await {
-                self.clean(&mut e.text, state);
+                clean(&mut e.text);
                 let p = &mut e.provenance;
-                self.clean(&mut p.collector, state);
+                clean(&mut p.collector);
                 for t in [&mut p.host, &mut p.command, &mut p.error]
                     .into_iter()
                     .flatten()
                 {
-                    self.clean(t, state);
+                    clean(t);
                 }
                 evidence.push(e);
             }
@@ -290,19 +318,22 @@ impl Pipeline {
         {
             Ok(mut a) => {
                 if let Some(a) = &mut a {
-                    self.clean(&mut a.root_cause, state);
-                    self.clean(&mut a.fix_suggestion, state);
-                    self.clean(&mut a.analyzer, state);
+                    clean(&mut a.root_cause);
+                    clean(&mut a.fix_suggestion);
+                    clean(&mut a.analyzer);
+                    if let Some(r) = &mut a.fallback_reason {
+                        clean(r);
+                    }
                     for c in &mut a.evidence {
-                        self.clean(&mut c.quote, state);
-                        self.clean(&mut c.source, state);
+                        clean(&mut c.quote);
+                        clean(&mut c.source);
                     }
                 }
                 (a, None)
             }
             Err(e) => {
                 let mut message = error_chain(&e);
-                self.clean(&mut message, state);
+                clean(&mut message);
                 (None, Some(message))
             }
         };
@@ -337,10 +368,19 @@ impl Pipeline {
             .iter()
             .map(|p| self.sanitize_text(p, &mut state))
             .collect();
-        let mut clusters = Vec::new();
-        for cluster in self.cluster(&run) {
-            clusters.push(self.explain(&run, cluster, &mut state).await);
-        }
+        // Clusters are explained concurrently; `buffered` keeps their order.
+        // They share one numbering of redacted values.
+        let shared = Mutex::new(state);
+        let clusters = {
+            use futures_util::StreamExt;
+            let (run, shared) = (&run, &shared);
+            futures_util::stream::iter(self.cluster(run))
+                .map(|cluster| self.explain_shared(run, cluster, shared))
+                .buffered(self.clusters_at_once)
+                .collect::<Vec<_>>()
+                .await
+        };
+        let state = shared.into_inner().unwrap_or_else(|e| e.into_inner());
         PipelineOutput {
             run,
             ignored,

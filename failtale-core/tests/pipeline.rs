@@ -199,6 +199,7 @@ impl Analyze for Picky {
             analyzer: "picky".into(),
             critic_override: false,
             grounded: true,
+            fallback_reason: None,
         }))
     }
 }

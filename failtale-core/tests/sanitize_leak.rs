@@ -65,6 +65,8 @@ impl Analyze for QuotingAnalyzer {
             analyzer: "llm:test".into(),
             critic_override: false,
             grounded: true,
+            // An error message from a provider may echo the key it was sent.
+            fallback_reason: Some(format!("401 for key {}", token(4))),
         }))
     }
 }

@@ -352,6 +352,7 @@ fn analysis_cache_is_keyed_by_fingerprint_and_settings() {
         analyzer: "rules".into(),
         critic_override: false,
         grounded: true,
+        fallback_reason: None,
     };
     let key = AnalysisKey::new("abc", &("rules", 1));
     assert_eq!(store.cached_analysis(&key).unwrap(), None);

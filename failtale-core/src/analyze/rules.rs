@@ -1,0 +1,497 @@
+//! The offline rule set: data in `rules.toml`, evaluated in full for every
+//! failure; the best-scoring rule wins.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use regex::Regex;
+use serde::Deserialize;
+
+use super::{
+    KnownFailures, RulesError, Sources, cite, cluster_sources, parse_category, parse_severity,
+};
+use crate::error::AnalyzeError;
+use crate::model::{Analysis, Category, Citation, Cluster, Evidence, Severity, TestRun};
+use crate::sanitize::Sanitized;
+use crate::stage::Analyze;
+
+/// The rules shipped with failtale.
+pub const BUILTIN_RULES: &str = include_str!("rules.toml");
+
+/// Score removed when a pattern matched only in captured output or collected
+/// evidence, not in the failure text: a lead there is worth less than a
+/// generic match in the failure itself.
+const WEAK_SOURCE_PENALTY: i64 = 2_500;
+
+/// Most citations one rule match produces.
+const MAX_CITATIONS: usize = 4;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    rule: Vec<RuleDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleDef {
+    id: String,
+    category: String,
+    severity: String,
+    confidence: f32,
+    #[serde(default)]
+    priority: i64,
+    patterns: Vec<String>,
+    #[serde(default)]
+    types: Vec<String>,
+    #[serde(default)]
+    captures: Vec<String>,
+    cause: String,
+    fix: String,
+}
+
+/// (pattern index, source index, byte offset) of a pattern's first match.
+type Hit = (usize, usize, usize);
+
+/// One rule, compiled.
+#[derive(Debug)]
+pub struct Rule {
+    /// Identifier (`connection-refused`, …).
+    pub id: String,
+    /// Category it assigns.
+    pub category: Category,
+    /// Severity it assigns.
+    pub severity: Severity,
+    /// Base confidence.
+    pub confidence: f32,
+    /// Higher wins.
+    pub priority: i64,
+    patterns: Vec<Regex>,
+    types: Vec<Regex>,
+    captures: Vec<Regex>,
+    cause: String,
+    fix: String,
+}
+
+/// A compiled rule set.
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+/// What the best rule concluded about one failure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleMatch {
+    /// The winning rule.
+    pub rule: String,
+    /// Its category.
+    pub category: Category,
+    /// Its severity.
+    pub severity: Severity,
+    /// Confidence, 0–1.
+    pub confidence: f32,
+    /// The root cause, with matched values filled in.
+    pub root_cause: String,
+    /// The fix, with matched values filled in.
+    pub fix: String,
+    /// Lines that matched, with their source.
+    pub citations: Vec<Citation>,
+    /// Named values pulled from the text (`port`, `path`, `var`, …).
+    pub captured: BTreeMap<String, String>,
+    /// The score that won.
+    pub score: i64,
+}
+
+fn compile(id: &str, patterns: &[String]) -> Result<Vec<Regex>, RulesError> {
+    patterns
+        .iter()
+        .map(|p| {
+            Regex::new(p).map_err(|source| RulesError::Regex {
+                id: id.to_owned(),
+                pattern: p.clone(),
+                source,
+            })
+        })
+        .collect()
+}
+
+impl RuleSet {
+    /// The built-in rules, compiled once.
+    pub fn builtin() -> Arc<RuleSet> {
+        static RULES: OnceLock<Arc<RuleSet>> = OnceLock::new();
+        RULES
+            .get_or_init(|| {
+                // The embedded file is tested; failing here is a build defect.
+                Arc::new(
+                    RuleSet::from_toml(BUILTIN_RULES, "built-in rules")
+                        .expect("built-in rules are valid"),
+                )
+            })
+            .clone()
+    }
+
+    /// Parses and compiles a rule file.
+    pub fn from_toml(text: &str, origin: &str) -> Result<RuleSet, RulesError> {
+        let file: RuleFile = toml::from_str(text).map_err(|source| RulesError::Toml {
+            origin: origin.to_owned(),
+            source,
+        })?;
+        let mut rules = Vec::with_capacity(file.rule.len());
+        for d in file.rule {
+            let category = parse_category(&d.category).ok_or_else(|| {
+                RulesError::Invalid(format!(
+                    "rule `{}`: unknown category `{}`",
+                    d.id, d.category
+                ))
+            })?;
+            let severity = parse_severity(&d.severity).ok_or_else(|| {
+                RulesError::Invalid(format!(
+                    "rule `{}`: unknown severity `{}`",
+                    d.id, d.severity
+                ))
+            })?;
+            if d.patterns.is_empty() && d.types.is_empty() {
+                return Err(RulesError::Invalid(format!(
+                    "rule `{}` has no patterns",
+                    d.id
+                )));
+            }
+            rules.push(Rule {
+                patterns: compile(&d.id, &d.patterns)?,
+                types: compile(&d.id, &d.types)?,
+                captures: compile(&d.id, &d.captures)?,
+                id: d.id,
+                category,
+                severity,
+                confidence: d.confidence.clamp(0.0, 1.0),
+                priority: d.priority,
+                cause: d.cause,
+                fix: d.fix,
+            });
+        }
+        Ok(RuleSet { rules })
+    }
+
+    /// The rules, in file order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Evaluates every rule and returns the best match, if any rule applies.
+    pub fn classify(&self, sources: &Sources) -> Option<RuleMatch> {
+        let mut best: Option<(i64, usize, Vec<Hit>)> = None;
+        for (ri, rule) in self.rules.iter().enumerate() {
+            // (pattern, source, offset) of each pattern's first match.
+            let mut hits = Vec::new();
+            let mut weak = true;
+            for (pi, re) in rule.patterns.iter().enumerate() {
+                for (si, s) in sources.sources.iter().enumerate() {
+                    if let Some(m) = re.find(&s.text) {
+                        hits.push((pi, si, m.start()));
+                        weak &= !s.primary;
+                        break;
+                    }
+                }
+            }
+            let type_hit = sources
+                .failure_type
+                .as_deref()
+                .is_some_and(|t| rule.types.iter().any(|re| re.is_match(t)));
+            if hits.is_empty() && !type_hit {
+                continue;
+            }
+            let mut score = rule.priority * 100 + 10 * hits.len() as i64;
+            if type_hit {
+                score += 5;
+            }
+            if hits.is_empty() || weak {
+                score -= WEAK_SOURCE_PENALTY;
+            }
+            if best.as_ref().is_none_or(|(b, _, _)| score > *b) {
+                best = Some((score, ri, hits));
+            }
+        }
+        let (score, ri, hits) = best?;
+        let rule = &self.rules[ri];
+        let mut captured = BTreeMap::new();
+        let mut take = |re: &Regex, text: &str| {
+            if let Some(c) = re.captures(text) {
+                for name in re.capture_names().flatten() {
+                    if let Some(m) = c.name(name) {
+                        let v = m.as_str().trim();
+                        if !v.is_empty() {
+                            captured
+                                .entry(name.to_owned())
+                                .or_insert_with(|| v.chars().take(120).collect::<String>());
+                        }
+                    }
+                }
+            }
+        };
+        for &(pi, si, _) in &hits {
+            take(&rule.patterns[pi], &sources.sources[si].text);
+        }
+        for re in &rule.captures {
+            for s in &sources.sources {
+                take(re, &s.text);
+            }
+        }
+        let mut citations: Vec<Citation> = Vec::new();
+        for &(_, si, at) in &hits {
+            if let Some(c) = cite(&sources.sources[si], at)
+                && !citations.contains(&c)
+                && citations.len() < MAX_CITATIONS
+            {
+                citations.push(c);
+            }
+        }
+        let confidence = (rule.confidence + 0.03 * hits.len().saturating_sub(1) as f32).min(0.95);
+        Some(RuleMatch {
+            rule: rule.id.clone(),
+            category: rule.category,
+            severity: rule.severity,
+            confidence,
+            root_cause: render(&rule.cause, &captured),
+            fix: render(&rule.fix, &captured),
+            citations,
+            captured,
+            score,
+        })
+    }
+}
+
+/// Fills a template: `{name}` is a captured value, `{name|fallback}` uses the
+/// fallback when the value is absent, and `[ … ]` is kept only when every
+/// placeholder inside it has a value.
+pub fn render(template: &str, values: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&render_placeholders(&rest[..open], values).0);
+        let Some(close) = rest[open..].find(']') else {
+            rest = &rest[open..];
+            break;
+        };
+        let (inner, complete) = render_placeholders(&rest[open + 1..open + close], values);
+        if complete {
+            out.push_str(&inner);
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(&render_placeholders(rest, values).0);
+    out
+}
+
+/// Returns the rendered text and whether every placeholder without a fallback had a value.
+fn render_placeholders(template: &str, values: &BTreeMap<String, String>) -> (String, bool) {
+    let mut out = String::new();
+    let mut complete = true;
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            out.push_str(&rest[open..]);
+            return (out, complete);
+        };
+        let spec = &rest[open + 1..open + close];
+        let (name, fallback) = match spec.split_once('|') {
+            Some((n, f)) => (n, Some(f)),
+            None => (spec, None),
+        };
+        match (values.get(name), fallback) {
+            (Some(v), _) => out.push_str(v),
+            (None, Some(f)) => out.push_str(f),
+            (None, None) => complete = false,
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    (out, complete)
+}
+
+/// The offline analyzer: known failures first, then the rule set. Always
+/// produces an analysis (category `other` when nothing matched).
+#[derive(Debug, Clone)]
+pub struct OfflineAnalyzer {
+    rules: Arc<RuleSet>,
+    known: Arc<KnownFailures>,
+}
+
+impl Default for OfflineAnalyzer {
+    fn default() -> Self {
+        OfflineAnalyzer {
+            rules: RuleSet::builtin(),
+            known: Arc::new(KnownFailures::default()),
+        }
+    }
+}
+
+impl OfflineAnalyzer {
+    /// The built-in rules and no known failures.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Uses these known failures (they win over the rules).
+    pub fn with_known(mut self, known: KnownFailures) -> Self {
+        self.known = Arc::new(known);
+        self
+    }
+
+    /// Uses another rule set.
+    pub fn with_rules(mut self, rules: Arc<RuleSet>) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// The known failures in use.
+    pub fn known(&self) -> &KnownFailures {
+        &self.known
+    }
+
+    /// Analyzes one cluster without I/O.
+    pub fn analyze_now(&self, cluster: &Cluster, run: &TestRun, evidence: &[Evidence]) -> Analysis {
+        let sources = cluster_sources(cluster, run, evidence);
+        if let Some(a) = self.known.find(&cluster.fingerprint.hash, &sources) {
+            return a;
+        }
+        self.analyze_sources(&sources)
+    }
+
+    /// Analyzes texts with the rules only (no known failures).
+    pub fn analyze_sources(&self, sources: &Sources) -> Analysis {
+        match self.rules.classify(sources) {
+            Some(m) => Analysis {
+                root_cause: m.root_cause,
+                category: m.category,
+                severity: m.severity,
+                fix_suggestion: m.fix,
+                confidence: m.confidence,
+                evidence: m.citations,
+                analyzer: "rules".into(),
+                critic_override: false,
+                grounded: true,
+                fallback_reason: None,
+            },
+            None => Analysis {
+                root_cause: "No known failure pattern matched the failure text.".into(),
+                category: Category::Other,
+                severity: Severity::Medium,
+                fix_suggestion:
+                    "Read the failure message and stack trace; add a rule or a known-failure entry once the cause is understood."
+                        .into(),
+                confidence: 0.2,
+                evidence: sources
+                    .sources
+                    .first()
+                    .and_then(|s| s.text.find(|c: char| !c.is_whitespace()).and_then(|at| cite(s, at)))
+                    .into_iter()
+                    .collect(),
+                analyzer: "rules".into(),
+                critic_override: false,
+                grounded: true,
+                fallback_reason: None,
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl Analyze for OfflineAnalyzer {
+    fn name(&self) -> &str {
+        "rules"
+    }
+
+    async fn analyze(
+        &self,
+        cluster: &Cluster,
+        run: &Sanitized<TestRun>,
+        evidence: &[Evidence],
+    ) -> Result<Option<Analysis>, AnalyzeError> {
+        Ok(Some(self.analyze_now(cluster, run, evidence)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classify(t: Option<&str>, text: &str) -> RuleMatch {
+        RuleSet::builtin()
+            .classify(&Sources::from_failure(t, text))
+            .unwrap_or_else(|| panic!("no rule for {text}"))
+    }
+
+    #[test]
+    fn builtin_rules_compile_and_ids_are_unique() {
+        let rules = RuleSet::builtin();
+        let mut ids: Vec<_> = rules.rules().iter().map(|r| r.id.as_str()).collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+        assert!(n >= 40, "{n} rules");
+    }
+
+    #[test]
+    fn fix_uses_the_captured_port_and_cites_the_matching_line() {
+        let text = "thread 'db::connects' panicked at src/db.rs:12:5:\ncalled `Result::unwrap()` on an `Err` value: Os { code: 111, kind: ConnectionRefused }\nconnecting to localhost:5433";
+        let m = classify(None, text);
+        assert_eq!(m.category, Category::Network);
+        assert_eq!(m.rule, "connection-refused");
+        assert!(m.fix.contains("port 5433"), "{}", m.fix);
+        assert!(m.citations.iter().all(|c| text.contains(&c.quote)));
+        assert!(m.citations[0].quote.contains("ConnectionRefused"));
+    }
+
+    #[test]
+    fn best_rule_wins_not_first_hit() {
+        // A generic panic line comes first, the specific cause later.
+        let m = classify(
+            None,
+            "thread 'x' panicked at src/a.rs:1:1:\nNo space left on device (os error 28)",
+        );
+        assert_eq!(m.category, Category::Resource);
+        assert_eq!(m.rule, "disk-full");
+    }
+
+    #[test]
+    fn missing_variable_is_named_in_the_fix() {
+        let m = classify(
+            None,
+            "Error: environment variable `DATABASE_URL` is not set",
+        );
+        assert_eq!(m.category, Category::MissingFileOrConfig);
+        assert!(m.fix.contains("DATABASE_URL"), "{}", m.fix);
+    }
+
+    #[test]
+    fn optional_sections_vanish_without_values() {
+        let mut v = BTreeMap::new();
+        assert_eq!(render("limit[ ({d})].", &v), "limit.");
+        v.insert("d".into(), "30s".into());
+        assert_eq!(render("limit[ ({d})], {x|none}.", &v), "limit (30s), none.");
+    }
+
+    #[test]
+    fn output_only_match_is_weaker_than_failure_text() {
+        let mut s = Sources::from_failure(None, "assertion failed: ok");
+        s.sources.push(super::super::Source {
+            label: "stdout:t".into(),
+            text: "warning: connection refused to localhost:1".into(),
+            primary: false,
+        });
+        assert_eq!(
+            RuleSet::builtin().classify(&s).unwrap().category,
+            Category::Assertion
+        );
+    }
+
+    #[test]
+    fn a_bad_pattern_is_reported_with_its_rule() {
+        let bad = "[[rule]]\nid='x'\ncategory='panic'\nseverity='low'\nconfidence=0.5\npatterns=['(']\ncause='c'\nfix='f'\n";
+        let e = RuleSet::from_toml(bad, "t").unwrap_err();
+        assert!(e.to_string().contains("rule `x`"), "{e}");
+    }
+}
