@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use failtale_collect::ConfiguredCollector;
 use failtale_core::analyze::{KnownFailures, OfflineAnalyzer};
 use failtale_core::fingerprint::{FingerprintConfig, StructuredFingerprint};
+use failtale_core::history::StoreCache;
 use failtale_core::input::discover;
 use failtale_core::pipeline::PipelineOutput;
 use failtale_core::report::Report;
@@ -36,13 +37,20 @@ pub fn analyze(
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config = crate::config::load(args.config.as_deref(), &cwd)?;
+    let dir = output_dir(args.out.as_deref(), &cwd);
+    let history_path = crate::history_cmd::store_path(&args.history, &dir);
     let fingerprint = StructuredFingerprint::new(FingerprintConfig {
         in_app_crates: crate::outdir::workspace_crates(&cwd),
         ..FingerprintConfig::default()
     });
     let mut pipeline = Pipeline::new(Box::new(AutoIngest::default()))
         .with_fingerprint(Box::new(fingerprint))
-        .with_analyzer(analyzer(args, &|k| std::env::var(k).ok(), err)?);
+        .with_analyzer(analyzer(
+            args,
+            &|k| std::env::var(k).ok(),
+            history_path.as_deref(),
+            err,
+        )?);
     if let Some(collect) = config.collect {
         for w in &collect.warnings {
             writeln!(err, "warning: {w}")?;
@@ -70,7 +78,6 @@ pub fn analyze(
         .build()
         .map_err(CliError::Output)?;
     let output = runtime.block_on(pipeline.process(ingested));
-    let dir = output_dir(args.out.as_deref(), &cwd);
     let history = crate::history_cmd::record(&args.history, &output, &dir, err)?;
     let report = Report::from_output_with_history(&output, history);
 
@@ -101,6 +108,7 @@ pub fn analyze(
 fn analyzer(
     args: &AnalyzeArgs,
     env: &dyn Fn(&str) -> Option<String>,
+    history_path: Option<&Path>,
     err: &mut dyn Write,
 ) -> Result<Box<dyn Analyze>, CliError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -122,7 +130,24 @@ fn analyzer(
         Some(mut settings) => {
             settings.concurrency = args.llm_concurrency.max(1);
             settings.single_pass = args.single_pass;
-            Ok(Box::new(LlmAnalyzer::new(settings).with_offline(offline)))
+            let mut llm = LlmAnalyzer::new(settings).with_offline(offline);
+            // Answers are kept in the history store, so a fingerprint already
+            // explained with the same settings is not sent again next run.
+            if let Some(path) = history_path {
+                match failtale_history::SqliteStore::open(path) {
+                    Ok(store) => {
+                        llm = llm.with_cache(std::sync::Arc::new(StoreCache(std::sync::Arc::new(
+                            store,
+                        ))));
+                    }
+                    Err(e) => writeln!(
+                        err,
+                        "warning: analyses are not cached across runs: {}",
+                        failtale_core::error::error_chain(&e)
+                    )?,
+                }
+            }
+            Ok(Box::new(llm))
         }
         None => {
             if !args.quiet {

@@ -128,6 +128,16 @@ fn default_store(explicit: Option<&Path>) -> PathBuf {
     }
 }
 
+/// Where `analyze` keeps its history: `--history`, else `history.db` in the
+/// output directory; `None` with `--no-history`.
+pub fn store_path(args: &RecordArgs, out_dir: &Path) -> Option<PathBuf> {
+    (!args.no_history).then(|| {
+        args.history
+            .clone()
+            .unwrap_or_else(|| out_dir.join("history.db"))
+    })
+}
+
 /// Records an analysed run and returns what history says about it. A store
 /// that cannot be used is a warning: the report is still written.
 pub fn record(
@@ -136,13 +146,9 @@ pub fn record(
     out_dir: &Path,
     err: &mut dyn Write,
 ) -> Result<Option<HistoryReport>, CliError> {
-    if args.no_history {
+    let Some(path) = store_path(args, out_dir) else {
         return Ok(None);
-    }
-    let path = args
-        .history
-        .clone()
-        .unwrap_or_else(|| out_dir.join("history.db"));
+    };
     let clusters: Vec<_> = output.clusters.iter().map(|c| c.cluster.clone()).collect();
     let record = RunRecord::from_run(&output.run, &clusters, now_ms());
     let opts = HistoryOptions {

@@ -402,3 +402,37 @@ fn histories_are_oldest_first_and_limited_to_the_window() {
     assert_eq!(slice.runs[&30].commit.as_deref(), Some("c29"));
     assert_eq!(slice.tests[0].entries[0].duration_us, Some(10_000));
 }
+
+#[test]
+fn an_analysis_cached_in_one_run_is_found_by_the_next_process() {
+    use failtale_core::analyze::{AnalysisCache, CacheKey};
+    use failtale_core::history::StoreCache;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    let key = |settings: &str| CacheKey {
+        fingerprint: "f00d".into(),
+        settings: settings.into(),
+    };
+    let analysis = Analysis {
+        root_cause: "the cache warm-up races the first request".into(),
+        category: Category::Concurrency,
+        severity: Severity::Medium,
+        fix_suggestion: "await warm-up".into(),
+        confidence: 0.7,
+        evidence: Vec::new(),
+        analyzer: "llm:custom/m".into(),
+        critic_override: true,
+        grounded: true,
+        fallback_reason: None,
+    };
+    {
+        let first = StoreCache(Arc::new(SqliteStore::open(&path).unwrap()));
+        assert_eq!(first.get(&key("s1")), None);
+        first.put(&key("s1"), &analysis);
+    }
+    // A new store on the same file, as the next `analyze` opens it.
+    let next = StoreCache(Arc::new(SqliteStore::open(&path).unwrap()));
+    assert_eq!(next.get(&key("s1")), Some(analysis));
+    assert_eq!(next.get(&key("other settings")), None);
+}

@@ -337,6 +337,35 @@ pub trait HistoryStore: Send + Sync + std::fmt::Debug {
     fn cache_analysis(&self, key: &AnalysisKey, analysis: &Analysis) -> Result<(), HistoryError>;
 }
 
+/// The analysis cache kept in a history store, so an analysis made in one
+/// run is reused by the next (an LLM is not asked twice about one
+/// fingerprint with the same settings). Store errors count as a miss: the
+/// cache may only save work, never fail a run.
+pub struct StoreCache(pub std::sync::Arc<dyn HistoryStore>);
+
+impl std::fmt::Debug for StoreCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreCache")
+    }
+}
+
+impl crate::analyze::AnalysisCache for StoreCache {
+    fn get(&self, key: &crate::analyze::CacheKey) -> Option<Analysis> {
+        self.0.cached_analysis(&store_key(key)).ok().flatten()
+    }
+
+    fn put(&self, key: &crate::analyze::CacheKey, analysis: &Analysis) {
+        let _ = self.0.cache_analysis(&store_key(key), analysis);
+    }
+}
+
+fn store_key(key: &crate::analyze::CacheKey) -> AnalysisKey {
+    AnalysisKey {
+        fingerprint: key.fingerprint.clone(),
+        settings: key.settings.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
