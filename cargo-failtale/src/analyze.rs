@@ -12,6 +12,7 @@ use failtale_core::history::StoreCache;
 use failtale_core::input::discover;
 use failtale_core::pipeline::PipelineOutput;
 use failtale_core::report::Report;
+use failtale_core::sanitize::RuleSanitizer;
 use failtale_core::stage::Analyze;
 use failtale_core::{Pipeline, Sanitized};
 use failtale_llm::LlmAnalyzer;
@@ -43,7 +44,13 @@ pub fn analyze(
         in_app_crates: crate::outdir::workspace_crates(&cwd),
         ..FingerprintConfig::default()
     });
+    let sanitizer =
+        RuleSanitizer::from_process_env(&config.sanitize).map_err(|e| CliError::Config {
+            path: config.path.clone().unwrap_or_default(),
+            message: format!("[sanitize]: {e}"),
+        })?;
     let mut pipeline = Pipeline::new(Box::new(AutoIngest::default()))
+        .with_sanitizer(Box::new(sanitizer))
         .with_fingerprint(Box::new(fingerprint))
         .with_analyzer(analyzer(
             args,

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use failtale_collect::config::{RawComponent, RawHost, RawSelect, RawSettings, RawSsh};
 use failtale_collect::{CollectConfig, RawConfig};
+use failtale_core::sanitize::{RuleSanitizer, SanitizeConfig};
 use serde::Deserialize;
 
 use crate::errors::CliError;
@@ -27,10 +28,10 @@ struct ConfigFile {
     hosts: Vec<RawHost>,
     #[serde(default)]
     select: Vec<RawSelect>,
-    // Read by their stages once they exist.
+    /// `[sanitize]`: extra rules, allowlist, rules switched off, exact values.
     #[serde(default)]
-    #[expect(dead_code, reason = "accepted now, read when its stage lands")]
-    sanitize: Option<toml::Table>,
+    sanitize: SanitizeConfig,
+    // Read by their stages once they exist.
     #[serde(default)]
     #[expect(dead_code, reason = "accepted now, read when its stage lands")]
     llm: Option<toml::Table>,
@@ -43,13 +44,11 @@ struct ConfigFile {
 #[derive(Debug, Default)]
 pub struct Config {
     /// Where it was read from (`None`: no file, built-in defaults).
-    #[expect(
-        dead_code,
-        reason = "for the stages that report where settings came from"
-    )]
     pub path: Option<PathBuf>,
     /// The collect stage's configuration, when any component is configured.
     pub collect: Option<CollectConfig>,
+    /// The sanitize stage's configuration (defaults when the table is absent).
+    pub sanitize: SanitizeConfig,
 }
 
 /// Reads `explicit`, else `failtale.toml` in `cwd` when present.
@@ -83,8 +82,12 @@ pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Config, CliError> {
     };
     let wants_collect = !raw.components.is_empty() || !raw.hosts.is_empty();
     let collect = CollectConfig::validate(raw, &base).map_err(|e| fail(e.to_string()))?;
+    // Build the sanitizer once here so a bad pattern is reported as a
+    // configuration error, with the file's path, before anything is read.
+    RuleSanitizer::new(&file.sanitize).map_err(|e| fail(format!("[sanitize]: {e}")))?;
     Ok(Config {
         path: Some(path),
         collect: wants_collect.then_some(collect),
+        sanitize: file.sanitize,
     })
 }

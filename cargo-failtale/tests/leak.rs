@@ -191,3 +191,126 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
         }
     }
 }
+
+/// `[sanitize]` in failtale.toml: a project's own rule, exact values, an
+/// allowlist and a rule switched off all reach the CLI's sanitizer.
+#[test]
+fn the_sanitize_table_of_failtale_toml_configures_redaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "order ORD-7781-XK failed for ci-bot@example.com; \
+                vault unsealed with chip-rebar-9911; \
+                token=tok_known_public_fixture; api_token=Zq8rT2mX9vLp4sNw7Hb3";
+    std::fs::write(
+        dir.path().join("results.xml"),
+        format!(
+            "<testsuite name='s'><testcase classname='c' name='t'>\
+             <failure message='boom'>{text}</failure></testcase></testsuite>"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("failtale.toml"),
+        r#"
+[sanitize]
+exact_values = ["chip-rebar-9911"]
+disable = ["email"]
+allow = [{ value = "tok_known_public_fixture" }]
+
+[[sanitize.extra_rules]]
+name = "order_id"
+pattern = 'ORD-\d{4}-[A-Z]{2}'
+anchors = ["ORD-"]
+"#,
+    )
+    .unwrap();
+    let run = |config: Option<&str>| {
+        let out = dir.path().join(config.map_or("plain", |_| "configured"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-failtale"));
+        cmd.current_dir(dir.path())
+            .args(["analyze", "--offline", "--no-history", "--out"])
+            .arg(&out)
+            .arg("results.xml")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        if let Some(c) = config {
+            cmd.args(["--config", c]);
+        } else {
+            // Without a config file the built-in defaults apply.
+            std::fs::rename(
+                dir.path().join("failtale.toml"),
+                dir.path().join("off.toml"),
+            )
+            .unwrap();
+        }
+        let output = cmd.output().unwrap();
+        if config.is_none() {
+            std::fs::rename(
+                dir.path().join("off.toml"),
+                dir.path().join("failtale.toml"),
+            )
+            .unwrap();
+        }
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::fs::read_to_string(out.join("report.json")).unwrap()
+    };
+    let configured = run(Some("failtale.toml"));
+    assert!(
+        !configured.contains("ORD-7781-XK"),
+        "extra rule: {configured}"
+    );
+    assert!(configured.contains("[REDACTED:order_id#1]"), "{configured}");
+    assert!(!configured.contains("chip-rebar-9911"), "exact value");
+    assert!(
+        configured.contains("[REDACTED:exact_value#1]"),
+        "{configured}"
+    );
+    assert!(
+        configured.contains("ci-bot@example.com"),
+        "email rule switched off"
+    );
+    assert!(
+        configured.contains("tok_known_public_fixture"),
+        "allowed value kept"
+    );
+    assert!(
+        !configured.contains("Zq8rT2mX9vLp4sNw7Hb3"),
+        "built-in rules still on"
+    );
+
+    // The same input with no configuration: the defaults differ on each point.
+    let plain = run(None);
+    assert!(plain.contains("ORD-7781-XK"));
+    assert!(plain.contains("chip-rebar-9911"));
+    assert!(!plain.contains("ci-bot@example.com"));
+    assert!(!plain.contains("Zq8rT2mX9vLp4sNw7Hb3"));
+
+    // A bad pattern is a configuration error that names the file.
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[[sanitize.extra_rules]]\nname = \"x\"\npattern = \"(unclosed\"\n",
+    )
+    .unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_cargo-failtale"))
+        .current_dir(dir.path())
+        .args([
+            "analyze",
+            "--offline",
+            "--no-history",
+            "--config",
+            "bad.toml",
+            "results.xml",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("[sanitize]"),
+        "{stderr}"
+    );
+}
