@@ -91,3 +91,30 @@ pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Config, CliError> {
         sanitize: file.sanitize,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_configures_every_stage_it_mentions() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/failtale.toml");
+        let cwd = tempfile::tempdir().unwrap();
+        let config = load(Some(&example), cwd.path()).unwrap();
+        let collect = config.collect.expect("the example configures collectors");
+        assert_eq!(collect.hosts.len(), 2);
+        assert!(config.sanitize.redact_card_numbers && !config.sanitize.redact_ips);
+
+        // A typo in a stage's table is an error with its place, not ignored.
+        let typo = cwd.path().join("typo.toml");
+        std::fs::write(
+            &typo,
+            "[sanitize]
+redact_ip = true
+",
+        )
+        .unwrap();
+        let e = load(Some(&typo), cwd.path()).unwrap_err().to_string();
+        assert!(e.contains("redact_ip") && e.contains("typo.toml"), "{e}");
+    }
+}

@@ -1178,7 +1178,10 @@ test = "[unclosed"
 
     #[test]
     fn the_example_config_is_valid() {
-        let text = include_str!("../../examples/failtale.toml");
+        // The collect stage's tables; the other stages' tables that follow
+        // are read by the CLI's loader (its own test reads the whole file).
+        let whole = include_str!("../../examples/failtale.toml");
+        let text = whole.split("\n# ---- sanitize").next().unwrap();
         let c = CollectConfig::from_toml_str(text, Path::new("/nonexistent-base")).unwrap();
         assert_eq!(c.hosts.len(), 2);
         assert_eq!(c.host("api1").unwrap().jump_hosts, ["bastion.example.com"]);
