@@ -5,7 +5,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anstyle::{AnsiColor, Style};
 use clap::{Args, Subcommand};
 use failtale_core::Pipeline;
 use failtale_core::history::annotate::{HistoryOptions, HistoryReport, record_and_annotate};
@@ -106,17 +105,7 @@ pub struct ImportArgs {
     pub keep_runs: usize,
 }
 
-const BOLD: Style = Style::new().bold();
-const DIM: Style = Style::new().dimmed();
-const RED: Style = Style::new()
-    .bold()
-    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
-const YELLOW: Style = Style::new()
-    .bold()
-    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
-const GREEN: Style = Style::new()
-    .bold()
-    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+use crate::style::{BOLD, DIM, GREEN, RED, YELLOW};
 
 fn default_store(explicit: Option<&Path>) -> PathBuf {
     match explicit {

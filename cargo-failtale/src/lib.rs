@@ -16,6 +16,7 @@ mod config;
 mod errors;
 mod history_cmd;
 mod outdir;
+mod style;
 mod summary;
 mod vcs;
 

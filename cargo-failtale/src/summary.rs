@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use anstyle::{AnsiColor, Style};
+use anstyle::Style;
 use failtale_core::analyze::{category_name, severity_name};
 use failtale_core::model::Analysis;
 use failtale_core::report::Report;
@@ -18,17 +18,7 @@ pub struct SummaryOptions {
     pub quiet: bool,
 }
 
-const RED: Style = Style::new()
-    .bold()
-    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
-const YELLOW: Style = Style::new()
-    .bold()
-    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
-const GREEN: Style = Style::new()
-    .bold()
-    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
-const BOLD: Style = Style::new().bold();
-const DIM: Style = Style::new().dimmed();
+use crate::style::{BOLD, DIM, GREEN, RED, YELLOW};
 
 /// Tests listed per cluster before "+K more".
 const TESTS_SHOWN: usize = 3;
