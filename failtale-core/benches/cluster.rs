@@ -12,7 +12,6 @@
 #[path = "../tests/common/corpus.rs"]
 mod corpus;
 
-use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -21,25 +20,6 @@ use failtale_core::Pipeline;
 use failtale_core::model::TestRun;
 
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
-
-fn baseline(run: &TestRun) -> Vec<usize> {
-    let mut keys: HashMap<String, usize> = HashMap::new();
-    run.cases
-        .iter()
-        .map(|c| {
-            let f = c.primary_failure().expect("generated cases fail");
-            let text = f.message.clone().unwrap_or_else(|| f.full_text());
-            let first = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("")
-                .trim();
-            let ty = f.r#type.clone().unwrap_or_default();
-            let n = keys.len();
-            *keys.entry(format!("{ty}\u{0}{first}")).or_insert(n)
-        })
-        .collect()
-}
 
 fn bench(c: &mut Criterion) {
     let pipeline = Pipeline::default();
@@ -62,7 +42,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| black_box(pipeline.cluster(run)))
         });
         group.bench_with_input(BenchmarkId::new("baseline", n), run, |b, run| {
-            b.iter(|| black_box(baseline(run)))
+            b.iter(|| black_box(corpus::baseline(run)))
         });
     }
     group.finish();
@@ -82,7 +62,7 @@ fn bench(c: &mut Criterion) {
             }
         }
         let t = Instant::now();
-        let base = baseline(run);
+        let base = corpus::baseline(run);
         let base_time = t.elapsed();
         let groups = base.iter().collect::<std::collections::HashSet<_>>().len();
         println!(

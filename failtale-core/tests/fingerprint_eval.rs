@@ -12,7 +12,7 @@ mod corpus;
 
 use std::collections::{HashMap, HashSet};
 
-use corpus::{adjusted_rand_index, generate, into_run};
+use corpus::{adjusted_rand_index, baseline, generate, into_run};
 use failtale_core::Pipeline;
 use failtale_core::fingerprint::{ClusterConfig, FingerprintConfig, StructuredFingerprint};
 use failtale_core::model::TestRun;
@@ -34,29 +34,6 @@ fn predicted(run: &TestRun, pipeline: &Pipeline) -> Vec<usize> {
         "every failure is in a cluster"
     );
     label
-}
-
-/// The baseline: exception type plus the first line of the message, verbatim.
-fn baseline(run: &TestRun) -> Vec<usize> {
-    let mut keys: HashMap<String, usize> = HashMap::new();
-    run.cases
-        .iter()
-        .map(|c| {
-            let f = c.primary_failure().expect("generated cases fail");
-            let text = f.message.clone().unwrap_or_else(|| f.full_text());
-            let first = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("")
-                .trim();
-            let ty = f
-                .r#type
-                .clone()
-                .unwrap_or_else(|| first.split(':').next().unwrap_or("").to_owned());
-            let n = keys.len();
-            *keys.entry(format!("{ty}\u{0}{first}")).or_insert(n)
-        })
-        .collect()
 }
 
 fn with(cluster: ClusterConfig) -> Pipeline {

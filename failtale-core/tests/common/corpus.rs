@@ -13,6 +13,8 @@
 
 #![allow(dead_code, reason = "each user of this module needs a different part")]
 
+use std::collections::HashMap;
+
 use failtale_core::model::{Attempt, Failure, FailureKind, TestCase, TestId, TestRun};
 
 /// SplitMix64: small, fast, deterministic.
@@ -1231,7 +1233,6 @@ fn cpp(p: &Params, rng: &mut Rng) -> Rendered {
 
 /// The adjusted Rand index of two labelings of the same items.
 pub fn adjusted_rand_index(truth: &[usize], predicted: &[usize]) -> f64 {
-    use std::collections::HashMap;
     assert_eq!(truth.len(), predicted.len());
     let n = truth.len() as f64;
     let c2 = |x: f64| x * (x - 1.0) / 2.0;
@@ -1252,4 +1253,29 @@ pub fn adjusted_rand_index(truth: &[usize], predicted: &[usize]) -> f64 {
         return 1.0;
     }
     (index - expected) / (max - expected)
+}
+
+/// The baseline the evaluation and the benchmark compare with: exception
+/// type (else the text before the first `:`) plus the first line of the
+/// message, verbatim, grouped exactly.
+pub fn baseline(run: &TestRun) -> Vec<usize> {
+    let mut keys: HashMap<String, usize> = HashMap::new();
+    run.cases
+        .iter()
+        .map(|c| {
+            let f = c.primary_failure().expect("generated cases fail");
+            let text = f.message.clone().unwrap_or_else(|| f.full_text());
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .trim();
+            let ty = f
+                .r#type
+                .clone()
+                .unwrap_or_else(|| first.split(':').next().unwrap_or("").to_owned());
+            let n = keys.len();
+            *keys.entry(format!("{ty}\u{0}{first}")).or_insert(n)
+        })
+        .collect()
 }
