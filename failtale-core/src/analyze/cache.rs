@@ -17,6 +17,17 @@ pub struct CacheKey {
     pub settings: String,
 }
 
+impl CacheKey {
+    /// A key from a fingerprint and any serialisable description of the
+    /// analyzer settings, hashed with [`settings_hash`].
+    pub fn new(fingerprint: &str, settings: &impl serde::Serialize) -> Self {
+        CacheKey {
+            fingerprint: fingerprint.to_owned(),
+            settings: settings_hash(&[&serde_json::to_string(settings).unwrap_or_default()]),
+        }
+    }
+}
+
 /// Stores analyses by fingerprint and settings.
 pub trait AnalysisCache: Send + Sync {
     /// The cached analysis, if any.

@@ -225,33 +225,8 @@ pub struct FingerprintHistory {
     pub followed_by_pass_same_commit: u64,
 }
 
-/// Key of a cached analysis: the cluster's fingerprint and a hash of the
-/// analyzer's settings (provider, model, prompt version, …), so changing the
-/// analyzer invalidates the cache.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct AnalysisKey {
-    /// Fingerprint hash.
-    pub fingerprint: String,
-    /// Hash of the analyzer settings.
-    pub settings: String,
-}
-
-impl AnalysisKey {
-    /// A key from a fingerprint and any serialisable description of the
-    /// analyzer settings (hashed with the same stable FNV-1a as fingerprints).
-    pub fn new(fingerprint: &str, settings: &impl Serialize) -> Self {
-        let text = serde_json::to_string(settings).unwrap_or_default();
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in text.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        AnalysisKey {
-            fingerprint: fingerprint.to_owned(),
-            settings: format!("{h:016x}"),
-        }
-    }
-}
+/// Key of a cached analysis: the analyzers' [`CacheKey`](crate::analyze::CacheKey).
+pub type AnalysisKey = crate::analyze::CacheKey;
 
 /// Why a history store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -350,19 +325,12 @@ impl std::fmt::Debug for StoreCache {
 }
 
 impl crate::analyze::AnalysisCache for StoreCache {
-    fn get(&self, key: &crate::analyze::CacheKey) -> Option<Analysis> {
-        self.0.cached_analysis(&store_key(key)).ok().flatten()
+    fn get(&self, key: &AnalysisKey) -> Option<Analysis> {
+        self.0.cached_analysis(key).ok().flatten()
     }
 
-    fn put(&self, key: &crate::analyze::CacheKey, analysis: &Analysis) {
-        let _ = self.0.cache_analysis(&store_key(key), analysis);
-    }
-}
-
-fn store_key(key: &crate::analyze::CacheKey) -> AnalysisKey {
-    AnalysisKey {
-        fingerprint: key.fingerprint.clone(),
-        settings: key.settings.clone(),
+    fn put(&self, key: &AnalysisKey, analysis: &Analysis) {
+        let _ = self.0.cache_analysis(key, analysis);
     }
 }
 
