@@ -54,6 +54,7 @@ pub fn analyze(
         .with_fingerprint(Box::new(fingerprint))
         .with_analyzer(analyzer(
             args,
+            &cwd,
             &|k| std::env::var(k).ok(),
             history_path.as_deref(),
             err,
@@ -114,13 +115,13 @@ pub fn analyze(
 /// Known failures (`failtale-known-issues.toml` in the current directory) win in both.
 fn analyzer(
     args: &AnalyzeArgs,
+    cwd: &Path,
     env: &dyn Fn(&str) -> Option<String>,
     history_path: Option<&Path>,
     err: &mut dyn Write,
 ) -> Result<Box<dyn Analyze>, CliError> {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut offline = OfflineAnalyzer::new();
-    if let Some(known) = KnownFailures::discover(&cwd)
+    if let Some(known) = KnownFailures::discover(cwd)
         .map_err(|e| CliError::Analysis(failtale_core::error::error_chain(&e)))?
     {
         offline = offline.with_known(known);

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use failtale_collect::config::{RawComponent, RawHost, RawSelect, RawSettings, RawSsh};
 use failtale_collect::{CollectConfig, RawConfig};
-use failtale_core::sanitize::{RuleSanitizer, SanitizeConfig};
+use failtale_core::sanitize::SanitizeConfig;
 use serde::Deserialize;
 
 use crate::errors::CliError;
@@ -47,7 +47,9 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// The collect stage's configuration, when any component is configured.
     pub collect: Option<CollectConfig>,
-    /// The sanitize stage's configuration (defaults when the table is absent).
+    /// The sanitize stage's configuration (defaults when the table is absent);
+    /// its patterns are checked when `analyze` builds the sanitizer, before
+    /// any input is read.
     pub sanitize: SanitizeConfig,
 }
 
@@ -82,9 +84,6 @@ pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Config, CliError> {
     };
     let wants_collect = !raw.components.is_empty() || !raw.hosts.is_empty();
     let collect = CollectConfig::validate(raw, &base).map_err(|e| fail(e.to_string()))?;
-    // Build the sanitizer once here so a bad pattern is reported as a
-    // configuration error, with the file's path, before anything is read.
-    RuleSanitizer::new(&file.sanitize).map_err(|e| fail(format!("[sanitize]: {e}")))?;
     Ok(Config {
         path: Some(path),
         collect: wants_collect.then_some(collect),
