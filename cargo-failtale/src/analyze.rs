@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use failtale_collect::ConfiguredCollector;
 use failtale_core::analyze::{KnownFailures, OfflineAnalyzer};
 use failtale_core::fingerprint::{FingerprintConfig, StructuredFingerprint};
-use failtale_core::history::StoreCache;
+use failtale_core::history::lookup::StoreHistory;
+use failtale_core::history::{HistoryStore, StoreCache};
 use failtale_core::input::discover;
 use failtale_core::pipeline::PipelineOutput;
 use failtale_core::report::Report;
@@ -16,7 +17,7 @@ use failtale_core::sanitize::RuleSanitizer;
 use failtale_core::stage::Analyze;
 use failtale_core::{Pipeline, Sanitized};
 use failtale_llm::LlmAnalyzer;
-use failtale_llm::provider::{LlmRequest, detect};
+use failtale_llm::provider::{LlmConfig, LlmRequest, resolve};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use junit_ingest::AutoIngest;
 use junit_ingest::writer::{Enrichment, keys, write_junit};
@@ -54,6 +55,7 @@ pub fn analyze(
         .with_fingerprint(Box::new(fingerprint))
         .with_analyzer(analyzer(
             args,
+            &config.llm,
             &cwd,
             &|k| std::env::var(k).ok(),
             history_path.as_deref(),
@@ -115,6 +117,7 @@ pub fn analyze(
 /// Known failures (`failtale-known-issues.toml` in the current directory) win in both.
 fn analyzer(
     args: &AnalyzeArgs,
+    llm_config: &LlmConfig,
     cwd: &Path,
     env: &dyn Fn(&str) -> Option<String>,
     history_path: Option<&Path>,
@@ -134,19 +137,27 @@ fn analyzer(
         model: args.model.clone(),
         base_url: args.llm_base_url.clone(),
     };
-    match detect(&request, env).map_err(|e| CliError::Analysis(e.to_string()))? {
+    match resolve(&request, llm_config, env).map_err(|e| CliError::Analysis(e.to_string()))? {
         Some(mut settings) => {
-            settings.concurrency = args.llm_concurrency.max(1);
-            settings.single_pass = args.single_pass;
+            if let Some(n) = args.llm_concurrency {
+                settings.concurrency = usize::from(n);
+            }
+            settings.single_pass |= args.single_pass;
             let mut llm = LlmAnalyzer::new(settings).with_offline(offline);
             // Answers are kept in the history store, so a fingerprint already
             // explained with the same settings is not sent again next run.
             if let Some(path) = history_path {
                 match failtale_history::SqliteStore::open(path) {
                     Ok(store) => {
-                        llm = llm.with_cache(std::sync::Arc::new(StoreCache(std::sync::Arc::new(
-                            store,
-                        ))));
+                        let store: std::sync::Arc<dyn HistoryStore> = std::sync::Arc::new(store);
+                        // The prompt says whether a failure was seen before and
+                        // how likely it is a flake, from the runs already stored.
+                        llm = llm
+                            .with_cache(std::sync::Arc::new(StoreCache(store.clone())))
+                            .with_history(std::sync::Arc::new(StoreHistory::new(
+                                store,
+                                Default::default(),
+                            )));
                     }
                     Err(e) => writeln!(
                         err,
@@ -158,7 +169,7 @@ fn analyzer(
             Ok(Box::new(llm))
         }
         None => {
-            if !args.quiet {
+            if !args.quiet && llm_config.offline != Some(true) {
                 writeln!(
                     err,
                     "note: no LLM provider found (set OLLAMA_HOST, GROQ_API_KEY, OPENAI_API_KEY or ANTHROPIC_API_KEY, or pass --provider); analyzing with the offline rules"

@@ -94,7 +94,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "NAME", conflicts_with = "offline")]
     pub provider: Option<String>,
 
-    /// Model name (default: a small model of the provider).
+    /// Model name (default: `model` in [llm], else a small model of the provider).
     #[arg(long, value_name = "NAME", conflicts_with = "offline")]
     pub model: Option<String>,
 
@@ -102,9 +102,9 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "URL", conflicts_with = "offline")]
     pub llm_base_url: Option<String>,
 
-    /// Clusters sent to the LLM at once.
-    #[arg(long, default_value_t = 4, value_name = "N")]
-    pub llm_concurrency: usize,
+    /// Clusters sent to the LLM at once [default: 4, or `concurrency` in [llm]].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub llm_concurrency: Option<u16>,
 
     /// One request per cluster instead of analyzer + critic (for small local models).
     #[arg(long)]

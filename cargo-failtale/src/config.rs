@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use failtale_collect::config::{RawComponent, RawHost, RawSelect, RawSettings, RawSsh};
 use failtale_collect::{CollectConfig, RawConfig};
 use failtale_core::sanitize::SanitizeConfig;
+use failtale_llm::provider::LlmConfig;
 use serde::Deserialize;
 
 use crate::errors::CliError;
@@ -31,10 +32,10 @@ struct ConfigFile {
     /// `[sanitize]`: extra rules, allowlist, rules switched off, exact values.
     #[serde(default)]
     sanitize: SanitizeConfig,
-    // Read by their stages once they exist.
+    /// `[llm]`: provider, model, limits; flags win over it.
     #[serde(default)]
-    #[expect(dead_code, reason = "accepted now, read when its stage lands")]
-    llm: Option<toml::Table>,
+    llm: LlmConfig,
+    // Read by its stage once it exists.
     #[serde(default)]
     #[expect(dead_code, reason = "accepted now, read when its stage lands")]
     history: Option<toml::Table>,
@@ -51,6 +52,8 @@ pub struct Config {
     /// its patterns are checked when `analyze` builds the sanitizer, before
     /// any input is read.
     pub sanitize: SanitizeConfig,
+    /// The `[llm]` table (all keys optional), already range-checked.
+    pub llm: LlmConfig,
 }
 
 /// Reads `explicit`, else `failtale.toml` in `cwd` when present.
@@ -84,10 +87,12 @@ pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Config, CliError> {
     };
     let wants_collect = !raw.components.is_empty() || !raw.hosts.is_empty();
     let collect = CollectConfig::validate(raw, &base).map_err(|e| fail(e.to_string()))?;
+    file.llm.validate().map_err(|e| fail(e.to_string()))?;
     Ok(Config {
         path: Some(path),
         collect: wants_collect.then_some(collect),
         sanitize: file.sanitize,
+        llm: file.llm,
     })
 }
 
@@ -103,6 +108,10 @@ mod tests {
         let collect = config.collect.expect("the example configures collectors");
         assert_eq!(collect.hosts.len(), 2);
         assert!(config.sanitize.redact_card_numbers && !config.sanitize.redact_ips);
+        assert_eq!(
+            (config.llm.concurrency, config.llm.provider),
+            (Some(4), None)
+        );
 
         // A typo in a stage's table is an error with its place, not ignored.
         let typo = cwd.path().join("typo.toml");
@@ -115,5 +124,33 @@ redact_ip = true
         .unwrap();
         let e = load(Some(&typo), cwd.path()).unwrap_err().to_string();
         assert!(e.contains("redact_ip") && e.contains("typo.toml"), "{e}");
+    }
+
+    #[test]
+    fn the_llm_table_is_read_and_checked() {
+        let cwd = tempfile::tempdir().unwrap();
+        let good = cwd.path().join("good.toml");
+        std::fs::write(
+            &good,
+            "[llm]\nprovider = \"ollama\"\nmodel = \"qwen2.5\"\nconcurrency = 2\ntimeout_secs = 30\n",
+        )
+        .unwrap();
+        let llm = load(Some(&good), cwd.path()).unwrap().llm;
+        assert_eq!(
+            (
+                llm.provider.as_deref(),
+                llm.model.as_deref(),
+                llm.concurrency
+            ),
+            (Some("ollama"), Some("qwen2.5"), Some(2))
+        );
+        let bad = cwd.path().join("bad.toml");
+        std::fs::write(&bad, "[llm]\nconcurrency = 0\n").unwrap();
+        let e = load(Some(&bad), cwd.path()).unwrap_err().to_string();
+        assert!(e.contains("bad.toml") && e.contains("concurrency"), "{e}");
+        // A key in the file would end up in version control: refused by name.
+        std::fs::write(&bad, "[llm]\napi_key = \"sk-123\"\n").unwrap();
+        let e = load(Some(&bad), cwd.path()).unwrap_err().to_string();
+        assert!(e.contains("api_key"), "{e}");
     }
 }

@@ -436,3 +436,88 @@ fn an_analysis_cached_in_one_run_is_found_by_the_next_process() {
     assert_eq!(next.get(&key("s1")), Some(analysis));
     assert_eq!(next.get(&key("other settings")), None);
 }
+
+#[test]
+fn the_prompt_facts_come_from_the_runs_before_this_one() {
+    use failtale_core::analyze::prompt::{HistoryLookup, evidence_document};
+    use failtale_core::history::lookup::StoreHistory;
+    let (_dir, store) = fresh_store();
+    let store: std::sync::Arc<dyn HistoryStore> = std::sync::Arc::new(store);
+    let lookup = StoreHistory::new(store.clone(), StabilityOptions::default());
+    let msg = "io error: resource temporarily unavailable";
+
+    // Nothing stored yet: no facts, and the prompt says history is unavailable.
+    let first = run(&[("net", 'F', msg)], "c0", T0);
+    let clusters = Pipeline::default().cluster(&first);
+    assert_eq!(lookup.facts(&clusters[0], &sanitized(&first)), None);
+
+    // The failure comes and goes on the same commits three times.
+    for i in 0..3 {
+        let commit = format!("c{i}");
+        let at = T0 + i * 10 * HOUR;
+        analyse(store.as_ref(), &run(&[("net", 'F', msg)], &commit, at));
+        analyse(
+            store.as_ref(),
+            &run(&[("net", 'P', "")], &commit, at + HOUR),
+        );
+    }
+    let now = run(&[("net", 'F', msg)], "c9", T0 + 100 * HOUR);
+    let clusters = Pipeline::default().cluster(&now);
+    let facts = lookup
+        .facts(&clusters[0], &sanitized(&now))
+        .expect("history knows this fingerprint");
+    assert_eq!(facts.seen_before, Some(3));
+    assert_eq!(
+        facts.first_seen.as_deref(),
+        Some(failtale_core::history::time::format_ms(T0).as_str())
+    );
+    let p = facts.flake_probability.unwrap();
+    assert!(
+        p > 0.5,
+        "a failure that always went away is likely a flake: {p}"
+    );
+    let doc = evidence_document(&clusters[0], &sanitized(&now), &[], Some(&facts), 4000);
+    assert!(doc.contains("seen in 3 earlier run(s)"), "{doc}");
+    assert!(doc.contains("likely a flake"), "{doc}");
+
+    // A failure that never goes away is not a flake; a new one was never seen.
+    let (_dir2, store2) = fresh_store();
+    let store2: std::sync::Arc<dyn HistoryStore> = std::sync::Arc::new(store2);
+    for i in 0..4 {
+        analyse(
+            store2.as_ref(),
+            &run(
+                &[("real", 'F', "expected 1 got 2")],
+                &format!("c{i}"),
+                T0 + i * HOUR,
+            ),
+        );
+    }
+    let lookup2 = StoreHistory::new(store2, StabilityOptions::default());
+    let now = run(
+        &[
+            ("real", 'F', "expected 1 got 2"),
+            ("fresh", 'F', "brand new failure"),
+        ],
+        "c9",
+        T0 + 9 * HOUR,
+    );
+    let clusters = Pipeline::default().cluster(&now);
+    let by_test = |t: &str| {
+        let c = clusters
+            .iter()
+            .find(|c| c.tests.iter().any(|n| n.contains(t)))
+            .unwrap();
+        lookup2.facts(c, &sanitized(&now))
+    };
+    let real = by_test("real").unwrap();
+    assert_eq!(real.seen_before, Some(4));
+    assert!(real.flake_probability.unwrap() < 0.05, "{real:?}");
+    // The test has no past and its fingerprint is new: the store says so.
+    let fresh = by_test("fresh").unwrap();
+    assert_eq!(
+        (fresh.seen_before, fresh.first_seen.as_deref()),
+        (Some(0), None)
+    );
+    assert!(fresh.flake_probability.unwrap() < 0.2, "{fresh:?}");
+}

@@ -10,8 +10,8 @@ use failtale_core::Sanitized;
 use failtale_core::analyze::cache::settings_hash;
 use failtale_core::analyze::grounding::{Claim, FileRef, ground, normalize};
 use failtale_core::analyze::prompt::{
-    ANALYZER_SYSTEM, CRITIC_SYSTEM, PROMPT_VERSION, SINGLE_PASS_SYSTEM, analyzer_user_message,
-    critic_user_message, evidence_document,
+    ANALYZER_SYSTEM, CRITIC_SYSTEM, HistoryLookup, PROMPT_VERSION, SINGLE_PASS_SYSTEM,
+    analyzer_user_message, critic_user_message, evidence_document,
 };
 use failtale_core::analyze::{
     AnalysisCache, CacheKey, MemoryCache, OfflineAnalyzer, parse_category, parse_severity,
@@ -161,6 +161,7 @@ pub struct LlmAnalyzer {
     client: Client<OpenAIConfig>,
     offline: OfflineAnalyzer,
     cache: Arc<dyn AnalysisCache>,
+    history: Option<Arc<dyn HistoryLookup>>,
     permits: Arc<Semaphore>,
     started: OnceLock<Instant>,
     stats: Arc<Stats>,
@@ -219,6 +220,7 @@ impl LlmAnalyzer {
             client,
             offline: OfflineAnalyzer::new(),
             cache: Arc::new(MemoryCache::new()),
+            history: None,
             started: OnceLock::new(),
             stats,
             settings_key,
@@ -234,6 +236,13 @@ impl LlmAnalyzer {
     /// Uses this cache (the history store's, to share analyses between runs).
     pub fn with_cache(mut self, cache: Arc<dyn AnalysisCache>) -> Self {
         self.cache = cache;
+        self
+    }
+
+    /// Tells the model what history knows about each cluster (seen before,
+    /// flake probability); without it the prompt says history is not available.
+    pub fn with_history(mut self, history: Arc<dyn HistoryLookup>) -> Self {
+        self.history = Some(history);
         self
     }
 
@@ -313,7 +322,9 @@ impl LlmAnalyzer {
         offline: &Analysis,
     ) -> Result<Analysis, String> {
         let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
-        let document = evidence_document(cluster, run, evidence, None, self.settings.budget);
+        let facts = self.history.as_ref().and_then(|h| h.facts(cluster, run));
+        let document =
+            evidence_document(cluster, run, evidence, facts.as_ref(), self.settings.budget);
         let (answer, critic_override) = if self.settings.single_pass {
             (self.ask(Role::Single, &document, None).await?, false)
         } else {

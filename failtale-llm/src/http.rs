@@ -78,15 +78,30 @@ pub fn backoff_delay(base: Duration, n: u32, random: u64) -> Duration {
     exp + Duration::from_millis(random % jitter_ms)
 }
 
-/// Parses `Retry-After` in seconds (HTTP dates are not worth the dependency: fall back to backoff).
+/// Reads `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
 pub fn retry_after(resp: &Response) -> Option<Duration> {
     let v = resp
         .headers()
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
         .ok()?;
-    let secs: f64 = v.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+    parse_retry_after(v, std::time::SystemTime::now())
+}
+
+/// Parses a `Retry-After` value as of `now`: whole or fractional seconds, or
+/// an IMF-fixdate such as `Wed, 21 Oct 2015 07:28:00 GMT` (a date in the past
+/// means "now"). `None` for anything else, so the caller falls back to backoff.
+pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let at_ms = at.timestamp_millis();
+    let now_ms = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as i64;
+    Some(Duration::from_millis(
+        at_ms.saturating_sub(now_ms).max(0) as u64
+    ))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -168,6 +183,29 @@ impl tower::Service<HttpRequestFactory> for RetryService {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        // 2015-10-21T07:28:00Z
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("0.25", now),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        // A date already past means retry now, not never.
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        for bad in ["-1", "soon", "NaN", "", "inf"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad}");
+        }
+    }
 
     #[test]
     fn backoff_doubles_and_jitter_stays_below_half() {

@@ -173,6 +173,131 @@ pub struct LlmRequest {
     pub base_url: Option<String>,
 }
 
+/// The `[llm]` table of `failtale.toml`. Every key is optional: command-line
+/// flags win over it, and it wins over what the environment suggests.
+/// API keys never go in the file; `api_key_env` names the variable to read.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmConfig {
+    /// `openai`, `groq`, `ollama`, `anthropic` or `custom`.
+    pub provider: Option<String>,
+    /// Model name.
+    pub model: Option<String>,
+    /// Base URL of an OpenAI-compatible API.
+    pub base_url: Option<String>,
+    /// Environment variable holding the API key (default: the provider's own,
+    /// e.g. `OPENAI_API_KEY`, then `FAILTALE_LLM_API_KEY`).
+    pub api_key_env: Option<String>,
+    /// Clusters analyzed at once (default 4).
+    pub concurrency: Option<usize>,
+    /// One request per cluster instead of analyzer + critic (default false).
+    pub single_pass: Option<bool>,
+    /// Limit for one HTTP request, in seconds (default 60).
+    pub timeout_secs: Option<f64>,
+    /// Limit for the whole analysis, in seconds (default 600); clusters left
+    /// then fall back to the rules.
+    pub deadline_secs: Option<f64>,
+    /// Retries on 429, 5xx and timeouts (default 3).
+    pub max_retries: Option<u32>,
+    /// Size of the evidence sent per cluster, in bytes.
+    pub prompt_budget_bytes: Option<usize>,
+    /// Never use an LLM, even when the environment offers one (default false).
+    pub offline: Option<bool>,
+}
+
+impl LlmConfig {
+    /// Checks the values that have a valid range; the error names the key.
+    pub fn validate(&self) -> Result<(), DetectError> {
+        let bad = |key: &'static str, why: &str| {
+            Err(DetectError::InvalidConfig {
+                key,
+                message: why.to_owned(),
+            })
+        };
+        if let Some(p) = &self.provider
+            && Provider::parse(p).is_none()
+        {
+            return Err(DetectError::UnknownProvider(p.clone()));
+        }
+        if self.concurrency == Some(0) {
+            return bad("concurrency", "must be at least 1");
+        }
+        for (key, v) in [
+            ("timeout_secs", self.timeout_secs),
+            ("deadline_secs", self.deadline_secs),
+        ] {
+            if let Some(v) = v
+                && !(v.is_finite() && v > 0.0 && v < 1e9)
+            {
+                return bad(key, "must be a positive number of seconds");
+            }
+        }
+        if self.prompt_budget_bytes.is_some_and(|b| b < 1000) {
+            return bad("prompt_budget_bytes", "must be at least 1000");
+        }
+        if let Some(name) = &self.api_key_env
+            && (name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        {
+            return bad(
+                "api_key_env",
+                "must be the NAME of an environment variable (letters, digits, _), never the key itself",
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Resolves the LLM settings from flags, then the `[llm]` table, then the
+/// environment. `Ok(None)`: no provider anywhere, or `offline = true` in the
+/// table; run the offline rules.
+pub fn resolve(
+    flags: &LlmRequest,
+    config: &LlmConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<LlmSettings>, DetectError> {
+    config.validate()?;
+    let named_by_flags = flags.provider.is_some() || flags.base_url.is_some();
+    if config.offline == Some(true) && !named_by_flags {
+        return Ok(None);
+    }
+    // Provider and URL come as a pair: a flag naming either replaces both of the table's.
+    let (provider, base_url) = if named_by_flags {
+        (flags.provider.clone(), flags.base_url.clone())
+    } else {
+        (config.provider.clone(), config.base_url.clone())
+    };
+    let req = LlmRequest {
+        provider,
+        base_url,
+        model: flags.model.clone().or_else(|| config.model.clone()),
+    };
+    let Some(mut s) = detect(&req, env)? else {
+        return Ok(None);
+    };
+    if let Some(name) = &config.api_key_env {
+        s.api_key = env(name).filter(|v| !v.trim().is_empty());
+    }
+    if let Some(n) = config.concurrency {
+        s.concurrency = n;
+    }
+    if let Some(b) = config.single_pass {
+        s.single_pass = b;
+    }
+    if let Some(t) = config.timeout_secs {
+        s.request_timeout = Duration::from_secs_f64(t);
+    }
+    if let Some(t) = config.deadline_secs {
+        s.deadline = Duration::from_secs_f64(t);
+    }
+    if let Some(n) = config.max_retries {
+        s.max_retries = n;
+    }
+    if let Some(b) = config.prompt_budget_bytes {
+        s.budget = b;
+    }
+    Ok(Some(s))
+}
+
 /// Why the requested provider cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -181,8 +306,16 @@ pub enum DetectError {
     #[error("unknown provider `{0}` (expected openai, groq, ollama, anthropic or custom)")]
     UnknownProvider(String),
     /// `custom` without a URL.
-    #[error("provider `custom` needs --llm-base-url")]
+    #[error("provider `custom` needs a base URL (--llm-base-url, or base_url in [llm])")]
     MissingBaseUrl,
+    /// A value of the `[llm]` table is out of range.
+    #[error("[llm] {key}: {message}")]
+    InvalidConfig {
+        /// The key.
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// Picks a provider: explicit flags first, then the environment
@@ -318,5 +451,94 @@ mod tests {
             detect(&req, &env(&[])).unwrap().unwrap().provider,
             Provider::Custom
         );
+    }
+
+    #[test]
+    fn flags_beat_the_config_table_which_beats_the_environment() {
+        let config: LlmConfig = toml_like(
+            r#"{"provider": "ollama", "base_url": "http://gpu:11434/v1", "model": "qwen",
+                "concurrency": 8, "single_pass": true, "timeout_secs": 5.5,
+                "deadline_secs": 120, "max_retries": 1, "prompt_budget_bytes": 4000}"#,
+        );
+        let environment = env(&[("OPENAI_API_KEY", "k")]);
+        // The table wins over the environment's OPENAI_API_KEY.
+        let s = resolve(&LlmRequest::default(), &config, &environment)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (s.provider, s.base_url.as_str(), s.model.as_str()),
+            (Provider::Ollama, "http://gpu:11434/v1", "qwen")
+        );
+        assert_eq!(
+            (s.concurrency, s.single_pass, s.max_retries, s.budget),
+            (8, true, 1, 4000)
+        );
+        assert_eq!(s.request_timeout, Duration::from_millis(5500));
+        assert_eq!(s.deadline, Duration::from_secs(120));
+        // A flag naming the provider replaces the table's provider and URL;
+        // the table's model still applies unless a flag names one too.
+        let flags = LlmRequest {
+            provider: Some("groq".into()),
+            ..LlmRequest::default()
+        };
+        let s = resolve(&flags, &config, &env(&[("GROQ_API_KEY", "g")]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (s.provider, s.base_url.as_str(), s.model.as_str()),
+            (Provider::Groq, "https://api.groq.com/openai/v1", "qwen")
+        );
+        assert_eq!(s.api_key.as_deref(), Some("g"));
+    }
+
+    #[test]
+    fn the_table_can_name_the_key_variable_or_switch_the_llm_off() {
+        let config: LlmConfig = toml_like(
+            r#"{"provider": "custom", "base_url": "http://llm.internal/v1", "api_key_env": "TEAM_LLM_KEY"}"#,
+        );
+        let s = resolve(
+            &LlmRequest::default(),
+            &config,
+            &env(&[("TEAM_LLM_KEY", "t"), ("FAILTALE_LLM_API_KEY", "f")]),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(s.api_key.as_deref(), Some("t"));
+
+        let off: LlmConfig = toml_like(r#"{"offline": true}"#);
+        let environment = env(&[("OPENAI_API_KEY", "k")]);
+        assert!(
+            resolve(&LlmRequest::default(), &off, &environment)
+                .unwrap()
+                .is_none()
+        );
+        // An explicit flag still wins over `offline = true` in the file.
+        let flags = LlmRequest {
+            provider: Some("openai".into()),
+            ..LlmRequest::default()
+        };
+        assert!(resolve(&flags, &off, &environment).unwrap().is_some());
+    }
+
+    #[test]
+    fn bad_table_values_name_their_key() {
+        for (json, key) in [
+            (r#"{"concurrency": 0}"#, "concurrency"),
+            (r#"{"timeout_secs": -1}"#, "timeout_secs"),
+            (r#"{"deadline_secs": 0}"#, "deadline_secs"),
+            (r#"{"prompt_budget_bytes": 10}"#, "prompt_budget_bytes"),
+            (r#"{"api_key_env": "sk-live-123"}"#, "api_key_env"),
+            (r#"{"provider": "gemini"}"#, "gemini"),
+        ] {
+            let e = resolve(&LlmRequest::default(), &toml_like(json), &env(&[]))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(key), "{json}: {e}");
+        }
+        assert!(serde_json::from_str::<LlmConfig>(r#"{"api_key": "x"}"#).is_err());
+    }
+
+    fn toml_like(json: &str) -> LlmConfig {
+        serde_json::from_str(json).unwrap()
     }
 }

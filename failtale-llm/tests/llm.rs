@@ -306,3 +306,47 @@ async fn overall_deadline_falls_back_for_what_is_left() {
             .all(|x| x.fallback_reason.as_deref().unwrap().contains("deadline"))
     );
 }
+
+/// Facts as a history store would give them, per test name.
+#[derive(Debug)]
+struct KnownHistory;
+impl failtale_core::analyze::prompt::HistoryLookup for KnownHistory {
+    fn facts(
+        &self,
+        cluster: &failtale_core::model::Cluster,
+        _run: &failtale_core::Sanitized<TestRun>,
+    ) -> Option<failtale_core::analyze::prompt::HistoryFacts> {
+        cluster.tests.iter().any(|t| t.contains("good-a")).then(|| {
+            failtale_core::analyze::prompt::HistoryFacts {
+                seen_before: Some(7),
+                first_seen: Some("2026-11-01T10:00:00Z".into()),
+                flake_probability: Some(0.83),
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_prompt_carries_what_history_knows_about_the_cluster() {
+    let server = scripted().await;
+    explain(
+        LlmAnalyzer::new(settings(&server)).with_history(Arc::new(KnownHistory)),
+        &["good-a", "good-b"],
+    )
+    .await;
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 4);
+    for r in &reqs {
+        let text = r.user_text();
+        if scenario_of(r) == "good-a" {
+            assert!(
+                text.contains("seen in 7 earlier run(s), first on 2026-11-01T10:00:00Z")
+                    && text.contains("flake probability 0.83 (likely a flake"),
+                "{text}"
+            );
+        } else {
+            assert!(text.contains("History: not available."), "{text}");
+        }
+    }
+    assert_clean(&server);
+}

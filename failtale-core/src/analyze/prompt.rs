@@ -24,8 +24,17 @@ pub const DEFAULT_BUDGET: usize = 12_000;
 pub struct HistoryFacts {
     /// In how many earlier runs this fingerprint failed.
     pub seen_before: Option<u32>,
+    /// When it was first seen (RFC 3339), if ever.
+    pub first_seen: Option<String>,
     /// Probability that this failure is a flake, 0–1.
     pub flake_probability: Option<f64>,
+}
+
+/// Where an analyzer gets [`HistoryFacts`] from (a history store, usually
+/// [`crate::history::lookup::StoreHistory`]). `None`: nothing is known.
+pub trait HistoryLookup: Send + Sync + std::fmt::Debug {
+    /// What is known about `cluster` from runs before this one.
+    fn facts(&self, cluster: &Cluster, run: &Sanitized<TestRun>) -> Option<HistoryFacts>;
 }
 
 fn signal_regex() -> &'static Regex {
@@ -144,13 +153,29 @@ pub fn evidence_document(
     }
     match history {
         Some(h) => {
-            if let Some(s) = h.seen_before {
-                doc.push_str(&format!(
+            match (h.seen_before, &h.first_seen) {
+                (Some(0), _) => {
+                    doc.push_str("History: this failure has not been seen in earlier runs.\n")
+                }
+                (Some(s), Some(first)) => doc.push_str(&format!(
+                    "History: this failure was seen in {s} earlier run(s), first on {first}.\n"
+                )),
+                (Some(s), None) => doc.push_str(&format!(
                     "History: this failure was seen in {s} earlier run(s).\n"
-                ));
+                )),
+                (None, _) => {}
             }
             if let Some(p) = h.flake_probability {
-                doc.push_str(&format!("History: flake probability {p:.2}.\n"));
+                let word = if p >= 0.5 {
+                    "likely a flake"
+                } else if p >= 0.2 {
+                    "possibly a flake"
+                } else {
+                    "unlikely to be a flake"
+                };
+                doc.push_str(&format!(
+                    "History: flake probability {p:.2} ({word}, from retries, earlier results on the same commit and how often the tests flip).\n"
+                ));
             }
         }
         None => doc.push_str("History: not available.\n"),

@@ -21,6 +21,7 @@
 pub mod annotate;
 pub mod flake;
 pub mod import;
+pub mod lookup;
 pub mod stability;
 pub mod time;
 
