@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use failtale_collect::ConfiguredCollector;
+use failtale_collect::{ConfiguredCollector, HostPicker};
 use failtale_core::analyze::{KnownFailures, OfflineAnalyzer};
 use failtale_core::fingerprint::{FingerprintConfig, StructuredFingerprint};
 use failtale_core::history::lookup::StoreHistory;
@@ -16,8 +16,8 @@ use failtale_core::report::Report;
 use failtale_core::sanitize::RuleSanitizer;
 use failtale_core::stage::Analyze;
 use failtale_core::{Pipeline, Sanitized};
-use failtale_llm::LlmAnalyzer;
 use failtale_llm::provider::{LlmConfig, LlmRequest, resolve};
+use failtale_llm::{LlmAnalyzer, LlmHostPicker, LlmSettings};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use junit_ingest::AutoIngest;
 use junit_ingest::writer::{Enrichment, keys, write_junit};
@@ -50,22 +50,27 @@ pub fn analyze(
             path: config.path.clone().unwrap_or_default(),
             message: format!("[sanitize]: {e}"),
         })?;
+    let (analyzer, llm) = analyzer(
+        args,
+        &config.llm,
+        &cwd,
+        &|k| std::env::var(k).ok(),
+        history_path.as_deref(),
+        err,
+    )?;
     let mut pipeline = Pipeline::new(Box::new(AutoIngest::default()))
         .with_sanitizer(Box::new(sanitizer))
         .with_fingerprint(Box::new(fingerprint))
-        .with_analyzer(analyzer(
-            args,
-            &config.llm,
-            &cwd,
-            &|k| std::env::var(k).ok(),
-            history_path.as_deref(),
-            err,
-        )?);
+        .with_analyzer(analyzer);
     if let Some(collect) = config.collect {
         for w in &collect.warnings {
             writeln!(err, "warning: {w}")?;
         }
-        pipeline = pipeline.with_collector(Box::new(ConfiguredCollector::new(collect)));
+        // With an LLM, the model may add up to `max_picked_hosts` configured
+        // hosts per cluster (by name only, checked against the inventory).
+        let picker = llm.map(|s| Box::new(LlmHostPicker::new(s)) as Box<dyn HostPicker>);
+        pipeline =
+            pipeline.with_collector(Box::new(ConfiguredCollector::with_picker(collect, picker)));
     }
     let mut ingested = {
         let bar = progress_bar(inputs.len());
@@ -115,6 +120,7 @@ pub fn analyze(
 /// The analyzer: an LLM (analyzer → critic, falling back to the rules) when a
 /// provider is given or found in the environment, else the offline rules.
 /// Known failures (`failtale-known-issues.toml` in the current directory) win in both.
+/// Also returns the LLM settings, when an LLM is used.
 fn analyzer(
     args: &AnalyzeArgs,
     llm_config: &LlmConfig,
@@ -122,7 +128,7 @@ fn analyzer(
     env: &dyn Fn(&str) -> Option<String>,
     history_path: Option<&Path>,
     err: &mut dyn Write,
-) -> Result<Box<dyn Analyze>, CliError> {
+) -> Result<(Box<dyn Analyze>, Option<LlmSettings>), CliError> {
     let mut offline = OfflineAnalyzer::new();
     if let Some(known) = KnownFailures::discover(cwd)
         .map_err(|e| CliError::Analysis(failtale_core::error::error_chain(&e)))?
@@ -130,7 +136,7 @@ fn analyzer(
         offline = offline.with_known(known);
     }
     if args.offline {
-        return Ok(Box::new(offline));
+        return Ok((Box::new(offline), None));
     }
     let request = LlmRequest {
         provider: args.provider.clone(),
@@ -143,7 +149,7 @@ fn analyzer(
                 settings.concurrency = usize::from(n);
             }
             settings.single_pass |= args.single_pass;
-            let mut llm = LlmAnalyzer::new(settings).with_offline(offline);
+            let mut llm = LlmAnalyzer::new(settings.clone()).with_offline(offline);
             // Answers are kept in the history store, so a fingerprint already
             // explained with the same settings is not sent again next run.
             if let Some(path) = history_path {
@@ -166,7 +172,7 @@ fn analyzer(
                     )?,
                 }
             }
-            Ok(Box::new(llm))
+            Ok((Box::new(llm), Some(settings)))
         }
         None => {
             if !args.quiet && llm_config.offline != Some(true) {
@@ -175,7 +181,7 @@ fn analyzer(
                     "note: no LLM provider found (set OLLAMA_HOST, GROQ_API_KEY, OPENAI_API_KEY or ANTHROPIC_API_KEY, or pass --provider); analyzing with the offline rules"
                 )?;
             }
-            Ok(Box::new(offline))
+            Ok((Box::new(offline), None))
         }
     }
 }

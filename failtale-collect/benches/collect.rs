@@ -44,6 +44,7 @@ fn bench(c: &mut Criterion) {
         .build()
         .unwrap();
     let (run, clusters) = common::run_of(&[("t", "m")]);
+    let run = common::sanitized(&run);
     let mut group = c.benchmark_group("collect_sleep1");
     group
         .sample_size(10)

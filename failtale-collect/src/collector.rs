@@ -69,12 +69,16 @@ impl ConfiguredCollector {
     }
 
     /// The plan for a cluster, asking the picker (if any).
-    pub async fn plan(&self, cluster: &Cluster, run: &TestRun) -> Plan {
+    pub async fn plan(&self, cluster: &Cluster, run: &Sanitized<TestRun>) -> Plan {
+        let config = &self.inner.config;
+        let limit = config.settings.max_picked_hosts;
         let picked = match &self.inner.picker {
-            Some(p) => p.pick(cluster, run, &inventory(&self.inner.config)).await,
-            None => Vec::new(),
+            Some(p) if limit > 0 && !config.hosts.is_empty() => {
+                p.pick(cluster, run, &inventory(config), limit).await
+            }
+            _ => Vec::new(),
         };
-        plan(&self.inner.config, cluster, run, &picked)
+        plan(config, cluster, run.get(), &picked)
     }
 
     /// Runs a plan: hosts (and local jobs) in parallel up to
@@ -266,7 +270,7 @@ impl Collect for ConfiguredCollector {
     }
 
     async fn collect(&self, cluster: &Cluster, run: &Sanitized<TestRun>) -> Vec<Evidence> {
-        let plan = self.plan(cluster, run.get()).await;
+        let plan = self.plan(cluster, run).await;
         self.execute(&plan).await
     }
 }

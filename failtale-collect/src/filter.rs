@@ -234,6 +234,10 @@ pub fn omitted_lines_marker(n: u64) -> String {
 pub(crate) const EXIT_MARKER: &str = "failtale-exit=";
 pub(crate) const OMITTED_MARKER: &str = "failtale-omitted-lines=";
 
+/// The shell variable that may hold a `timeout …` prefix for the command in a
+/// [`remote_script`]; unset or empty, the command runs without a limit.
+pub(crate) const LIMIT_VAR: &str = "FAILTALE_LIMIT";
+
 /// A POSIX `sh` script that runs `command` (a shell line), merges its
 /// standard error into its output, applies the filter and the line cap, and
 /// reports the command's exit status and the lines the cap dropped on
@@ -244,7 +248,12 @@ pub fn remote_script(
     since: Option<&str>,
     max_lines: usize,
 ) -> String {
-    let mut s = format!("{{ ( {command}\n) 2>&1; echo \"{EXIT_MARKER}$?\" >&2; }}");
+    // `$LIMIT_VAR` is empty, or the host's `timeout` command (set by the SSH
+    // collector): word splitting of the unquoted expansion is intended.
+    let mut s = format!(
+        "{{ ( ${LIMIT_VAR} sh -c {}\n) 2>&1; echo \"{EXIT_MARKER}$?\" >&2; }}",
+        quote_static(command)
+    );
     if filter.since
         && let Some(since) = since
     {
@@ -419,5 +428,33 @@ mod tests {
                 .map_or(0, |n| n.parse::<u64>().unwrap());
             assert_eq!(remote_dropped, dropped, "script: {script}");
         }
+    }
+
+    #[test]
+    fn a_limit_stops_the_command_and_keeps_what_it_wrote() {
+        // What the SSH collector prepends when the host has `timeout`.
+        let script = format!(
+            "{LIMIT_VAR}='timeout -k 1 1'\n{}",
+            remote_script(
+                "echo started; echo oops >&2; sleep 30; echo never",
+                &f(None, 0, None, false),
+                None,
+                100
+            )
+        );
+        let started = std::time::Instant::now();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .output()
+            .unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the command was not stopped"
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stdout, "started\noops\n");
+        assert!(stderr.contains("failtale-exit=124"), "{stderr}");
     }
 }

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use failtale_core::TestRun;
 use failtale_core::model::{Cluster, TestCase};
+use failtale_core::{Sanitized, TestRun};
 
 use crate::config::{CollectConfig, CollectorKind, CommandLine, Host, SelectRule};
 use crate::filter::{Filter, remote_script, run_start};
@@ -32,10 +32,19 @@ pub struct HostInfo {
 /// Only host *names* can be returned: the answer is filtered against the
 /// inventory and cut to `collect.max_picked_hosts`, and the picked hosts run
 /// only their configured collectors. A picker cannot add a host or a command.
+///
+/// It sees the sanitized run only (what it reads may go to an LLM). A picker
+/// that fails returns nothing: picking can only add context, never stop a run.
 #[async_trait]
 pub trait HostPicker: Send + Sync + fmt::Debug {
-    /// Names of hosts worth looking at, most relevant first.
-    async fn pick(&self, cluster: &Cluster, run: &TestRun, inventory: &[HostInfo]) -> Vec<String>;
+    /// Names of at most `limit` hosts worth looking at, most relevant first.
+    async fn pick(
+        &self,
+        cluster: &Cluster,
+        run: &Sanitized<TestRun>,
+        inventory: &[HostInfo],
+        limit: usize,
+    ) -> Vec<String>;
 }
 
 /// Where a job runs.

@@ -17,7 +17,7 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::OnceCell;
 
 use crate::config::{Host, SshDefaults};
-use crate::filter::{EXIT_MARKER, OMITTED_MARKER, omitted_lines_marker};
+use crate::filter::{EXIT_MARKER, LIMIT_VAR, OMITTED_MARKER, omitted_lines_marker};
 use crate::local::{Outcome, human};
 use crate::template::quote;
 
@@ -215,6 +215,25 @@ impl Utf8Chunks {
     }
 }
 
+/// Extra time the local limit allows over the remote one, for the output of
+/// a command the host stopped to arrive.
+const REMOTE_GRACE: Duration = Duration::from_secs(3);
+
+/// Exit status of coreutils/busybox `timeout` when the limit was reached.
+const TIMEOUT_EXIT: i32 = 124;
+
+/// The script with the host's `timeout` (TERM at the limit, KILL 2 s later)
+/// put in front of the command when the host has one: a command that
+/// overruns is stopped on the host, not left running after failtale gave up
+/// on it (closing a channel without a terminal does not signal it), and the
+/// filters still get and print what it wrote before.
+fn with_remote_limit(script: &str, timeout: Duration) -> String {
+    let secs = timeout.as_secs_f64().ceil().max(1.0) as u64;
+    format!(
+        "{LIMIT_VAR}=; if command -v timeout >/dev/null 2>&1; then {LIMIT_VAR}='timeout -k 2 {secs}'; fi\n{script}"
+    )
+}
+
 /// Runs `script` with `sh -c` on the host over its session.
 pub async fn run_remote(
     session: &Session,
@@ -222,10 +241,11 @@ pub async fn run_remote(
     timeout: Duration,
     max_bytes: usize,
 ) -> Outcome {
-    let line = match quote(script) {
+    let line = match quote(&with_remote_limit(script, timeout)) {
         Ok(q) => format!("sh -c {q}"),
         Err(e) => return Outcome::failed(CollectStatus::Failed, e),
     };
+    let started = std::time::Instant::now();
     let run = async {
         let mut child = session
             .raw_command(&line)
@@ -262,7 +282,10 @@ pub async fn run_remote(
         let status = child.wait().await;
         Ok::<_, openssh::Error>((out, err, status))
     };
-    match tokio::time::timeout(timeout, run).await {
+    // The host enforces the limit itself (see `remote_line`), so what the
+    // command wrote before it was stopped still arrives; the local limit,
+    // a little later, covers a host without `timeout` or a stuck connection.
+    match tokio::time::timeout(timeout + REMOTE_GRACE, run).await {
         Err(_) => Outcome::failed(
             CollectStatus::TimedOut,
             format!("timed out after {}", human(timeout)),
@@ -301,6 +324,17 @@ pub async fn run_remote(
                     format!("the remote shell did not finish: {}", noise.join(" / ")),
                 );
                 o.text = text;
+                return o;
+            }
+            if exit == Some(TIMEOUT_EXIT) && started.elapsed() >= timeout {
+                // The host's `timeout` stopped the command: keep what it wrote.
+                let mut o = Outcome::failed(
+                    CollectStatus::TimedOut,
+                    format!("timed out after {}", human(timeout)),
+                );
+                o.text = text;
+                o.exit_status = exit;
+                o.truncated = true;
                 return o;
             }
             Outcome {

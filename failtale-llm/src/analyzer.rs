@@ -155,6 +155,38 @@ pub fn request_body(
     body
 }
 
+/// An OpenAI-compatible client for `settings`, retrying as they say and
+/// counting into `stats`.
+pub(crate) fn chat_client(settings: &LlmSettings, stats: &Arc<Stats>) -> Client<OpenAIConfig> {
+    let service = RetryService::new(
+        reqwest::Client::new(),
+        RetryPolicy {
+            max_retries: settings.max_retries,
+            backoff: settings.backoff,
+            timeout: settings.request_timeout,
+        },
+        stats.clone(),
+    );
+    let mut config = OpenAIConfig::new().with_api_base(settings.base_url.clone());
+    if let Some(k) = &settings.api_key {
+        config = config.with_api_key(k.clone());
+    }
+    Client::with_config(config).with_http_service(service)
+}
+
+/// Sends one chat completion and returns its message content.
+pub(crate) async fn complete(client: &Client<OpenAIConfig>, body: Value) -> Result<String, String> {
+    let resp: Value = client
+        .chat()
+        .create_byot(body)
+        .await
+        .map_err(|e| format!("request failed: {}", failtale_core::error::error_chain(&e)))?;
+    resp["choices"][0]["message"]["content"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| "invalid answer: no choices[0].message.content".to_owned())
+}
+
 /// The LLM analyzer. See the crate docs.
 pub struct LlmAnalyzer {
     settings: LlmSettings,
@@ -187,20 +219,7 @@ impl LlmAnalyzer {
     /// An analyzer with the built-in rules as fallback and an in-memory cache.
     pub fn new(settings: LlmSettings) -> Self {
         let stats = Arc::new(Stats::default());
-        let service = RetryService::new(
-            reqwest::Client::new(),
-            RetryPolicy {
-                max_retries: settings.max_retries,
-                backoff: settings.backoff,
-                timeout: settings.request_timeout,
-            },
-            stats.clone(),
-        );
-        let mut config = OpenAIConfig::new().with_api_base(settings.base_url.clone());
-        if let Some(k) = &settings.api_key {
-            config = config.with_api_key(k.clone());
-        }
-        let client = Client::with_config(config).with_http_service(service);
+        let client = chat_client(&settings, &stats);
         let settings_key = settings_hash(&[
             settings.provider.name(),
             &settings.base_url,
@@ -304,14 +323,7 @@ impl LlmAnalyzer {
     }
 
     async fn complete(&self, body: Value) -> Result<String, String> {
-        let resp: Value =
-            self.client.chat().create_byot(body).await.map_err(|e| {
-                format!("request failed: {}", failtale_core::error::error_chain(&e))
-            })?;
-        resp["choices"][0]["message"]["content"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| "invalid answer: no choices[0].message.content".to_owned())
+        complete(&self.client, body).await
     }
 
     async fn analyze_llm(

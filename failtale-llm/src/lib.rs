@@ -24,7 +24,9 @@
 
 mod analyzer;
 pub mod http;
+pub mod picker;
 pub mod provider;
 
 pub use analyzer::{Answer, LlmAnalyzer, request_body, response_schema};
+pub use picker::LlmHostPicker;
 pub use provider::{LlmSettings, Provider, StructuredOutput};

@@ -248,3 +248,9 @@ impl Drop for Sshd {
         let _ = self.child.wait();
     }
 }
+
+/// The run as the pipeline hands it to collectors: sanitized.
+pub fn sanitized(run: &TestRun) -> failtale_core::Sanitized<TestRun> {
+    failtale_core::Pipeline::default()
+        .sanitize(run.clone(), &mut failtale_core::sanitize::Redactions::new())
+}

@@ -4,7 +4,7 @@
 use failtale_core::Pipeline;
 use failtale_core::model::CollectStatus;
 
-use crate::common::{by_label, collector, run_of};
+use crate::common::{by_label, collector, run_of, sanitized};
 
 #[tokio::test]
 async fn a_hostile_test_name_is_never_executed() {
@@ -47,7 +47,7 @@ message = "\\$\\("
 "#;
     let c = collector(config, dir.path());
     let (run, clusters) = run_of(&[(&name, "boom $(touch x)")]);
-    let plan = c.plan(&clusters[0], &run).await;
+    let plan = c.plan(&clusters[0], &sanitized(&run)).await;
     assert_eq!(
         plan.components.iter().collect::<Vec<_>>(),
         ["app"],

@@ -3,7 +3,7 @@
 use failtale_core::Pipeline;
 use failtale_core::model::CollectStatus;
 
-use crate::common::{by_label, collector, run_of};
+use crate::common::{by_label, collector, run_of, sanitized};
 
 #[tokio::test]
 async fn the_same_command_runs_once_per_run_and_every_cluster_gets_its_evidence() {
@@ -83,7 +83,7 @@ components = ["x"]
 "#;
     let c = collector(config, dir.path());
     let (run, clusters) = run_of(&[("t", "m")]);
-    let evidence = c.plan(&clusters[0], &run).await;
+    let evidence = c.plan(&clusters[0], &sanitized(&run)).await;
     assert_eq!(evidence.jobs.len(), 3);
     let out = Pipeline::default()
         .with_collector(Box::new(c))

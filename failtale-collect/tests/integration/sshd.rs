@@ -140,7 +140,10 @@ async fn filters_run_on_the_host() {
 async fn a_command_over_its_timeout_is_recorded() {
     let sshd = Sshd::start();
     let collectors = [
-        ssh_collector("slow", "argv = [\"sleep\", \"5\"]\ntimeout = 1"),
+        ssh_collector(
+            "slow",
+            "shell = \"echo started; sleep 31.7; echo never\"\ntimeout = 1",
+        ),
         ssh_collector("after", "argv = [\"echo\", \"still here\"]"),
     ]
     .concat();
@@ -159,6 +162,17 @@ async fn a_command_over_its_timeout_is_recorded() {
         "{slow:#?}"
     );
     assert_eq!(slow.provenance.error.as_deref(), Some("timed out after 1s"));
+    // What it wrote before the limit is kept, and it is not left running on the host.
+    assert!(slow.text.starts_with("started\n"), "{slow:#?}");
+    assert!(!slow.text.contains("never"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while still_running("31.7") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the timed-out remote command is still running"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     assert_eq!(
         by_label(&e, "svc: after").text,
         "still here\n",
@@ -423,4 +437,17 @@ async fn a_hostile_test_name_reaches_the_host_only_as_one_quoted_word() {
         "the line filter ends the last line"
     );
     assert!(!canary.exists());
+}
+
+/// Whether a `sleep` with this argument runs on this machine (the test's sshd is local).
+fn still_running(arg: &str) -> bool {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .any(|c| {
+            let args: Vec<&[u8]> = c.split(|&b| b == 0).collect();
+            args.first().is_some_and(|a| a.ends_with(b"sleep"))
+                && args.get(1).is_some_and(|a| *a == arg.as_bytes())
+        })
 }
