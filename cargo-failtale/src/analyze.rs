@@ -102,12 +102,15 @@ pub fn analyze(
         max_clusters: args.max_clusters,
         quiet: args.quiet,
     };
-    write_summary(out, &report, &output.run, &report_path, &opts)?;
+    write_summary(out, &report, &report_path, &opts)?;
     if let Some(h) = &report.history {
         crate::history_cmd::write_notes(out, h, args.quiet)?;
     }
+    crate::annotations::write_for_github(out, &report, &dir.join("report.html"), &|k| {
+        std::env::var(k).ok()
+    })?;
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(crate::report_cmd::exit_code(&report, args.fail_on_failures))
 }
 
 /// The analyzer: an LLM (analyzer → critic, falling back to the rules) when a
@@ -208,7 +211,7 @@ fn write_enriched_junit(dir: &Path, output: &PipelineOutput) -> Result<(), CliEr
 }
 
 /// Writes report.json.
-fn write_report(dir: &Path, report: &Sanitized<Report>) -> Result<PathBuf, CliError> {
+pub(crate) fn write_report(dir: &Path, report: &Sanitized<Report>) -> Result<PathBuf, CliError> {
     write_atomically(dir, "report.json", &mut |w| {
         serde_json::to_writer_pretty(&mut *w, report)?;
         w.write_all(b"\n")
