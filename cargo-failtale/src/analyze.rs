@@ -90,7 +90,7 @@ pub fn analyze(
     let report = Report::from_output_with_history(&output, history);
 
     let report_path = write_report(&dir, &report)?;
-    write_enriched_junit(&dir, &output)?;
+    write_enriched_junit(&dir, &output, &report)?;
     let ignored = output.ignored.len();
     if ignored > 0 && !args.quiet {
         writeln!(
@@ -189,19 +189,55 @@ fn progress_bar(len: usize) -> ProgressBar {
 }
 
 /// Writes `junit.xml`: the input results with each failing test's cluster,
-/// fingerprint and (when present) analysis as properties, so JUnit viewers
-/// that CI systems already have show them.
-fn write_enriched_junit(dir: &Path, output: &PipelineOutput) -> Result<(), CliError> {
+/// fingerprint, analysis and flake probability as `failtale.*` properties and
+/// as a readable block at the end of its system-err, so the JUnit viewers CI
+/// systems already have show them. Text comes from the sanitized run and report.
+fn write_enriched_junit(
+    dir: &Path,
+    output: &PipelineOutput,
+    report: &Sanitized<Report>,
+) -> Result<(), CliError> {
+    use failtale_core::analyze::{category_name, severity_name};
     let mut enrich = Enrichment::default();
+    let flake: std::collections::HashMap<&str, f64> = report
+        .history
+        .iter()
+        .flat_map(|h| &h.failures)
+        .map(|f| (f.test.as_str(), f.flake_probability))
+        .collect();
     for c in &output.clusters {
+        let size = c.cluster.tests.len();
         for &case in &c.cluster.case_indices {
+            let mut block = format!(
+                "cluster {} ({size} test{}), fingerprint {}\n",
+                c.cluster.id,
+                if size == 1 { "" } else { "s" },
+                c.cluster.fingerprint.hash
+            );
             enrich.add_property(case, keys::CLUSTER, c.cluster.id.as_str());
-            enrich.add_property(case, keys::FINGERPRINT, c.cluster.fingerprint.hash.as_str());
             if let Some(a) = &c.analysis {
+                enrich.add_property(case, keys::CATEGORY, category_name(a.category));
+                enrich.add_property(case, keys::SEVERITY, severity_name(a.severity));
                 enrich.add_property(case, keys::ROOT_CAUSE, a.root_cause.as_str());
                 enrich.add_property(case, keys::FIX, a.fix_suggestion.as_str());
                 enrich.add_property(case, keys::CONFIDENCE, format!("{:.2}", a.confidence));
+                block.push_str(&format!(
+                    "{} · {} · confidence {:.0}% ({})\nroot cause: {}\nfix: {}\n",
+                    category_name(a.category),
+                    severity_name(a.severity),
+                    a.confidence * 100.0,
+                    a.analyzer,
+                    a.root_cause,
+                    a.fix_suggestion
+                ));
             }
+            let key = output.run.cases.get(case).map(|t| t.id.key());
+            if let Some(p) = key.as_deref().and_then(|k| flake.get(k)) {
+                enrich.add_property(case, keys::FLAKE_PROBABILITY, format!("{p:.2}"));
+                block.push_str(&format!("flake probability: {p:.2}\n"));
+            }
+            enrich.add_property(case, keys::FINGERPRINT, c.cluster.fingerprint.hash.as_str());
+            enrich.set_stderr_block(case, block);
         }
     }
     write_atomically(dir, "junit.xml", &mut |w| {
