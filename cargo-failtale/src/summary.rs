@@ -200,7 +200,23 @@ fn write_cluster(w: &mut dyn Write, report: &Report, cluster: &ReportCluster) ->
                 .map(|f| f.message.as_str())
         })
         .unwrap_or_default();
-    write_message(w, message)?;
+    let parsed = failtale_core::fingerprint::parse(message, None, None);
+    let first = parsed.message.lines().find(|l| !l.trim().is_empty());
+    match first {
+        Some(first) => {
+            let line = if parsed.kind.is_empty() || first.starts_with(parsed.kind.as_str()) {
+                first.trim().to_owned()
+            } else {
+                format!("{}: {}", parsed.kind, first.trim())
+            };
+            writeln!(w, "    {}", truncate(&line, 160))?;
+        }
+        None => write_message(w, message)?,
+    }
+    if let Some(loc) = crate::annotations::location(report, cluster, None) {
+        let line = loc.line.map(|l| format!(":{l}")).unwrap_or_default();
+        writeln!(w, "    {DIM}at{DIM:#} {}{line}", loc.file)?;
+    }
     match &cluster.analysis {
         Some(a) => write_analysis(w, a)?,
         None => {
@@ -262,8 +278,9 @@ fn write_message(w: &mut dyn Write, message: &str) -> io::Result<()> {
     if lines.len() > MESSAGE_LINES {
         writeln!(
             w,
-            "    {DIM}… {} more lines in report.json{DIM:#}",
-            lines.len() - MESSAGE_LINES
+            "    {DIM}… {} more line{} in report.json{DIM:#}",
+            lines.len() - MESSAGE_LINES,
+            plural(lines.len() - MESSAGE_LINES)
         )?;
     }
     Ok(())
