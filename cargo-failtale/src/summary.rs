@@ -399,3 +399,72 @@ fn truncate(s: &str, max: usize) -> String {
     t.push('…');
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use failtale_core::history::annotate::FailureHistory;
+    use failtale_core::history::stability::Verdict;
+    use failtale_core::model::Outcome;
+
+    #[test]
+    fn headline_words_fit_the_counts() {
+        assert_eq!(headline(0, 0), "no failures");
+        assert_eq!(headline(1, 1), "1 failure → 1 root cause");
+        assert_eq!(headline(4, 3), "4 failures → 3 root causes");
+        assert_eq!(headline(2, 1), "2 failures → 1 root cause");
+    }
+
+    fn failure(test: &str, p: f64) -> FailureHistory {
+        FailureHistory {
+            test: test.into(),
+            outcome: Outcome::Failed,
+            cluster: Some("c1".into()),
+            flake_probability: p,
+            reasons: Vec::new(),
+            grade: 'C',
+            verdict: Verdict::Broken,
+            verdict_reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_flake_verdict_follows_the_most_flake_like_test() {
+        let cluster = ReportCluster {
+            id: "c1".into(),
+            fingerprint: String::new(),
+            signature: Vec::new(),
+            tests: vec!["a".into(), "b".into()],
+            occurrences: 2,
+            mass_failure: false,
+            label: None,
+            merged_from: Vec::new(),
+            representative: None,
+            evidence: Vec::new(),
+            analysis: None,
+            analysis_error: None,
+        };
+        let verdict = |ps: &[f64]| {
+            let h = HistoryReport {
+                failures: ps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| failure(["a", "b"][i], *p))
+                    .collect(),
+                ..HistoryReport::default()
+            };
+            flake_verdict(&h, &cluster).map(|v| anstream::adapter::strip_str(&v).to_string())
+        };
+        assert_eq!(verdict(&[]), None, "no history for the tests: nothing said");
+        assert_eq!(
+            verdict(&[0.05, 0.1]).unwrap(),
+            "consistent failure (p=0.10)"
+        );
+        assert_eq!(verdict(&[0.3]).unwrap(), "possibly flaky (p=0.30)");
+        assert_eq!(
+            verdict(&[0.72, 0.1]).unwrap(),
+            "likely flaky (p=0.72, 1 of 2 tests)"
+        );
+        assert_eq!(verdict(&[0.72, 0.9]).unwrap(), "likely flaky (p=0.90)");
+    }
+}
