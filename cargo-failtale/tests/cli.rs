@@ -566,3 +566,28 @@ fn init_writes_a_loadable_file_once() {
     );
     assert!(o.status.success());
 }
+
+#[test]
+fn quiet_prints_the_counts_and_the_paths_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.xml");
+    std::fs::write(&f, GOOD).unwrap();
+    let out = dir.path().join("o");
+    let o = run(
+        bin()
+            .args(["analyze", "--offline", "--no-history", "--quiet", "--out"])
+            .arg(&out)
+            .arg(&f),
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("3 failures → 2 root causes"), "{stdout}");
+    assert!(!stdout.contains("c1 "), "no cluster blocks: {stdout}");
+    assert!(!stdout.contains("cause:"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("report: {}", out.join("report.html").display())),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("json:   {}", out.join("report.json").display())));
+}
