@@ -97,7 +97,7 @@ pub fn analyze(
     let report = Report::from_output_with_history(&output, history);
 
     let report_path = write_report(&dir, &report)?;
-    write_enriched_junit(&dir, &output)?;
+    write_enriched_junit(&dir, &output, &report)?;
     let ignored = output.ignored.len();
     if ignored > 0 && !args.quiet {
         writeln!(
@@ -109,12 +109,15 @@ pub fn analyze(
         max_clusters: args.max_clusters,
         quiet: args.quiet,
     };
-    write_summary(out, &report, &output.run, &report_path, &opts)?;
+    write_summary(out, &report, &report_path, &opts)?;
     if let Some(h) = &report.history {
         crate::history_cmd::write_notes(out, h, args.quiet)?;
     }
+    crate::annotations::write_for_github(out, &report, &dir.join("report.html"), &|k| {
+        std::env::var(k).ok()
+    })?;
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(crate::report_cmd::exit_code(&report, args.fail_on_failures))
 }
 
 /// The analyzer: an LLM (analyzer → critic, falling back to the rules) when a
@@ -203,19 +206,55 @@ fn progress_bar(len: usize) -> ProgressBar {
 }
 
 /// Writes `junit.xml`: the input results with each failing test's cluster,
-/// fingerprint and (when present) analysis as properties, so JUnit viewers
-/// that CI systems already have show them.
-fn write_enriched_junit(dir: &Path, output: &PipelineOutput) -> Result<(), CliError> {
+/// fingerprint, analysis and flake probability as `failtale.*` properties and
+/// as a readable block at the end of its system-err, so the JUnit viewers CI
+/// systems already have show them. Text comes from the sanitized run and report.
+fn write_enriched_junit(
+    dir: &Path,
+    output: &PipelineOutput,
+    report: &Sanitized<Report>,
+) -> Result<(), CliError> {
+    use failtale_core::analyze::{category_name, severity_name};
     let mut enrich = Enrichment::default();
+    let flake: std::collections::HashMap<&str, f64> = report
+        .history
+        .iter()
+        .flat_map(|h| &h.failures)
+        .map(|f| (f.test.as_str(), f.flake_probability))
+        .collect();
     for c in &output.clusters {
+        let size = c.cluster.tests.len();
         for &case in &c.cluster.case_indices {
+            let mut block = format!(
+                "cluster {} ({size} test{}), fingerprint {}\n",
+                c.cluster.id,
+                if size == 1 { "" } else { "s" },
+                c.cluster.fingerprint.hash
+            );
             enrich.add_property(case, keys::CLUSTER, c.cluster.id.as_str());
-            enrich.add_property(case, keys::FINGERPRINT, c.cluster.fingerprint.hash.as_str());
             if let Some(a) = &c.analysis {
+                enrich.add_property(case, keys::CATEGORY, category_name(a.category));
+                enrich.add_property(case, keys::SEVERITY, severity_name(a.severity));
                 enrich.add_property(case, keys::ROOT_CAUSE, a.root_cause.as_str());
                 enrich.add_property(case, keys::FIX, a.fix_suggestion.as_str());
                 enrich.add_property(case, keys::CONFIDENCE, format!("{:.2}", a.confidence));
+                block.push_str(&format!(
+                    "{} · {} · confidence {:.0}% ({})\nroot cause: {}\nfix: {}\n",
+                    category_name(a.category),
+                    severity_name(a.severity),
+                    a.confidence * 100.0,
+                    a.analyzer,
+                    a.root_cause,
+                    a.fix_suggestion
+                ));
             }
+            let key = output.run.cases.get(case).map(|t| t.id.key());
+            if let Some(p) = key.as_deref().and_then(|k| flake.get(k)) {
+                enrich.add_property(case, keys::FLAKE_PROBABILITY, format!("{p:.2}"));
+                block.push_str(&format!("flake probability: {p:.2}\n"));
+            }
+            enrich.add_property(case, keys::FINGERPRINT, c.cluster.fingerprint.hash.as_str());
+            enrich.set_stderr_block(case, block);
         }
     }
     write_atomically(dir, "junit.xml", &mut |w| {
@@ -225,7 +264,7 @@ fn write_enriched_junit(dir: &Path, output: &PipelineOutput) -> Result<(), CliEr
 }
 
 /// Writes report.json.
-fn write_report(dir: &Path, report: &Sanitized<Report>) -> Result<PathBuf, CliError> {
+pub(crate) fn write_report(dir: &Path, report: &Sanitized<Report>) -> Result<PathBuf, CliError> {
     write_atomically(dir, "report.json", &mut |w| {
         serde_json::to_writer_pretty(&mut *w, report)?;
         w.write_all(b"\n")

@@ -70,6 +70,17 @@ pub enum Command {
     /// Manage the history store.
     #[command(subcommand)]
     History(crate::history_cmd::HistoryCommand),
+    /// Show a saved report.json again: the summary, the GitHub annotations
+    /// (under GitHub Actions) and the documents.
+    ///
+    /// Every text in the file passes through the sanitizer again before it is
+    /// shown, so a report edited by hand cannot bring a secret back.
+    #[command(after_help = "Examples:\n  \
+        cargo failtale report target/failtale/report.json\n  \
+        cargo-failtale report ci-artifacts/report.json --out review/")]
+    Report(crate::report_cmd::ReportArgs),
+    /// Write a failtale.toml listing every option with its default, commented.
+    Init(crate::init_cmd::InitArgs),
 }
 
 /// Options of `analyze`.
@@ -121,6 +132,11 @@ pub struct AnalyzeArgs {
     /// Print only the summary line and the report path.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// Exit with status 1 when the results contain failing tests (default:
+    /// 0 whenever the analysis completed, so CI keeps the test step's verdict).
+    #[arg(long)]
+    pub fail_on_failures: bool,
 
     /// Where and how the run is recorded in the history store.
     #[command(flatten)]

@@ -44,6 +44,18 @@ pub enum CliError {
     /// The analyzer settings or the known-failures file are unusable.
     #[error("cannot set up analysis: {0}")]
     Analysis(String),
+    /// A saved report.json cannot be loaded.
+    #[error("cannot load `{}`", path.display())]
+    ReportLoad {
+        /// Which file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: failtale_core::report::ReportLoadError,
+    },
+    /// A file would be overwritten without `--force`.
+    #[error("`{}` already exists", .0.display())]
+    Exists(PathBuf),
 }
 
 impl CliError {
@@ -54,7 +66,9 @@ impl CliError {
             | CliError::NoInputs(_)
             | CliError::Config { .. }
             | CliError::NoHistory(_)
-            | CliError::Analysis(_) => 2,
+            | CliError::Analysis(_)
+            | CliError::ReportLoad { .. }
+            | CliError::Exists(_) => 2,
             CliError::Write { .. } | CliError::Output(_) | CliError::History(_) => 1,
         }
     }
@@ -78,6 +92,14 @@ impl CliError {
             CliError::NoHistory(_) => Some(
                 "history is recorded by `cargo failtale analyze`; backfill it with `cargo failtale history import DIR`, or point to it with --history PATH".into(),
             ),
+            CliError::ReportLoad {
+                source: failtale_core::report::ReportLoadError::NewerSchema { .. },
+                ..
+            } => Some("upgrade with `cargo install cargo-failtale`, or re-run `analyze` on the result files".into()),
+            CliError::ReportLoad { .. } => Some(
+                "pass the report.json that `cargo failtale analyze` wrote (in --out DIR, target/failtale/ or .failtale/)".into(),
+            ),
+            CliError::Exists(_) => Some("pass --force to overwrite it, or name another path".into()),
             _ => None,
         }
     }

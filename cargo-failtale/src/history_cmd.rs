@@ -164,29 +164,14 @@ pub fn record(
 
 /// The lines `analyze` prints about history after its summary.
 pub fn write_notes(w: &mut dyn Write, h: &HistoryReport, quiet: bool) -> std::io::Result<()> {
+    // Whether each cluster is new, and how likely its tests are flaky, is in
+    // the summary's per-cluster lines; here only what is not: tests that
+    // passed on retry and look flaky.
     if !quiet {
-        for c in &h.clusters {
-            if c.new {
-                writeln!(w, "{BOLD}{}{BOLD:#} is new: not seen in earlier runs", c.id)?;
-            } else {
-                write!(
-                    w,
-                    "{BOLD}{}{BOLD:#} seen before: in {} runs since {}",
-                    c.id, c.runs_seen, c.first_seen
-                )?;
-                if let Some(commit) = &c.first_commit {
-                    write!(w, " (first on {})", short(commit))?;
-                }
-                if let Some(last) = &c.last_seen {
-                    write!(w, ", last {last}")?;
-                }
-                writeln!(w)?;
-            }
-        }
         let mut likely: Vec<_> = h
             .failures
             .iter()
-            .filter(|f| f.flake_probability >= 0.5)
+            .filter(|f| f.cluster.is_none() && f.flake_probability >= 0.5)
             .collect();
         likely.sort_by(|a, b| b.flake_probability.total_cmp(&a.flake_probability));
         for f in likely.iter().take(5) {
@@ -207,10 +192,6 @@ pub fn write_notes(w: &mut dyn Write, h: &HistoryReport, quiet: bool) -> std::io
         if h.runs_stored == 1 { "" } else { "s" },
         h.store.as_deref().unwrap_or("the history store")
     )
-}
-
-fn short(commit: &str) -> &str {
-    commit.get(..commit.len().min(10)).unwrap_or(commit)
 }
 
 /// `cargo failtale flaky`.

@@ -11,11 +11,14 @@
 //! MSRV: Rust 1.88.
 
 mod analyze;
+mod annotations;
 mod cli;
 mod config;
 mod errors;
 mod history_cmd;
+mod init_cmd;
 mod outdir;
+mod report_cmd;
 mod style;
 mod summary;
 mod vcs;
@@ -63,6 +66,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitCod
         Command::Analyze(args) => analyze::analyze(&args, out, err),
         Command::Flaky(args) => history_cmd::flaky(&args, out),
         Command::History(cmd) => history_cmd::history(&cmd, out, err),
+        Command::Report(args) => report_cmd::report(&args, out, err),
+        Command::Init(args) => init_cmd::init(&args, out),
     }
 }
 

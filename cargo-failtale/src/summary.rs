@@ -1,13 +1,20 @@
-//! The terminal summary.
+//! The terminal summary: counts, then one block per root cause, largest
+//! first, then where the documents are.
+//!
+//! Everything printed comes from a [`Sanitized`] report, so `analyze` and
+//! `report` print the same thing for the same report.
 
 use std::io::{self, Write};
 use std::path::Path;
 
-use anstyle::Style;
+use anstyle::{AnsiColor, Style};
+use failtale_core::Sanitized;
 use failtale_core::analyze::{category_name, severity_name};
-use failtale_core::model::Analysis;
-use failtale_core::report::Report;
-use failtale_core::{Sanitized, TestRun};
+use failtale_core::history::annotate::HistoryReport;
+use failtale_core::model::{Analysis, Severity};
+use failtale_core::report::{Report, ReportCluster};
+
+use crate::style::{BOLD, DIM, GREEN, RED, YELLOW};
 
 /// How much to print.
 #[derive(Debug, Clone, Copy)]
@@ -18,20 +25,50 @@ pub struct SummaryOptions {
     pub quiet: bool,
 }
 
-use crate::style::{BOLD, DIM, GREEN, RED, YELLOW};
-
 /// Tests listed per cluster before "+K more".
 const TESTS_SHOWN: usize = 3;
 /// Message lines shown per cluster.
 const MESSAGE_LINES: usize = 3;
+/// A flake probability at or above this is "likely flaky".
+const LIKELY_FLAKY: f64 = 0.5;
+/// Below this (and never passing on retry) a failure is "consistent".
+const CONSISTENT: f64 = 0.2;
+
+const CYAN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
+const CRITICAL: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::White)))
+    .bg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+
+/// The style of a severity: critical stands out most, low least.
+fn severity_style(s: Severity) -> Style {
+    match s {
+        Severity::Critical => CRITICAL,
+        Severity::High => RED,
+        Severity::Medium => YELLOW,
+        Severity::Low => CYAN,
+    }
+}
+
+/// The headline: `no failures`, `1 failure → 1 root cause`, `4 failures → 3 root causes`.
+pub fn headline(failing: usize, causes: usize) -> String {
+    if failing == 0 {
+        return "no failures".to_owned();
+    }
+    format!(
+        "{failing} failure{} → {causes} root cause{}",
+        plural(failing),
+        plural(causes)
+    )
+}
 
 /// Writes the summary. Colour codes are written unconditionally; the caller's
 /// stream strips them when colour is off (NO_COLOR, not a terminal). Takes
 /// sanitized data only, so no raw test output reaches the terminal.
+/// `report_path` is report.json; the HTML report is named next to it.
 pub fn write_summary(
     w: &mut dyn Write,
     report: &Sanitized<Report>,
-    run: &Sanitized<TestRun>,
     report_path: &Path,
     opts: &SummaryOptions,
 ) -> io::Result<()> {
@@ -87,77 +124,15 @@ pub fn write_summary(
     )?;
 
     let failing = s.failed + s.errors;
+    let line = headline(failing, report.clusters.len());
     if failing == 0 {
-        writeln!(w, "{GREEN}no failures{GREEN:#}")?;
+        writeln!(w, "{GREEN}{line}{GREEN:#}")?;
     } else {
-        let causes = report.clusters.len();
-        writeln!(
-            w,
-            "{BOLD}{failing} failure{} → {causes} root cause{}{BOLD:#}",
-            plural(failing),
-            plural(causes)
-        )?;
+        writeln!(w, "{BOLD}{line}{BOLD:#}")?;
         if !opts.quiet {
             for cluster in report.clusters.iter().take(opts.max_clusters) {
                 writeln!(w)?;
-                let n = cluster.tests.len();
-                let first = run.cases.get(
-                    run.cases
-                        .iter()
-                        .position(|c| c.id.key() == cluster.tests[0])
-                        .unwrap_or(usize::MAX),
-                );
-                let kind = first
-                    .and_then(|c| c.primary_failure())
-                    .map(|f| f.kind.as_str())
-                    .unwrap_or("failure");
-                writeln!(
-                    w,
-                    "{BOLD}{}{BOLD:#}  {RED}{kind}{RED:#} in {n} test{}",
-                    cluster.id,
-                    plural(n)
-                )?;
-                if let Some(label) = &cluster.label {
-                    let style = if cluster.mass_failure { YELLOW } else { BOLD };
-                    writeln!(w, "    {style}{label}{style:#}")?;
-                }
-                let message = first
-                    .and_then(|c| c.primary_failure())
-                    .map(|f| f.full_text())
-                    .unwrap_or_default();
-                let lines: Vec<&str> = message.lines().filter(|l| !l.trim().is_empty()).collect();
-                let shown = &lines[..lines.len().min(MESSAGE_LINES)];
-                // Strip the indentation the shown lines share, so nested frames keep their shape.
-                let indent = shown
-                    .iter()
-                    .map(|l| l.len() - l.trim_start().len())
-                    .min()
-                    .unwrap_or(0);
-                for line in shown {
-                    writeln!(w, "    {}", truncate(line[indent..].trim_end(), 160))?;
-                }
-                if lines.len() > MESSAGE_LINES {
-                    writeln!(
-                        w,
-                        "    {DIM}… {} more lines in report.json{DIM:#}",
-                        lines.len() - MESSAGE_LINES
-                    )?;
-                }
-                let shown: Vec<&str> = cluster
-                    .tests
-                    .iter()
-                    .take(TESTS_SHOWN)
-                    .map(String::as_str)
-                    .collect();
-                let more = n.saturating_sub(TESTS_SHOWN);
-                write!(w, "    {DIM}tests:{DIM:#} {}", shown.join(", "))?;
-                if more > 0 {
-                    write!(w, " +{more} more")?;
-                }
-                writeln!(w)?;
-                if let Some(a) = &cluster.analysis {
-                    write_analysis(w, a)?;
-                }
+                write_cluster(w, report, cluster)?;
             }
             let hidden = report.clusters.len().saturating_sub(opts.max_clusters);
             if hidden > 0 {
@@ -169,8 +144,204 @@ pub fn write_summary(
             }
         }
     }
-    writeln!(w, "\nreport: {}", report_path.display())?;
+    writeln!(w)?;
+    let html = report_path.with_file_name("report.html");
+    writeln!(w, "{BOLD}report:{BOLD:#} {}", html.display())?;
+    writeln!(w, "{DIM}json:{DIM:#}   {}", report_path.display())?;
     Ok(())
+}
+
+/// One root cause: what, how bad, why, the fix, how sure, flaky or not, which tests.
+fn write_cluster(w: &mut dyn Write, report: &Report, cluster: &ReportCluster) -> io::Result<()> {
+    let n = cluster.tests.len();
+    write!(w, "{BOLD}{}{BOLD:#}  ", cluster.id)?;
+    match &cluster.analysis {
+        Some(a) => {
+            let sev = severity_style(a.severity);
+            write!(
+                w,
+                "{sev}{} · {}{sev:#}",
+                category_name(a.category),
+                severity_name(a.severity)
+            )?;
+        }
+        None => {
+            let kind = cluster
+                .tests
+                .first()
+                .and_then(|t| report.failures.iter().find(|f| &f.test == t))
+                .map_or("failure", |f| f.kind.as_str());
+            write!(w, "{RED}{kind}{RED:#}")?;
+        }
+    }
+    write!(w, "  in {n} test{}", plural(n))?;
+    if let Some(seen) = report
+        .history
+        .as_ref()
+        .and_then(|h| seen_note(h, &cluster.id))
+    {
+        write!(w, " {DIM}·{DIM:#} {seen}")?;
+    }
+    writeln!(w)?;
+    if let Some(label) = &cluster.label {
+        let style = if cluster.mass_failure { YELLOW } else { BOLD };
+        writeln!(w, "    {style}{label}{style:#}")?;
+    }
+    let message = cluster
+        .representative
+        .as_ref()
+        .map(|r| r.text.as_str())
+        .or_else(|| {
+            let t = cluster.tests.first()?;
+            report
+                .failures
+                .iter()
+                .find(|f| &f.test == t)
+                .map(|f| f.message.as_str())
+        })
+        .unwrap_or_default();
+    let parsed = failtale_core::fingerprint::parse(message, None, None);
+    let first = parsed.message.lines().find(|l| !l.trim().is_empty());
+    match first {
+        Some(first) => {
+            let line = if parsed.kind.is_empty() || first.starts_with(parsed.kind.as_str()) {
+                first.trim().to_owned()
+            } else {
+                format!("{}: {}", parsed.kind, first.trim())
+            };
+            writeln!(w, "    {}", truncate(&line, 160))?;
+        }
+        None => write_message(w, message)?,
+    }
+    if let Some(loc) = crate::annotations::location(report, cluster, None) {
+        let line = loc.line.map(|l| format!(":{l}")).unwrap_or_default();
+        writeln!(w, "    {DIM}at{DIM:#} {}{line}", loc.file)?;
+    }
+    match &cluster.analysis {
+        Some(a) => write_analysis(w, a)?,
+        None => {
+            if let Some(e) = &cluster.analysis_error {
+                writeln!(w, "    {DIM}not analyzed: {}{DIM:#}", truncate(e, 200))?;
+            }
+        }
+    }
+    let mut facts = Vec::new();
+    if let Some(a) = &cluster.analysis {
+        let grounded = if a.grounded {
+            ""
+        } else {
+            ", not fully grounded"
+        };
+        facts.push(format!(
+            "confidence {:.0}% {DIM}({}{grounded}){DIM:#}",
+            a.confidence * 100.0,
+            a.analyzer
+        ));
+    }
+    if let Some(verdict) = report
+        .history
+        .as_ref()
+        .and_then(|h| flake_verdict(h, cluster))
+    {
+        facts.push(verdict);
+    }
+    if !facts.is_empty() {
+        writeln!(w, "    {}", facts.join(" · "))?;
+    }
+    let shown: Vec<&str> = cluster
+        .tests
+        .iter()
+        .take(TESTS_SHOWN)
+        .map(String::as_str)
+        .collect();
+    let more = n.saturating_sub(TESTS_SHOWN);
+    write!(w, "    {DIM}tests:{DIM:#} {}", shown.join(", "))?;
+    if more > 0 {
+        write!(w, " +{more} more")?;
+    }
+    writeln!(w)
+}
+
+/// The first lines of the failure text, their shared indentation removed.
+fn write_message(w: &mut dyn Write, message: &str) -> io::Result<()> {
+    let lines: Vec<&str> = message.lines().filter(|l| !l.trim().is_empty()).collect();
+    let shown = &lines[..lines.len().min(MESSAGE_LINES)];
+    // Strip the indentation the shown lines share, so nested frames keep their shape.
+    let indent = shown
+        .iter()
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    for line in shown {
+        writeln!(w, "    {}", truncate(line[indent..].trim_end(), 160))?;
+    }
+    if lines.len() > MESSAGE_LINES {
+        writeln!(
+            w,
+            "    {DIM}… {} more line{} in report.json{DIM:#}",
+            lines.len() - MESSAGE_LINES,
+            plural(lines.len() - MESSAGE_LINES)
+        )?;
+    }
+    Ok(())
+}
+
+/// `new` or `seen in 4 runs since …`, from the history of the cluster.
+fn seen_note(h: &HistoryReport, id: &str) -> Option<String> {
+    let c = h.clusters.iter().find(|c| c.id == id)?;
+    if c.new {
+        return Some(format!("{YELLOW}new in this run{YELLOW:#}"));
+    }
+    let since = c.first_seen.get(..10).unwrap_or(&c.first_seen);
+    let mut note = format!(
+        "seen before: in {} run{} since {since}",
+        c.runs_seen,
+        plural(usize::try_from(c.runs_seen).unwrap_or(usize::MAX))
+    );
+    if let Some(commit) = &c.first_commit {
+        note.push_str(&format!(
+            ", first on {}",
+            commit.get(..10).unwrap_or(commit)
+        ));
+    }
+    Some(note)
+}
+
+/// `likely flaky (p=0.72)`, `possibly flaky (p=0.31)` or `consistent failure`,
+/// from the most flake-like of the cluster's tests; `None` without history for them.
+pub fn flake_verdict(h: &HistoryReport, cluster: &ReportCluster) -> Option<String> {
+    let members: Vec<_> = h
+        .failures
+        .iter()
+        .filter(|f| {
+            f.cluster.as_deref() == Some(cluster.id.as_str()) || cluster.tests.contains(&f.test)
+        })
+        .collect();
+    let worst = members
+        .iter()
+        .max_by(|a, b| a.flake_probability.total_cmp(&b.flake_probability))?;
+    let p = worst.flake_probability;
+    let flaky = members
+        .iter()
+        .filter(|f| f.flake_probability >= LIKELY_FLAKY)
+        .count();
+    Some(if p >= LIKELY_FLAKY {
+        let share = if flaky < members.len() {
+            format!(", {flaky} of {} tests", members.len())
+        } else {
+            String::new()
+        };
+        let why = worst
+            .reasons
+            .first()
+            .map(|r| format!(": {}", truncate(&r.detail, 120)))
+            .unwrap_or_default();
+        format!("{YELLOW}likely flaky{YELLOW:#} (p={p:.2}{share}){why}")
+    } else if p < CONSISTENT {
+        format!("consistent failure (p={p:.2})")
+    } else {
+        format!("possibly flaky (p={p:.2})")
+    })
 }
 
 /// One line saying what was redacted, when anything was:
@@ -194,21 +365,8 @@ fn write_redaction_notice(
     )
 }
 
-/// Category, severity, confidence and who said so; then the cause and the fix.
+/// The cause and the fix, and why the LLM was not used when it fell back.
 fn write_analysis(w: &mut dyn Write, a: &Analysis) -> io::Result<()> {
-    let grounded = if a.grounded {
-        ""
-    } else {
-        ", not fully grounded"
-    };
-    writeln!(
-        w,
-        "    {YELLOW}{}{YELLOW:#} · {} · confidence {:.0}% {DIM}({}{grounded}){DIM:#}",
-        category_name(a.category),
-        severity_name(a.severity),
-        a.confidence * 100.0,
-        a.analyzer
-    )?;
     writeln!(
         w,
         "    {BOLD}cause:{BOLD:#} {}",
@@ -240,4 +398,73 @@ fn truncate(s: &str, max: usize) -> String {
     let mut t: String = s.chars().take(max - 1).collect();
     t.push('…');
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use failtale_core::history::annotate::FailureHistory;
+    use failtale_core::history::stability::Verdict;
+    use failtale_core::model::Outcome;
+
+    #[test]
+    fn headline_words_fit_the_counts() {
+        assert_eq!(headline(0, 0), "no failures");
+        assert_eq!(headline(1, 1), "1 failure → 1 root cause");
+        assert_eq!(headline(4, 3), "4 failures → 3 root causes");
+        assert_eq!(headline(2, 1), "2 failures → 1 root cause");
+    }
+
+    fn failure(test: &str, p: f64) -> FailureHistory {
+        FailureHistory {
+            test: test.into(),
+            outcome: Outcome::Failed,
+            cluster: Some("c1".into()),
+            flake_probability: p,
+            reasons: Vec::new(),
+            grade: 'C',
+            verdict: Verdict::Broken,
+            verdict_reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_flake_verdict_follows_the_most_flake_like_test() {
+        let cluster = ReportCluster {
+            id: "c1".into(),
+            fingerprint: String::new(),
+            signature: Vec::new(),
+            tests: vec!["a".into(), "b".into()],
+            occurrences: 2,
+            mass_failure: false,
+            label: None,
+            merged_from: Vec::new(),
+            representative: None,
+            evidence: Vec::new(),
+            analysis: None,
+            analysis_error: None,
+        };
+        let verdict = |ps: &[f64]| {
+            let h = HistoryReport {
+                failures: ps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| failure(["a", "b"][i], *p))
+                    .collect(),
+                ..HistoryReport::default()
+            };
+            flake_verdict(&h, &cluster).map(|v| anstream::adapter::strip_str(&v).to_string())
+        };
+        assert_eq!(verdict(&[]), None, "no history for the tests: nothing said");
+        assert_eq!(
+            verdict(&[0.05, 0.1]).unwrap(),
+            "consistent failure (p=0.10)"
+        );
+        assert_eq!(verdict(&[0.3]).unwrap(), "possibly flaky (p=0.30)");
+        assert_eq!(
+            verdict(&[0.72, 0.1]).unwrap(),
+            "likely flaky (p=0.72, 1 of 2 tests)"
+        );
+        assert_eq!(verdict(&[0.72, 0.9]).unwrap(), "likely flaky (p=0.90)");
+    }
 }

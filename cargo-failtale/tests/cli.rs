@@ -371,3 +371,223 @@ fn offline_rules_explain_each_cluster_and_say_so_once() {
         "--offline is a choice, not a notice"
     );
 }
+
+const ALL_PASS: &str = r#"<testsuite name="ok"><testcase classname="a" name="one"/><testcase classname="a" name="two"/></testsuite>"#;
+
+#[test]
+fn fail_on_failures_sets_the_exit_code_from_the_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let failing = dir.path().join("failing.xml");
+    std::fs::write(&failing, GOOD).unwrap();
+    let passing = dir.path().join("passing.xml");
+    std::fs::write(&passing, ALL_PASS).unwrap();
+    let code = |file: &Path, flag: bool| {
+        let mut c = bin();
+        c.args(["analyze", "--offline", "--no-history", "--out"])
+            .arg(dir.path().join("o"))
+            .arg(file);
+        if flag {
+            c.arg("--fail-on-failures");
+        }
+        run(&mut c, None).status.code()
+    };
+    assert_eq!(
+        code(&failing, false),
+        Some(0),
+        "failures are findings by default"
+    );
+    assert_eq!(code(&failing, true), Some(1));
+    assert_eq!(code(&passing, true), Some(0));
+}
+
+#[test]
+fn under_github_actions_each_root_cause_is_an_annotation_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("repo");
+    std::fs::create_dir_all(&ws).unwrap();
+    let panic = format!(
+        "{{ \"type\": \"test\", \"event\": \"started\", \"name\": \"a::breaks\" }}\n{{ \"type\": \"test\", \"name\": \"a::breaks\", \"event\": \"failed\", \"stdout\": \"thread 'a::breaks' panicked at {}/src/a.rs:3:5:\\nboom, 100%\\n\" }}\n",
+        ws.display()
+    );
+    let o = run(
+        bin()
+            .args(["analyze", "--offline", "--no-history", "-", "--out"])
+            .arg(dir.path().join("o"))
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_WORKSPACE", &ws),
+        Some(&panic),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("::error ")).collect();
+    assert_eq!(errors.len(), 1, "{out}");
+    assert!(
+        errors[0].starts_with(
+            "::error file=src/a.rs,line=3,title=failtale c1%3A panic · high (1 test)::"
+        ),
+        "{}",
+        errors[0]
+    );
+    assert!(!errors[0].contains('\r'));
+
+    // Not on GitHub: no workflow commands.
+    let o = run(
+        bin()
+            .args(["analyze", "--offline", "--no-history", "-", "--out"])
+            .arg(dir.path().join("o")),
+        Some(&panic),
+    );
+    assert!(!text(&o.stdout).contains("::error"));
+}
+
+#[test]
+fn report_re_renders_a_saved_report_and_re_sanitizes_it() {
+    let dir = results_dir();
+    let out = dir.path().join("out");
+    let o = run(
+        bin()
+            .args(["analyze", "--offline", "--no-history", "--out"])
+            .arg(&out)
+            .arg(dir.path().join("results"))
+            .current_dir(dir.path()),
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // Someone pastes a token into the saved report.
+    let token = concat!("ghp_", "16C7e42F292c6912E7710c838347Ae178B4a");
+    let mut r = read_report(&out);
+    r["clusters"][0]["analysis"]["root_cause"] = format!("token {token} expired").into();
+    let edited = dir.path().join("edited.json");
+    std::fs::write(&edited, serde_json::to_string_pretty(&r).unwrap()).unwrap();
+    let again = dir.path().join("again");
+    let o = run(
+        bin()
+            .arg("report")
+            .arg(&edited)
+            .arg("--out")
+            .arg(&again)
+            .current_dir(dir.path()),
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("4 failures → 3 root causes"), "{stdout}");
+    assert!(
+        stdout.contains("[REDACTED:github_token#1] expired"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(token));
+    let written = std::fs::read_to_string(again.join("report.json")).unwrap();
+    assert!(!written.contains(token));
+    assert_eq!(read_report(&again)["redactions"]["github_token"], 1);
+    let o = run(
+        bin().arg("report").arg(&edited).arg("--fail-on-failures"),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+
+    // A report from a newer failtale: a usage error naming both versions.
+    r["schema_version"] = 99.into();
+    std::fs::write(&edited, r.to_string()).unwrap();
+    let o = run(bin().arg("report").arg(&edited), None);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    assert!(
+        e.contains("schema version 99") && e.contains("hint:"),
+        "{e}"
+    );
+    // Not JSON: the line and column.
+    std::fs::write(&edited, "{\n  \"schema_version\": 1,\n  nope").unwrap();
+    let e = text(&run(bin().arg("report").arg(&edited), None).stderr);
+    assert!(e.contains("line 3, column 3"), "{e}");
+}
+
+#[test]
+fn analyze_junit_xml_carries_the_analysis_for_viewers() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.xml");
+    std::fs::write(&f, GOOD).unwrap();
+    let out = dir.path().join("o");
+    let o = run(
+        bin()
+            .args(["analyze", "--offline", "--no-history", "--out"])
+            .arg(&out)
+            .arg(&f),
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let xml = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    for key in [
+        "failtale.cluster",
+        "failtale.category",
+        "failtale.severity",
+        "failtale.root_cause",
+        "failtale.fix",
+        "failtale.confidence",
+        "failtale.fingerprint",
+    ] {
+        assert_eq!(
+            xml.matches(&format!("name=\"{key}\"")).count(),
+            3,
+            "{key}: {xml}"
+        );
+    }
+    assert!(
+        !xml.contains("failtale.flake_probability"),
+        "no history, no probability"
+    );
+    assert_eq!(xml.matches("--- failtale ---").count(), 3, "{xml}");
+    assert!(xml.contains("cluster c1 (2 tests)"), "{xml}");
+}
+
+#[test]
+fn init_writes_a_loadable_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(bin().arg("init").current_dir(dir.path()), None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let written = dir.path().join("failtale.toml");
+    assert!(written.is_file());
+    // The file is picked up by analyze from the current directory.
+    let f = dir.path().join("r.xml");
+    std::fs::write(&f, ALL_PASS).unwrap();
+    let o = run(
+        bin()
+            .args(["analyze", "--offline", "--no-history", "r.xml"])
+            .current_dir(dir.path()),
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = run(bin().arg("init").current_dir(dir.path()), None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--force"), "{}", text(&o.stderr));
+    let o = run(
+        bin().args(["init", "--force"]).current_dir(dir.path()),
+        None,
+    );
+    assert!(o.status.success());
+}
+
+#[test]
+fn quiet_prints_the_counts_and_the_paths_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.xml");
+    std::fs::write(&f, GOOD).unwrap();
+    let out = dir.path().join("o");
+    let o = run(
+        bin()
+            .args(["analyze", "--offline", "--no-history", "--quiet", "--out"])
+            .arg(&out)
+            .arg(&f),
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("3 failures → 2 root causes"), "{stdout}");
+    assert!(!stdout.contains("c1 "), "no cluster blocks: {stdout}");
+    assert!(!stdout.contains("cause:"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("report: {}", out.join("report.html").display())),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("json:   {}", out.join("report.json").display())));
+}

@@ -92,7 +92,11 @@ fn analyze_records_runs_and_reports_seen_before_and_flake_probability() {
     assert_eq!(r["history"]["run_id"], 1);
     assert_eq!(r["history"]["clusters"][0]["new"], true);
     assert_eq!(r["history"]["clusters"][0]["first_commit"], "aaaa");
-    assert!(text(&o.stdout).contains("is new"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("new in this run"),
+        "{}",
+        text(&o.stdout)
+    );
 
     std::fs::write(&f, junit(3, None, |i| if i >= 1 { 'F' } else { 'P' })).unwrap();
     let o = analyze(dir.path(), &f, &db, "aaaa");
@@ -129,7 +133,7 @@ fn analyze_records_runs_and_reports_seen_before_and_flake_probability() {
     assert!(seen["last_seen"].is_string());
     let stdout = text(&o.stdout);
     assert!(stdout.contains("seen before: in 2 runs"), "{stdout}");
-    assert!(stdout.contains("likely flake"), "{stdout}");
+    assert!(stdout.contains("likely flaky (p=0."), "{stdout}");
 
     // --no-history records nothing and writes no history section.
     let o = run(bin()

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Analysis, Evidence, Format, SignatureComponent, Summary};
 use crate::pipeline::PipelineOutput;
-use crate::sanitize::Sanitized;
+use crate::sanitize::{Redactions, Sanitized};
+use crate::stage::Sanitize;
 
 /// Version of the `report.json` schema written by this release.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -119,7 +120,122 @@ pub struct ReportRepresentative {
     pub text: String,
 }
 
+/// Why a saved `report.json` cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportLoadError {
+    /// The file cannot be read.
+    #[error("cannot read the report")]
+    Read(#[source] std::io::Error),
+    /// The text is not JSON.
+    #[error("not valid JSON at line {line}, column {column}: {message}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser expected (sanitized).
+        message: String,
+    },
+    /// The JSON has no `schema_version`: not a failtale report.
+    #[error("not a failtale report: it has no numeric `schema_version` at the top level")]
+    NotAReport,
+    /// Written by a newer failtale whose schema this release cannot read.
+    #[error(
+        "the report has schema version {found}, written by a newer failtale; this failtale ({reader}) reads schema versions up to {supported}: install a failtale release that writes schema {found} or later"
+    )]
+    NewerSchema {
+        /// The report's `schema_version`.
+        found: u64,
+        /// [`SCHEMA_VERSION`].
+        supported: u32,
+        /// This crate's version.
+        reader: &'static str,
+    },
+    /// The JSON does not have the shape of a report.
+    #[error("not a valid report at line {line}, column {column}: {message}")]
+    Shape {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong (sanitized).
+        message: String,
+    },
+}
+
 impl Report {
+    /// Loads a saved `report.json`, passing **every string in it** (object
+    /// keys too) through `sanitizer` before it becomes a [`Report`]: a report
+    /// edited by hand, or written by a release with weaker rules, cannot bring
+    /// a secret to the terminal or to the documents rendered from it. What is
+    /// redacted now is added to the report's `redactions` counts and recorded
+    /// in `redactions`.
+    ///
+    /// The `schema_version` is checked before the shape: a newer one is an
+    /// error naming both versions. Errors carry the line and column in the
+    /// input, and their messages are sanitized too.
+    pub fn load_sanitized(
+        mut reader: impl std::io::Read,
+        sanitizer: &dyn Sanitize,
+        redactions: &mut Redactions,
+    ) -> Result<Sanitized<Report>, ReportLoadError> {
+        let mut text = String::new();
+        reader
+            .read_to_string(&mut text)
+            .map_err(ReportLoadError::Read)?;
+        let clean_message = |e: &serde_json::Error, redactions: &mut Redactions| {
+            // serde_json quotes offending values in its messages; drop its own
+            // position suffix (we report line and column separately).
+            let full = e.to_string();
+            let message = match full.rfind(" at line ") {
+                Some(i) => &full[..i],
+                None => &full,
+            };
+            sanitizer.sanitize(message, redactions).into_owned()
+        };
+        let mut value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| ReportLoadError::Syntax {
+                line: e.line(),
+                column: e.column(),
+                message: clean_message(&e, redactions),
+            })?;
+        let version = value
+            .get("schema_version")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or(ReportLoadError::NotAReport)?;
+        if version > u64::from(SCHEMA_VERSION) {
+            return Err(ReportLoadError::NewerSchema {
+                found: version,
+                supported: SCHEMA_VERSION,
+                reader: env!("CARGO_PKG_VERSION"),
+            });
+        }
+        let before = redactions.counts().clone();
+        sanitize_json(&mut value, None, sanitizer, redactions);
+        let mut report: Report = match serde_json::from_value(value) {
+            Ok(r) => r,
+            Err(_) => {
+                // Parse the original text again for the position of the problem.
+                let e = serde_json::from_str::<Report>(&text)
+                    .err()
+                    .unwrap_or_else(|| serde_json::Error::io(std::io::Error::other("invalid")));
+                return Err(ReportLoadError::Shape {
+                    line: e.line(),
+                    column: e.column(),
+                    message: clean_message(&e, redactions),
+                });
+            }
+        };
+        for (kind, n) in redactions.counts() {
+            let new = n - before.get(kind).copied().unwrap_or(0);
+            if new > 0 {
+                *report.redactions.entry(kind.clone()).or_insert(0) += new;
+            }
+        }
+        Ok(Sanitized::assume_sanitized(report))
+    }
+
     /// Builds the report from a pipeline's output. The report is as sanitized
     /// as the output it is made from, and says so in its type.
     pub fn from_output(out: &PipelineOutput) -> Sanitized<Report> {
@@ -212,5 +328,175 @@ impl Report {
             redactions: out.redactions.clone(),
             history: None,
         }
+    }
+}
+
+/// Sanitizes every string of a JSON value in place: object keys, and values
+/// with the key they are under as context (`"password": "…"`).
+fn sanitize_json(
+    value: &mut serde_json::Value,
+    key: Option<&str>,
+    sanitizer: &dyn Sanitize,
+    redactions: &mut Redactions,
+) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => {
+            let clean = match key {
+                Some(k) => sanitizer.sanitize_field(k, s, redactions),
+                None => sanitizer.sanitize(s, redactions),
+            };
+            if let std::borrow::Cow::Owned(c) = clean {
+                *s = c;
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                sanitize_json(item, None, sanitizer, redactions);
+            }
+        }
+        Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (k, mut v) in entries {
+                let k = sanitizer.sanitize(&k, redactions).into_owned();
+                sanitize_json(&mut v, Some(&k), sanitizer, redactions);
+                map.insert(k, v);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Category, Severity};
+    use crate::sanitize::{RuleSanitizer, SanitizeConfig};
+
+    const TOKEN: &str = concat!("ghp_", "16C7e42F292c6912E7710c838347Ae178B4a");
+
+    fn sample() -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            summary: Summary::default(),
+            inputs: vec![ReportInput {
+                path: "results.xml".into(),
+                format: Some(Format::Junit),
+                producer: None,
+                tests: 1,
+                error: None,
+                warnings: Vec::new(),
+            }],
+            failures: vec![ReportFailure {
+                test: "a::b".into(),
+                suite: None,
+                file: Some("src/a.rs".into()),
+                line: Some(3),
+                kind: "failure".into(),
+                message: "boom".into(),
+                attempts: 1,
+            }],
+            clusters: vec![ReportCluster {
+                id: "c1".into(),
+                fingerprint: "abc".into(),
+                signature: vec![SignatureComponent::new("kind", "panic")],
+                tests: vec!["a::b".into()],
+                occurrences: 1,
+                mass_failure: false,
+                label: None,
+                merged_from: Vec::new(),
+                representative: None,
+                evidence: Vec::new(),
+                analysis: Some(Analysis {
+                    root_cause: "the cause".into(),
+                    category: Category::Panic,
+                    severity: Severity::High,
+                    fix_suggestion: "the fix".into(),
+                    confidence: 0.5,
+                    evidence: Vec::new(),
+                    analyzer: "rules".into(),
+                    critic_override: false,
+                    grounded: true,
+                    fallback_reason: None,
+                }),
+                analysis_error: None,
+            }],
+            redactions: BTreeMap::new(),
+            history: None,
+        }
+    }
+
+    fn load(text: &str) -> Result<Sanitized<Report>, ReportLoadError> {
+        let sanitizer = RuleSanitizer::with_env(&SanitizeConfig::default(), std::iter::empty())
+            .expect("default rules compile");
+        Report::load_sanitized(text.as_bytes(), &sanitizer, &mut Redactions::new())
+    }
+
+    #[test]
+    fn a_saved_report_loads_back_unchanged() {
+        let r = sample();
+        let text = serde_json::to_string_pretty(&r).unwrap();
+        assert_eq!(load(&text).unwrap().get(), &r);
+    }
+
+    #[test]
+    fn a_secret_edited_into_any_string_is_redacted_and_counted() {
+        let mut r = sample();
+        r.clusters[0].analysis.as_mut().unwrap().root_cause = format!("token {TOKEN} leaked");
+        r.failures[0].message = format!("Authorization: Bearer {TOKEN}");
+        r.redactions.insert(TOKEN.to_owned(), 1);
+        let text = serde_json::to_string(&r).unwrap();
+        let loaded = load(&text).unwrap();
+        let json = serde_json::to_string(loaded.get()).unwrap();
+        assert!(!json.contains(TOKEN), "{json}");
+        assert!(json.contains("[REDACTED:"), "{json}");
+        let counted: usize = loaded.redactions.values().sum();
+        assert!(counted >= 3, "{:?}", loaded.redactions);
+    }
+
+    #[test]
+    fn newer_schema_says_which_versions() {
+        let mut v = serde_json::to_value(sample()).unwrap();
+        v["schema_version"] = 7.into();
+        // A newer schema may have another shape: the version is checked first.
+        v["clusters"] = "renamed".into();
+        let e = load(&v.to_string()).unwrap_err();
+        assert!(matches!(e, ReportLoadError::NewerSchema { found: 7, .. }));
+        let m = e.to_string();
+        assert!(
+            m.contains("schema version 7") && m.contains("up to 1"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn garbage_is_an_error_with_line_and_column_and_no_secret() {
+        let e = load("{\n  \"schema_version\": 1,\n  oops\n}").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ReportLoadError::Syntax {
+                    line: 3,
+                    column: 3,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(matches!(
+            load("[1, 2]").unwrap_err(),
+            ReportLoadError::NotAReport
+        ));
+        // A wrong type quoting a secret: position kept, secret gone.
+        let mut v = serde_json::to_value(sample()).unwrap();
+        v["failures"][0]["line"] = TOKEN.into();
+        let text = serde_json::to_string_pretty(&v).unwrap();
+        let e = load(&text).unwrap_err();
+        let ReportLoadError::Shape { line, .. } = &e else {
+            panic!("{e:?}")
+        };
+        let expected = text.lines().position(|l| l.contains(TOKEN)).unwrap() + 1;
+        assert_eq!(*line, expected);
+        assert!(!e.to_string().contains(TOKEN), "{e}");
     }
 }

@@ -39,8 +39,12 @@
 //! # Enrichment
 //!
 //! An [`Enrichment`] adds properties to test cases, by index into
-//! [`TestRun::cases`], and can put a line at the top of a failure's
-//! description. The property names failtale uses are in [`keys`].
+//! [`TestRun::cases`], can put a line at the top of a failure's
+//! description, and can append a readable block to a failing test's
+//! `system-err` under a `--- failtale ---` line (viewers that ignore
+//! properties still show output). The property names failtale uses are in
+//! [`keys`]. Only standard JUnit elements are written, and [`write_junit`]
+//! makes the text valid XML 1.0 whatever the tests printed.
 //!
 //! The writer takes a [`Sanitized`] run only: what it writes has been through
 //! the sanitize stage.
@@ -90,7 +94,14 @@ pub mod keys {
     pub const FIX: &str = "failtale.fix";
     /// Confidence in the analysis, 0–1.
     pub const CONFIDENCE: &str = "failtale.confidence";
+    /// Severity of the root cause (`low`, `medium`, `high`, `critical`).
+    pub const SEVERITY: &str = "failtale.severity";
+    /// Probability 0–1 that the failure is a flake, from the history store.
+    pub const FLAKE_PROBABILITY: &str = "failtale.flake_probability";
 }
+
+/// The first line of the block failtale appends to a failing test's `system-err`.
+pub const STDERR_HEADER: &str = "--- failtale ---";
 
 /// What failtale adds to one test case.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -99,6 +110,8 @@ pub struct CaseEnrichment {
     pub properties: Vec<Property>,
     /// A line put at the top of the failure description (failing tests only).
     pub note: Option<String>,
+    /// A block appended to the test's `system-err` after [`STDERR_HEADER`].
+    pub stderr_block: Option<String>,
 }
 
 /// Additions to the written JUnit, by index into [`TestRun::cases`].
@@ -123,6 +136,12 @@ impl Enrichment {
     /// Sets the line put at the top of a failing test case's description.
     pub fn set_note(&mut self, case: usize, note: impl Into<String>) {
         self.cases.entry(case).or_default().note = Some(note.into());
+    }
+
+    /// Sets the block appended to a test case's `system-err`, under a
+    /// `--- failtale ---` line, where every JUnit viewer shows output.
+    pub fn set_stderr_block(&mut self, case: usize, block: impl Into<String>) {
+        self.cases.entry(case).or_default().stderr_block = Some(block.into());
     }
 
     /// What is added to a test case, if anything.
@@ -198,14 +217,72 @@ pub fn to_junit(run: &Sanitized<TestRun>, enrich: &Enrichment) -> Report {
 }
 
 /// Writes the enriched JUnit XML for a run.
+///
+/// The output is well-formed XML 1.0 whatever the test output held: ANSI
+/// colour sequences are removed, other characters XML does not allow
+/// (control characters, U+FFFE, U+FFFF) become U+FFFD, and line breaks and
+/// tabs inside attribute values are written as character references so
+/// readers do not fold a multi-line message into one line.
 pub fn write_junit(
     run: &Sanitized<TestRun>,
     enrich: &Enrichment,
-    w: impl std::io::Write,
+    mut w: impl std::io::Write,
 ) -> Result<(), WriteError> {
+    let mut xml = Vec::new();
     to_junit(run, enrich)
-        .serialize(w)
-        .map_err(WriteError::Serialize)
+        .serialize(&mut xml)
+        .map_err(WriteError::Serialize)?;
+    let xml = String::from_utf8_lossy(&xml);
+    w.write_all(xml_safe(&xml).as_bytes())
+        .map_err(|e| WriteError::Serialize(quick_junit::SerializeError::from(e)))
+}
+
+/// See [`write_junit`]: serialized XML made valid for every reader. Markup
+/// never holds control characters, so only text and attribute values change.
+fn xml_safe(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut chars = xml.chars().peekable();
+    let mut in_tag = false;
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => {
+                // CSI (`ESC [ … final`): dropped whole; any other escape: just the ESC.
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    for n in chars.by_ref() {
+                        if ('\x40'..='\x7e').contains(&n) {
+                            break;
+                        }
+                    }
+                }
+                continue;
+            }
+            '\t' | '\n' | '\r' if quote.is_some() => {
+                out.push_str(match c {
+                    '\t' => "&#9;",
+                    '\n' => "&#10;",
+                    _ => "&#13;",
+                });
+                continue;
+            }
+            '\t' | '\n' | '\r' => {}
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {
+                out.push('\u{fffd}');
+                continue;
+            }
+            '<' if quote.is_none() => in_tag = true,
+            '>' if quote.is_none() => in_tag = false,
+            '"' | '\'' if in_tag => match quote {
+                None => quote = Some(c),
+                Some(q) if q == c => quote = None,
+                Some(_) => {}
+            },
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The suite's name path (`outer/inner`), guarding against parent cycles.
@@ -303,6 +380,23 @@ fn case_to_junit(run: &TestRun, index: usize, enrich: &Enrichment) -> JCase {
         if let Some(err) = &a.stderr {
             jc.set_system_err(err.text.as_str());
         }
+    }
+    if let Some(block) = extra.and_then(|e| e.stderr_block.as_deref())
+        && case.outcome.is_failing()
+    {
+        let before = main
+            .and_then(|a| a.stderr.as_ref())
+            .map(|o| o.text.as_str())
+            .unwrap_or("");
+        let sep = if before.is_empty() || before.ends_with('\n') {
+            ""
+        } else {
+            "\n"
+        };
+        jc.set_system_err(format!(
+            "{before}{sep}{STDERR_HEADER}\n{}",
+            block.trim_end()
+        ));
     }
     if let Some(f) = &case.file
         && suite_file(run, case) != Some(f.as_str())
@@ -678,6 +772,189 @@ mod tests {
         assert_eq!(
             s.test_cases[0].extra.get("timestamp").map(|v| v.as_str()),
             Some("2024-03-01 10:00:00")
+        );
+    }
+
+    /// Results with one of each status, retries, properties, output, a
+    /// control character and a secret; the secret must not be written.
+    const ENRICH_INPUT: &str = concat!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuites>
+  <testsuite name="pkg.OrdersTest" timestamp="2024-03-01T10:00:00.000+01:00" time="4.5" hostname="ci-7">
+    <properties><property name="java.version" value="21"/></properties>
+    <testcase classname="pkg.OrdersTest" name="creates" time="0.1">
+      <properties><property name="tag" value="fast"/></properties>
+      <system-out>created order 7</system-out>
+    </testcase>
+    <testcase classname="pkg.OrdersTest" name="totals" time="0.25">
+      <failure message="expected 107.5&#10;got 107.0" type="AssertionError">AssertionError: expected 107.5
+  got 107.0
+    at totals (OrdersTest.java:41)</failure>
+      <rerunFailure message="expected 107.5 again" type="AssertionError" time="0.2">again</rerunFailure>
+      <system-out>token "#,
+        "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+        r#" in use</system-out>
+      <system-err>&#x1b;[31mred&#x1b;[0m warning</system-err>
+    </testcase>
+    <testcase classname="pkg.OrdersTest" name="retried" time="0.3">
+      <flakyFailure message="timed out" type="Timeout" time="0.3">timed out</flakyFailure>
+    </testcase>
+    <testcase classname="pkg.PayTest" name="charges" time="1.5">
+      <error message="connection refused" type="IOError">IOError: connection refused</error>
+    </testcase>
+    <testcase classname="pkg.PayTest" name="later"><skipped message="not on CI"/></testcase>
+  </testsuite>
+</testsuites>
+"#
+    );
+
+    fn read_xml(xml: &str) -> TestRun {
+        let reader = crate::junit::JunitReader {
+            keep_passing_output: true,
+            ..crate::junit::JunitReader::default()
+        };
+        let read = failtale_core::Ingest::ingest(&reader, &mut xml.as_bytes());
+        assert!(read.error.is_none(), "{:?}\n{xml}", read.error);
+        let mut run = TestRun::default();
+        run.push_input(InputStatus::default(), read.cases, read.suites);
+        run
+    }
+
+    /// What a reader must give back: per test, everything but the additions.
+    fn essentials(run: &TestRun) -> Vec<String> {
+        run.cases
+            .iter()
+            .map(|c| {
+                let attempts: Vec<String> = c
+                    .attempts
+                    .iter()
+                    .map(|a| {
+                        let f = a.failures.first();
+                        format!(
+                            "{:?} {:?} {:?} {:?} out={:?}",
+                            a.status(),
+                            f.and_then(|f| f.message.clone()),
+                            f.and_then(|f| f.r#type.clone()),
+                            a.duration,
+                            a.stdout.as_ref().map(|o| o.text.clone()),
+                        )
+                    })
+                    .collect();
+                let props: Vec<String> = c
+                    .properties
+                    .iter()
+                    .filter(|p| !p.name.starts_with("failtale."))
+                    .map(|p| format!("{}={}", p.name, p.value))
+                    .collect();
+                format!(
+                    "{} {:?} {:?} {attempts:?} {props:?}",
+                    c.id.key(),
+                    c.outcome,
+                    c.duration
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn enriched_junit_reads_back_whole_with_both_readers() {
+        let sanitizer = failtale_core::RuleSanitizer::with_env(
+            &failtale_core::sanitize::SanitizeConfig::default(),
+            std::iter::empty(),
+        )
+        .unwrap();
+        let run = sanitize_run(&sanitizer, read_xml(ENRICH_INPUT), &mut Redactions::new());
+        let failing: Vec<usize> = (0..run.cases.len())
+            .filter(|&i| run.cases[i].outcome.is_failing())
+            .collect();
+        assert_eq!(failing, [1, 3]);
+        let mut e = Enrichment::default();
+        for &i in &failing {
+            e.add_property(i, keys::CLUSTER, format!("c{i}"));
+            e.add_property(i, keys::ROOT_CAUSE, "the rate changed, & <rounding>");
+            e.add_property(i, keys::FIX, "line one\nline two");
+            e.add_property(i, keys::FLAKE_PROBABILITY, "0.12");
+            e.set_stderr_block(i, format!("cluster c{i} (1 test)\nroot cause: x\n"));
+        }
+        let mut xml = Vec::new();
+        write_junit(&run, &e, &mut xml).unwrap();
+        let xml = String::from_utf8(xml).unwrap();
+        assert!(
+            !xml.contains("ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
+            "{xml}"
+        );
+        assert!(
+            !xml.contains('\x1b'),
+            "control characters are not XML: {xml}"
+        );
+
+        // The project's reader: the same tests, outcomes, attempts, messages,
+        // times, properties and output, plus the additions.
+        let back = read_xml(&xml);
+        assert_eq!(essentials(&back), essentials(&run), "{xml}");
+        let totals = &back.cases[1];
+        let added: Vec<(&str, &str)> = totals
+            .properties
+            .iter()
+            .filter(|p| p.name.starts_with("failtale."))
+            .map(|p| (p.name.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(
+            added,
+            [
+                (keys::CLUSTER, "c1"),
+                (keys::ROOT_CAUSE, "the rate changed, & <rounding>"),
+                (keys::FIX, "line one\nline two"),
+                (keys::FLAKE_PROBABILITY, "0.12"),
+            ]
+        );
+        assert_eq!(
+            totals.attempts[0].failures[0].message.as_deref(),
+            Some("expected 107.5\ngot 107.0"),
+            "a line break in an attribute survives"
+        );
+        let err = totals.attempts[0].stderr.as_ref().unwrap().text.as_str();
+        assert_eq!(
+            err,
+            "red warning\n--- failtale ---\ncluster c1 (1 test)\nroot cause: x"
+        );
+        assert!(back.cases[0].attempts[0].stderr.is_none());
+
+        // quick-junit's reader sees the same document.
+        let q = Report::deserialize_from_str(&xml).unwrap();
+        assert_eq!(q, to_junit_checked(&run, &e));
+        let cases = &q.test_suites[0].test_cases;
+        assert_eq!(cases.len(), 5);
+        assert_eq!(cases[1].properties.len(), 4);
+        assert_eq!(cases[1].properties[2].value.as_str(), "line one\nline two");
+        assert!(
+            matches!(&cases[1].status, TestCaseStatus::NonSuccess { reruns, .. } if reruns.runs.len() == 1)
+        );
+        assert!(
+            matches!(&cases[2].status, TestCaseStatus::Success { flaky_runs } if flaky_runs.len() == 1)
+        );
+        assert_eq!(cases[3].time, Some(Duration::from_millis(1500)));
+    }
+
+    /// The report as written, with the text made XML-safe the way `write_junit` does.
+    fn to_junit_checked(run: &Sanitized<TestRun>, e: &Enrichment) -> Report {
+        let mut r = to_junit(run, e);
+        for s in &mut r.test_suites {
+            for c in &mut s.test_cases {
+                if let Some(err) = c.system_err.as_deref() {
+                    let clean = xml_safe(err);
+                    c.set_system_err(clean);
+                }
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn xml_safe_keeps_markup_and_fixes_text() {
+        assert_eq!(
+            xml_safe("<a m=\"x\ny\">\x1b[1mb\x07\n</a>"),
+            "<a m=\"x&#10;y\">b\u{fffd}\n</a>"
         );
     }
 }
