@@ -118,6 +118,12 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// Directory with your own `report.html.tera` and/or `summary.md.tera`,
+    /// used instead of the built-in templates of the same name (report.html
+    /// and summary.md are written next to report.json).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
     /// Print only the summary line and the report path.
     #[arg(long, short = 'q')]
     pub quiet: bool,

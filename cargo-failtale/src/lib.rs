@@ -16,6 +16,7 @@ mod config;
 mod errors;
 mod history_cmd;
 mod outdir;
+mod render;
 mod style;
 mod summary;
 mod vcs;
