@@ -2,8 +2,12 @@
 //!
 //! Harnesses that do not write JUnit (an installer test rig, a VM harness, a
 //! bespoke runner) build a `TestRun` directly and use every later stage.
-//! Run with: `cargo run -p failtale-core --example custom_harness`.
+//! It prints report.json and writes report.html into OUT_DIR (default: a
+//! `failtale-custom-harness` directory in the system's temporary directory).
+//! Run with: `cargo run -p failtale-core --example custom_harness [-- OUT_DIR]`.
 
+use std::io::Write;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use failtale_core::Pipeline;
@@ -69,9 +73,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(report.summary.flaky, 1);
     assert_eq!(report.clusters.len(), 1, "both timeouts share one cause");
     let mut stdout = std::io::stdout().lock();
-    std::io::Write::write_all(
-        &mut stdout,
-        serde_json::to_string_pretty(&report)?.as_bytes(),
+    stdout.write_all(serde_json::to_string_pretty(&report)?.as_bytes())?;
+    stdout.write_all(b"\n")?;
+
+    // The same report as a page people read: one self-contained HTML file.
+    let out_dir = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("failtale-custom-harness"));
+    let html = report_templates::render_html(&report, &report_templates::RenderOptions::default())?;
+    assert!(html.contains("install::install_packages"));
+    std::fs::create_dir_all(&out_dir)?;
+    let html_path = out_dir.join("report.html");
+    std::fs::write(&html_path, html)?;
+    writeln!(
+        std::io::stderr(),
+        "report.html written to {}",
+        html_path.display()
     )?;
     Ok(())
 }

@@ -97,6 +97,9 @@ pub fn analyze(
     let report = Report::from_output_with_history(&output, history);
 
     let report_path = write_report(&dir, &report)?;
+    crate::render::write_documents(&dir, &report, args.templates.as_deref(), &|k| {
+        std::env::var(k).ok()
+    })?;
     write_enriched_junit(&dir, &output, &report)?;
     let ignored = output.ignored.len();
     if ignored > 0 && !args.quiet {
@@ -273,7 +276,7 @@ pub(crate) fn write_report(dir: &Path, report: &Sanitized<Report>) -> Result<Pat
 
 /// Writes `dir/name` through a temporary file renamed into place, so a reader
 /// never sees half a report; creates `dir` first. Returns the final path.
-fn write_atomically(
+pub(crate) fn write_atomically(
     dir: &Path,
     name: &str,
     write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,

@@ -43,10 +43,14 @@ pub enum Command {
     /// reported with the line, column and element where it broke; the other
     /// files still count.
     ///
-    /// Writes report.json, and junit.xml (the results enriched with each
-    /// failure's cluster and fingerprint, for the JUnit viewers CI systems
-    /// already have), into the output directory: `--out`, else
-    /// `target/failtale/` inside a cargo workspace, else `.failtale/`.
+    /// Writes into the output directory (`--out`, else `target/failtale/`
+    /// inside a cargo workspace, else `.failtale/`): report.html (one
+    /// self-contained page to open in a browser), summary.md (also appended
+    /// to $GITHUB_STEP_SUMMARY when set), report.json (the versioned,
+    /// machine-readable report), and junit.xml (the results with each
+    /// failure's cluster, root cause and fix added, for the JUnit viewers CI
+    /// systems already have). Under GitHub Actions it also prints one
+    /// annotation per root cause.
     ///
     /// Records the run in the history store (`history.db` in the output
     /// directory unless `--history` says otherwise; `--no-history` skips it)
@@ -128,6 +132,12 @@ pub struct AnalyzeArgs {
     /// Configuration file (default: `failtale.toml` in the current directory, when present).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+
+    /// Directory with your own `report.html.tera` and/or `summary.md.tera`,
+    /// used instead of the built-in templates of the same name (report.html
+    /// and summary.md are written next to report.json).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 
     /// Print only the summary line and the report path.
     #[arg(long, short = 'q')]

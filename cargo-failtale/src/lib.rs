@@ -18,6 +18,7 @@ mod errors;
 mod history_cmd;
 mod init_cmd;
 mod outdir;
+mod render;
 mod report_cmd;
 mod style;
 mod summary;
@@ -66,7 +67,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitCod
         Command::Analyze(args) => analyze::analyze(&args, out, err),
         Command::Flaky(args) => history_cmd::flaky(&args, out),
         Command::History(cmd) => history_cmd::history(&cmd, out, err),
-        Command::Report(args) => report_cmd::report(&args, out, err),
+        Command::Report(args) => report_cmd::report(&args, out),
         Command::Init(args) => init_cmd::init(&args, out),
     }
 }

@@ -41,6 +41,11 @@ pub struct ReportArgs {
     /// Exit with status 1 when the report has failing tests.
     #[arg(long)]
     pub fail_on_failures: bool,
+
+    /// Directory with your own `report.html.tera` and/or `summary.md.tera`,
+    /// used instead of the built-in templates of the same name.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 /// The exit code of a completed analysis: 1 when asked to fail on failures
@@ -55,11 +60,7 @@ pub fn exit_code(report: &Report, fail_on_failures: bool) -> ExitCode {
 }
 
 /// Loads, re-sanitizes and shows the report; writes the documents.
-pub fn report(
-    args: &ReportArgs,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<ExitCode, CliError> {
+pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config = crate::config::load(args.config.as_deref(), &cwd)?;
     let sanitizer =
@@ -82,7 +83,7 @@ pub fn report(
             (dir, args.report.clone())
         }
     };
-    write_documents(&dir, &report, err)?;
+    write_documents(&dir, &report, args.templates.as_deref())?;
     let opts = SummaryOptions {
         max_clusters: args.max_clusters,
         quiet: args.quiet,
@@ -112,17 +113,12 @@ fn load(path: &Path, sanitizer: &RuleSanitizer) -> Result<Sanitized<Report>, Cli
     })
 }
 
-/// Writes report.html and summary.md into `dir`.
-///
-/// RENDERER HOOK: the HTML/Markdown renderer lands as
-/// `crate::render::write_documents(dir, report, template_dir, env)`; connect
-/// it here (the one call site `report` uses) once it is merged.
+/// Writes report.html and summary.md into `dir` (and appends the summary
+/// to `$GITHUB_STEP_SUMMARY` when set).
 fn write_documents(
     dir: &Path,
     report: &Sanitized<Report>,
-    err: &mut dyn Write,
+    templates: Option<&Path>,
 ) -> Result<(), CliError> {
-    let _ = (dir, report, err);
-    // crate::render::write_documents(dir, report, None, &|k| std::env::var(k).ok())?;
-    Ok(())
+    crate::render::write_documents(dir, report, templates, &|k| std::env::var(k).ok()).map(drop)
 }

@@ -55,6 +55,9 @@ fn bin() -> Command {
         "OPENAI_API_KEY",
         "ANTHROPIC_API_KEY",
         "OPENAI_BASE_URL",
+        // Not GitHub Actions unless a test says so.
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
     ] {
         c.env_remove(k);
     }
@@ -480,6 +483,13 @@ fn report_re_renders_a_saved_report_and_re_sanitizes_it() {
     let written = std::fs::read_to_string(again.join("report.json")).unwrap();
     assert!(!written.contains(token));
     assert_eq!(read_report(&again)["redactions"]["github_token"], 1);
+    // The documents are re-rendered from the re-sanitized report.
+    let html = std::fs::read_to_string(again.join("report.html")).unwrap();
+    let md = std::fs::read_to_string(again.join("summary.md")).unwrap();
+    for doc in [&html, &md] {
+        assert!(!doc.contains(token));
+        assert!(doc.contains("expired"), "the edited root cause is shown");
+    }
     let o = run(
         bin().arg("report").arg(&edited).arg("--fail-on-failures"),
         None,

@@ -19,6 +19,8 @@ fn bin() -> Command {
         "GITHUB_HEAD_REF",
         "GITHUB_REF_NAME",
         "GITHUB_RUN_ID",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
         "CI_COMMIT_SHA",
         "BUILDKITE_COMMIT",
         failtale_history::PAUSE_ENV,

@@ -128,6 +128,9 @@ fn no_planted_secret_reaches_any_output() {
         .arg(&input)
         .env("MY_SERVICE_TOKEN", env_secret)
         .env("NO_COLOR", "1")
+        // Every output GitHub would show: annotations on stdout, the step summary.
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", out_dir.join("step-summary.md"))
         .stdin(Stdio::null())
         .output()
         .expect("run cargo-failtale");
@@ -148,7 +151,13 @@ fn no_planted_secret_reaches_any_output() {
             &secrets,
         );
     });
-    assert!(files >= 2, "report.json and junit.xml written");
+    // report.json, junit.xml, report.html, summary.md, the step summary, history.db.
+    assert!(files >= 6, "every output written and checked: {files}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("::error"),
+        "annotations were written: {stdout}"
+    );
 
     // What debugging needs stays, and the run says what it redacted.
     let report = std::fs::read_to_string(out_dir.join("report.json")).unwrap();

@@ -1,13 +1,41 @@
 //! # report-templates
 //!
-//! The templates failtale renders its human-readable reports with, embedded
-//! at compile time so the binary needs no files at run time. Users may point
-//! failtale at their own template directory instead; these are the defaults.
+//! failtale's human-readable reports, rendered from a sanitized
+//! [`Report`] with [tera](https://keats.github.io/tera/) templates embedded
+//! at compile time (the binary needs no files at run time):
 //!
-//! The HTML and Markdown reports are rendered from these in a later release;
-//! today the crate ships the template set's manifest so the layout is fixed.
+//! - [`render_html`]: `report.html`, one self-contained file (inline CSS and
+//!   script, no external URL, a Content-Security-Policy that forbids
+//!   loading anything) with a card per cluster, the cited evidence in
+//!   context, filters, and the stability table;
+//! - [`render_markdown`]: `summary.md`, GitHub-flavoured Markdown for
+//!   `$GITHUB_STEP_SUMMARY` and pull-request comments, fitted into a byte
+//!   budget by saying less (never by cutting a line or a table).
+//!
+//! ## Custom templates
+//!
+//! [`RenderOptions::template_dir`] names a directory that may hold
+//! `report.html.tera` and `summary.md.tera`; each one found replaces the
+//! embedded template of that name, a missing one falls back to it. Every
+//! value is escaped for its format automatically: HTML escaping in
+//! `*.html.tera`, Markdown escaping in `*.md.tera` (markup characters
+//! backslash-escaped, `<`, `>`, `&` as entities, line breaks as spaces).
+//! Mark a value `| safe` only when you made it safe yourself.
+//!
+//! The templates see a view of the report with the work already done:
+//! excerpts, percentages, trend marks and filter choices are computed in
+//! Rust. Start from the embedded templates ([`TEMPLATES`]) to see every field.
 //!
 //! MSRV: Rust 1.88.
+
+mod excerpt;
+mod markdown;
+mod view;
+
+use std::path::{Path, PathBuf};
+
+use failtale_core::Sanitized;
+use failtale_core::report::Report;
 
 /// A named template and its source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,23 +46,251 @@ pub struct Template {
     pub source: &'static str,
 }
 
+/// File name of the HTML report's template.
+pub const HTML_TEMPLATE: &str = "report.html.tera";
+/// File name of the Markdown summary's template.
+pub const MARKDOWN_TEMPLATE: &str = "summary.md.tera";
+
 /// Every embedded template.
-pub const TEMPLATES: &[Template] = &[Template {
-    name: "summary.md.tera",
-    source: include_str!("../templates/summary.md.tera"),
-}];
+pub const TEMPLATES: &[Template] = &[
+    Template {
+        name: HTML_TEMPLATE,
+        source: include_str!("../templates/report.html.tera"),
+    },
+    Template {
+        name: MARKDOWN_TEMPLATE,
+        source: include_str!("../templates/summary.md.tera"),
+    },
+];
 
 /// Looks up an embedded template by file name.
 pub fn get(name: &str) -> Option<&'static Template> {
     TEMPLATES.iter().find(|t| t.name == name)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn summary_template_is_embedded() {
-        let t = super::get("summary.md.tera").expect("embedded");
-        assert!(t.source.contains("{{"), "template has tera expressions");
-        assert!(super::get("missing.tera").is_none());
+/// The limit GitHub puts on one step's `$GITHUB_STEP_SUMMARY`, in bytes.
+pub const GITHUB_STEP_SUMMARY_MAX: usize = 65_535;
+
+/// How to render.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// A directory whose `report.html.tera` / `summary.md.tera` replace the
+    /// embedded templates of the same name. It must exist when given.
+    pub template_dir: Option<PathBuf>,
+    /// Where `report.html` is, for the Markdown summary to point at: a
+    /// relative path becomes a link, an absolute one is mentioned as text.
+    pub html_report_path: Option<String>,
+}
+
+/// Why a report could not be rendered.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenderError {
+    /// The template directory, or a template in it, cannot be read.
+    #[error("cannot read template `{}`", path.display())]
+    Read {
+        /// The directory or file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A template does not parse.
+    #[error("template `{file}` is invalid: {message}")]
+    Syntax {
+        /// The template's path, or `embedded <name>`.
+        file: String,
+        /// The template engine's error and its causes.
+        message: String,
+    },
+    /// A template parsed but failed while rendering (an unknown field, a
+    /// filter applied to the wrong type, …).
+    #[error("cannot render template `{file}`: {message}")]
+    Render {
+        /// The template's path, or `embedded <name>`.
+        file: String,
+        /// The template engine's error and its causes.
+        message: String,
+    },
+    /// Even the shortest summary is larger than the byte budget.
+    #[error(
+        "the Markdown summary needs at least {needed} bytes, more than the {max_bytes} allowed"
+    )]
+    TooLarge {
+        /// The budget.
+        max_bytes: usize,
+        /// The size of the shortest summary (headline, counts, no clusters).
+        needed: usize,
+    },
+}
+
+/// Renders `report.html`.
+pub fn render_html(
+    report: &Sanitized<Report>,
+    opts: &RenderOptions,
+) -> Result<String, RenderError> {
+    html(report.get(), opts)
+}
+
+/// Renders `summary.md` in at most `max_bytes` bytes (use
+/// [`GITHUB_STEP_SUMMARY_MAX`] for a step summary).
+///
+/// A report too large for the budget is summarised, never cut: it is
+/// rendered with fewer tests per cluster, then shorter texts, then only the
+/// largest clusters and a line saying how many root causes were left out,
+/// until it fits. The result always ends in a complete line.
+pub fn render_markdown(
+    report: &Sanitized<Report>,
+    opts: &RenderOptions,
+    max_bytes: usize,
+) -> Result<String, RenderError> {
+    markdown(report.get(), opts, max_bytes)
+}
+
+fn html(report: &Report, opts: &RenderOptions) -> Result<String, RenderError> {
+    let engine = Engine::load(HTML_TEMPLATE, opts)?;
+    engine.render(&view::build(report))
+}
+
+fn markdown(
+    report: &Report,
+    opts: &RenderOptions,
+    max_bytes: usize,
+) -> Result<String, RenderError> {
+    let engine = Engine::load(MARKDOWN_TEMPLATE, opts)?;
+    let link = opts.html_report_path.as_deref();
+    let all = report.clusters.len();
+    let render = |detail, keep| -> Result<String, RenderError> {
+        let mut text = engine.render(&markdown::build(report, link, detail, keep))?;
+        // Exactly one line break at the end, so appending to a step summary
+        // that others write to keeps blocks apart.
+        text.truncate(text.trim_end().len());
+        text.push('\n');
+        Ok(text)
+    };
+    // More clusters only make the summary longer, so a few leading ones
+    // that already overflow rule a level out without rendering them all.
+    let mut probes = Vec::new();
+    let mut keep = PROBE;
+    while keep < all {
+        probes.push(keep);
+        keep *= 4;
+    }
+    probes.push(all);
+    let least = markdown::LEVELS[markdown::LEVELS.len() - 1];
+    // At the least detailed level: (clusters that fit, text) and the fewest that do not.
+    let (mut lo, mut best, mut hi) = (0, None, all);
+    for detail in markdown::LEVELS {
+        for &keep in &probes {
+            let text = render(detail, keep)?;
+            if text.len() > max_bytes {
+                if detail == least {
+                    hi = keep;
+                }
+                break;
+            }
+            if keep == all {
+                return Ok(text);
+            }
+            if detail == least {
+                (lo, best) = (keep, Some(text));
+            }
+        }
+    }
+    // Only the largest clusters, as many as fit.
+    let mut best = match best {
+        Some(text) => text,
+        None => {
+            let shortest = render(least, 0)?;
+            if shortest.len() > max_bytes {
+                return Err(RenderError::TooLarge {
+                    max_bytes,
+                    needed: shortest.len(),
+                });
+            }
+            shortest
+        }
+    };
+    while lo + 1 < hi {
+        let mid = lo + (hi - lo) / 2;
+        let text = render(least, mid)?;
+        if text.len() <= max_bytes {
+            (lo, best) = (mid, text);
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(best)
+}
+
+/// Clusters rendered in the first probe of a detail level.
+const PROBE: usize = 16;
+
+/// A tera instance holding one template, the user's or the embedded one.
+struct Engine {
+    tera: tera::Tera,
+    name: &'static str,
+    file: String,
+}
+
+impl Engine {
+    fn load(name: &'static str, opts: &RenderOptions) -> Result<Self, RenderError> {
+        let user = match &opts.template_dir {
+            Some(dir) => user_template(dir, name)?,
+            None => None,
+        };
+        let (source, file) = match &user {
+            Some((path, source)) => (source.as_str(), path.display().to_string()),
+            None => (
+                get(name).map_or("", |t| t.source),
+                format!("embedded {name}"),
+            ),
+        };
+        let mut tera = tera::Tera::default();
+        if name.ends_with(".md.tera") {
+            tera.autoescape_on(vec![".md.tera"]);
+            tera.set_escape_fn(markdown::escape);
+        } else {
+            tera.autoescape_on(vec![".html.tera"]);
+        }
+        tera.add_raw_template(name, source)
+            .map_err(|e| RenderError::Syntax {
+                file: file.clone(),
+                message: failtale_core::error::error_chain(&e),
+            })?;
+        Ok(Engine { tera, name, file })
+    }
+
+    fn render(&self, view: &impl serde::Serialize) -> Result<String, RenderError> {
+        let fail = |e: tera::Error| RenderError::Render {
+            file: self.file.clone(),
+            message: failtale_core::error::error_chain(&e),
+        };
+        let context = tera::Context::from_serialize(view).map_err(fail)?;
+        self.tera.render(self.name, &context).map_err(fail)
     }
 }
+
+/// The user's version of template `name` in `dir`, if there is one.
+fn user_template(dir: &Path, name: &str) -> Result<Option<(PathBuf, String)>, RenderError> {
+    let read_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| RenderError::Read { path, source }
+    };
+    let meta = std::fs::metadata(dir).map_err(read_error(dir))?;
+    if !meta.is_dir() {
+        return Err(RenderError::Read {
+            path: dir.to_owned(),
+            source: std::io::Error::other("not a directory"),
+        });
+    }
+    let path = dir.join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Ok(Some((path, source))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(read_error(&path)(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests;
