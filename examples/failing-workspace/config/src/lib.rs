@@ -31,6 +31,11 @@ mod tests {
     use super::*;
 
     #[test]
+    fn passing_built_without_rustc_bootstrap() {
+        assert_eq!(env!("CONFIG_BUILT_WITH_RUSTC_BOOTSTRAP"), "");
+    }
+
+    #[test]
     fn passing_parse() {
         assert_eq!(parse("a = 1\nnoise\nb=2").len(), 2);
     }
