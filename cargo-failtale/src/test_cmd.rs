@@ -63,7 +63,11 @@ const NEXTEST_PROFILE: &str = "failtale";
     With nextest, failtale adds a `failtale` profile (through a tool configuration file, on top \
     of your `default` profile) that writes the JUnit report it reads, and follows the run with \
     `--message-format libtest-json-plus`. nextest does not run doctests.\n  \
-    The tests run with --no-fail-fast unless --fail-fast is given.\n\n\
+    The tests run with --no-fail-fast unless --fail-fast is given. Test targets with \
+    `harness = false` get the same arguments, so they need to accept libtest's JSON options.\n  \
+    Each failure with a new fingerprint starts its analysis as soon as it is seen, from that \
+    failure alone; the report reuses it for the failure's cluster (with [collect] configured, \
+    analysis waits for the end, when the evidence is there).\n\n\
     Exit status: the test run's (0 when every test passed, 101 when cargo test had failures, \
     100 for nextest, cargo's code when the build failed). A problem with the analysis is a \
     warning and never changes it.\n\n\
