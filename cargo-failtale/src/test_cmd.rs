@@ -353,10 +353,18 @@ fn test_inner(
         .build()
         .map_err(CliError::Output)?;
     let early = Early::new(runtime.handle().clone());
-    let mut setup = Setup::new(analyze, &project, &|a| early.wrap(a), err)?;
-    setup.dir = absolute(&cwd, &setup.dir);
-    // Collected evidence changes an analysis; early ones would not see it.
-    let analyse_early = !setup.collects;
+    let make_setup = |err: &mut dyn Write| -> Result<Setup, CliError> {
+        let mut setup = Setup::new(analyze, &project, &|a| early.wrap(a), err)?;
+        setup.dir = absolute(&cwd, &setup.dir);
+        Ok(setup)
+    };
+    // nextest's store goes in the output directory, so it is needed first;
+    // cargo test starts at once and the setup (cargo metadata, the rules)
+    // happens while it builds.
+    let mut early_setup = match runner {
+        Runner::Nextest => Some(make_setup(err)?),
+        Runner::CargoTest => None,
+    };
 
     let terminal = io::stderr().is_terminal();
     let cargo_color = terminal
@@ -372,7 +380,10 @@ fn test_inner(
             None
         }
         Runner::Nextest => {
-            let store = setup.dir.join("nextest");
+            let dir = early_setup
+                .as_ref()
+                .map_or_else(|| cwd.clone(), |s| s.dir.clone());
+            let store = dir.join("nextest");
             let tool_config = write_nextest_config(&store)?;
             let own_profile = !has_profile_arg(&run.runner_args);
             command.args(nextest_args(run, &tool_config, own_profile, cargo_color));
@@ -395,6 +406,16 @@ fn test_inner(
             program: cargo.to_string_lossy().into_owned(),
             source,
         })?;
+    let setup = match early_setup.take().map_or_else(|| make_setup(err), Ok) {
+        Ok(setup) => setup,
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(e.into());
+        }
+    };
+    // Collected evidence changes an analysis; early ones would not see it.
+    let analyse_early = !setup.collects;
 
     let (tx, rx) = mpsc::channel();
     let stdout = child
