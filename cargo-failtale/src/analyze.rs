@@ -11,7 +11,7 @@ use failtale_core::fingerprint::{FingerprintConfig, StructuredFingerprint};
 use failtale_core::history::lookup::StoreHistory;
 use failtale_core::history::{HistoryStore, StoreCache};
 use failtale_core::input::discover;
-use failtale_core::pipeline::PipelineOutput;
+use failtale_core::pipeline::{IngestReport, PipelineOutput};
 use failtale_core::report::Report;
 use failtale_core::sanitize::RuleSanitizer;
 use failtale_core::stage::Analyze;
@@ -38,43 +38,12 @@ pub fn analyze(
         return Err(CliError::NoInputs(args.paths.clone()));
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let config = crate::config::load(args.config.as_deref(), &cwd)?;
-    let dir = output_dir(args.out.as_deref(), &cwd);
-    let history_path = crate::history_cmd::store_path(&args.history, &dir);
-    let fingerprint = StructuredFingerprint::new(FingerprintConfig {
-        in_app_crates: crate::outdir::workspace_crates(&cwd),
-        ..FingerprintConfig::default()
-    });
-    let sanitizer =
-        RuleSanitizer::from_process_env(&config.sanitize).map_err(|e| CliError::Config {
-            path: config.path.clone().unwrap_or_default(),
-            message: format!("[sanitize]: {e}"),
-        })?;
-    let (analyzer, llm) = analyzer(
-        args,
-        &config.llm,
-        &cwd,
-        &|k| std::env::var(k).ok(),
-        history_path.as_deref(),
-        err,
-    )?;
-    let mut pipeline = Pipeline::new(Box::new(AutoIngest::default()))
-        .with_sanitizer(Box::new(sanitizer))
-        .with_fingerprint(Box::new(fingerprint))
-        .with_analyzer(analyzer);
-    if let Some(collect) = config.collect {
-        for w in &collect.warnings {
-            writeln!(err, "warning: {w}")?;
-        }
-        // With an LLM, the model may add up to `max_picked_hosts` configured
-        // hosts per cluster (by name only, checked against the inventory).
-        let picker = llm.map(|s| Box::new(LlmHostPicker::new(s)) as Box<dyn HostPicker>);
-        pipeline =
-            pipeline.with_collector(Box::new(ConfiguredCollector::with_picker(collect, picker)));
-    }
+    let setup = Setup::new(args, &cwd, &|a| a, err)?;
     let mut ingested = {
         let bar = progress_bar(inputs.len());
-        let report = pipeline.ingest_with_progress(&inputs, &|done| bar.set_position(done as u64));
+        let report = setup
+            .pipeline
+            .ingest_with_progress(&inputs, &|done| bar.set_position(done as u64));
         bar.finish_and_clear();
         report
     };
@@ -88,19 +57,96 @@ pub fn analyze(
         &|k| std::env::var(k).ok(),
         &cwd,
     ));
+    report_run(args, &setup, ingested, out, err)
+}
+
+/// What `analyze` sets up before reading anything: the pipeline (with its
+/// analyzer, sanitizer, fingerprinter and collectors) and where it writes.
+pub(crate) struct Setup {
+    /// The pipeline.
+    pub(crate) pipeline: Pipeline,
+    /// The output directory.
+    pub(crate) dir: PathBuf,
+    /// True when a collector is configured (analyses then see its evidence).
+    pub(crate) collects: bool,
+}
+
+impl Setup {
+    /// Reads the configuration and builds the pipeline; `wrap` may wrap the
+    /// analyzer chosen from `args`.
+    pub(crate) fn new(
+        args: &AnalyzeArgs,
+        cwd: &Path,
+        wrap: &dyn Fn(Box<dyn Analyze>) -> Box<dyn Analyze>,
+        err: &mut dyn Write,
+    ) -> Result<Setup, CliError> {
+        let cwd = cwd.to_owned();
+        let config = crate::config::load(args.config.as_deref(), &cwd)?;
+        let dir = output_dir(args.out.as_deref(), &cwd);
+        let history_path = crate::history_cmd::store_path(&args.history, &dir);
+        let fingerprint = StructuredFingerprint::new(FingerprintConfig {
+            in_app_crates: crate::outdir::workspace_crates(&cwd),
+            ..FingerprintConfig::default()
+        });
+        let sanitizer =
+            RuleSanitizer::from_process_env(&config.sanitize).map_err(|e| CliError::Config {
+                path: config.path.clone().unwrap_or_default(),
+                message: format!("[sanitize]: {e}"),
+            })?;
+        let (analyzer, llm) = analyzer(
+            args,
+            &config.llm,
+            &cwd,
+            &|k| std::env::var(k).ok(),
+            history_path.as_deref(),
+            err,
+        )?;
+        let mut pipeline = Pipeline::new(Box::new(AutoIngest::default()))
+            .with_sanitizer(Box::new(sanitizer))
+            .with_fingerprint(Box::new(fingerprint))
+            .with_analyzer(wrap(analyzer));
+        let collects = config.collect.is_some();
+        if let Some(collect) = config.collect {
+            for w in &collect.warnings {
+                writeln!(err, "warning: {w}")?;
+            }
+            // With an LLM, the model may add up to `max_picked_hosts` configured
+            // hosts per cluster (by name only, checked against the inventory).
+            let picker = llm.map(|s| Box::new(LlmHostPicker::new(s)) as Box<dyn HostPicker>);
+            pipeline = pipeline
+                .with_collector(Box::new(ConfiguredCollector::with_picker(collect, picker)));
+        }
+        Ok(Setup {
+            pipeline,
+            dir,
+            collects,
+        })
+    }
+}
+
+/// Given what was read, runs the pipeline, records history, writes the
+/// outputs and prints the summary.
+pub(crate) fn report_run(
+    args: &AnalyzeArgs,
+    setup: &Setup,
+    ingested: IngestReport,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitCode, CliError> {
+    let (pipeline, dir) = (&setup.pipeline, &setup.dir);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(CliError::Output)?;
     let output = runtime.block_on(pipeline.process(ingested));
-    let history = crate::history_cmd::record(&args.history, &output, &dir, err)?;
+    let history = crate::history_cmd::record(&args.history, &output, dir, err)?;
     let report = Report::from_output_with_history(&output, history);
 
-    let report_path = write_report(&dir, &report)?;
-    crate::render::write_documents(&dir, &report, args.templates.as_deref(), &|k| {
+    let report_path = write_report(dir, &report)?;
+    crate::render::write_documents(dir, &report, args.templates.as_deref(), &|k| {
         std::env::var(k).ok()
     })?;
-    write_enriched_junit(&dir, &output, &report)?;
+    write_enriched_junit(dir, &output, &report)?;
     let ignored = output.ignored.len();
     if ignored > 0 && !args.quiet {
         writeln!(

@@ -18,7 +18,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     propagate_version = true
 )]
 #[command(
-    after_help = "Run `cargo failtale analyze --help` for the options of the main command.\n\
+    after_help = "Without a command, runs `cargo failtale test`: the workspace's tests, analysed.\n\
+    Run `cargo failtale analyze --help` for reading result files you already have.\n\
     Called directly, the binary works the same: `cargo-failtale analyze target/nextest/ci/junit.xml`."
 )]
 pub struct Cli {
@@ -26,14 +27,22 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
 
-    /// What to do.
+    /// What to do (default: `test`).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the workspace's tests and explain their failures (the default).
+    ///
+    /// Runs `cargo nextest run` when cargo-nextest is installed and the
+    /// workspace has a .config/nextest.toml (or with --nextest), else
+    /// `cargo test`, reading their machine-readable output as it streams:
+    /// progress on stderr, and each new failure's analysis starts while
+    /// the other tests still run. Then writes the same outputs as `analyze`.
+    Test(crate::test_cmd::TestArgs),
     /// Read result files and explain their failures.
     ///
     /// Each PATH is a result file, a directory (searched recursively for

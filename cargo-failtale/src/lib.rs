@@ -22,6 +22,7 @@ mod render;
 mod report_cmd;
 mod style;
 mod summary;
+mod test_cmd;
 mod vcs;
 
 use std::ffi::OsString;
@@ -32,11 +33,15 @@ use clap::Parser;
 
 pub use cli::{AnalyzeArgs, Cli, Command};
 pub use errors::CliError;
+pub use test_cmd::TestArgs;
 
 /// Parses `args` (including the program name) and runs the command, writing
 /// to the process's stdout and stderr. Returns the exit code.
 pub fn main_with_args(args: Vec<OsString>) -> ExitCode {
     let args = strip_cargo_subcommand(args);
+    if args.get(1).is_some_and(|a| a == test_cmd::RUN_TEST_BINARY) {
+        return test_cmd::run_test_binary(&args[2..]);
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -64,11 +69,13 @@ pub fn main_with_args(args: Vec<OsString>) -> ExitCode {
 /// Runs a parsed command, writing its output to `out` and diagnostics to `err`.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitCode, CliError> {
     match cli.command {
-        Command::Analyze(args) => analyze::analyze(&args, out, err),
-        Command::Flaky(args) => history_cmd::flaky(&args, out),
-        Command::History(cmd) => history_cmd::history(&cmd, out, err),
-        Command::Report(args) => report_cmd::report(&args, out),
-        Command::Init(args) => init_cmd::init(&args, out),
+        None => test_cmd::test(test_cmd::TestArgs::bare(), cli.color, out, err),
+        Some(Command::Test(args)) => test_cmd::test(args, cli.color, out, err),
+        Some(Command::Analyze(args)) => analyze::analyze(&args, out, err),
+        Some(Command::Flaky(args)) => history_cmd::flaky(&args, out),
+        Some(Command::History(cmd)) => history_cmd::history(&cmd, out, err),
+        Some(Command::Report(args)) => report_cmd::report(&args, out),
+        Some(Command::Init(args)) => init_cmd::init(&args, out),
     }
 }
 

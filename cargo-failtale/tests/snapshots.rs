@@ -166,6 +166,7 @@ fn summary_coloured() {
 fn help_of_each_command() {
     for (name, args) in [
         ("help_top", &["--help"][..]),
+        ("help_test", &["test", "--help"][..]),
         ("help_analyze", &["analyze", "--help"][..]),
         ("help_report", &["report", "--help"][..]),
         ("help_init", &["init", "--help"][..]),

@@ -184,6 +184,80 @@ impl Ingest for LibtestReader {
     }
 }
 
+/// Reads a libtest JSON stream while it is being written (a test run in
+/// progress), one line at a time: each line returns the test cases it
+/// finished, so a caller can show progress and act on a failure before the
+/// run ends. [`LibtestStream::finish`] returns the same [`Ingested`] that
+/// [`LibtestReader::ingest`] would have read from the whole stream.
+///
+/// Cases returned by [`LibtestStream::line`] carry the suite name known so
+/// far in [`TestId::suite`] (empty until the stream names it); the names in
+/// the final [`Ingested`] are authoritative.
+///
+/// ```
+/// use junit_ingest::libtest::LibtestStream;
+///
+/// let mut stream = LibtestStream::default();
+/// assert!(stream.line(r#"{ "type": "suite", "event": "started", "test_count": 1 }"#).is_empty());
+/// let done = stream.line(r#"{ "type": "test", "name": "t", "event": "failed", "stdout": "boom" }"#);
+/// assert_eq!(done.len(), 1);
+/// assert_eq!(stream.finish().cases.len(), 1);
+/// ```
+pub struct LibtestStream {
+    state: State,
+    line_no: u64,
+}
+
+impl std::fmt::Debug for LibtestStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LibtestStream")
+            .field("lines", &self.line_no)
+            .field("cases", &self.state.cases.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for LibtestStream {
+    fn default() -> Self {
+        LibtestStream::with_output_cap(DEFAULT_CAP)
+    }
+}
+
+impl LibtestStream {
+    /// A stream keeping at most `cap` bytes of each test's output (head and tail).
+    pub fn with_output_cap(cap: usize) -> Self {
+        LibtestStream {
+            state: State::new(cap),
+            line_no: 0,
+        }
+    }
+
+    /// Reads one line (its line ending may be left on) and returns the test
+    /// cases it finished: a result, or the tests a closed suite left running.
+    pub fn line(&mut self, text: &str) -> &[TestCase] {
+        self.line_no += 1;
+        let before = self.state.cases.len();
+        self.state
+            .line(self.line_no, text.trim_end_matches(['\n', '\r']));
+        for case in &mut self.state.cases[before..] {
+            if let Some(name) = case.suite.and_then(|s| self.state.suites[s].name.as_ref()) {
+                case.id.suite = vec![name.clone()];
+            }
+        }
+        &self.state.cases[before..]
+    }
+
+    /// The number of tests the suites started so far announced.
+    pub fn announced(&self) -> u64 {
+        self.state.announced
+    }
+
+    /// Ends the stream: tests still running never finished.
+    pub fn finish(self) -> Ingested {
+        self.state.finish(self.line_no)
+    }
+}
+
 /// One line of the stream: a libtest event, a cargo message, or another JSON object.
 #[derive(Deserialize)]
 struct Event<'a> {
@@ -202,6 +276,8 @@ struct Event<'a> {
     /// nextest: why a test failed (`time limit exceeded`); cargo: the message kind.
     #[serde(borrow, default)]
     reason: Option<Cow<'a, str>>,
+    #[serde(default)]
+    test_count: Option<u64>,
     #[serde(default)]
     passed: Option<u64>,
     #[serde(default)]
@@ -295,6 +371,8 @@ struct State {
     warnings: Vec<Diagnostic>,
     nextest: bool,
     saw_events: bool,
+    /// Sum of the `test_count` of every `suite started` event.
+    announced: u64,
     error: Option<IngestError>,
 }
 
@@ -311,6 +389,7 @@ impl State {
             warnings: Vec::new(),
             nextest: false,
             saw_events: false,
+            announced: 0,
             error: None,
         }
     }
@@ -546,6 +625,7 @@ impl State {
     }
 
     fn start_suite(&mut self, ev: &Event<'_>) {
+        self.announced += ev.test_count.unwrap_or(0);
         if let Some(meta) = &ev.nextest {
             // nextest runs binaries in parallel: their events interleave, so only
             // this binary's suite is replaced.
@@ -1047,6 +1127,53 @@ mod tests {
 
     fn read(s: &str) -> Ingested {
         LibtestReader::default().ingest(&mut s.as_bytes())
+    }
+
+    const TWO_BINARIES: &str = r#"     Running unittests src/lib.rs (target/debug/deps/alpha-0123456789abcdef)
+{ "type": "suite", "event": "started", "test_count": 2 }
+{ "type": "test", "event": "started", "name": "a::ok" }
+{ "type": "test", "name": "a::ok", "event": "ok" }
+{ "type": "test", "event": "started", "name": "a::bad" }
+{ "type": "test", "name": "a::bad", "event": "failed", "stdout": "thread 'a::bad' panicked at src/lib.rs:3:5:\nboom\n" }
+{ "type": "suite", "event": "failed", "passed": 1, "failed": 1, "ignored": 0, "measured": 0, "filtered_out": 0 }
+{ "type": "suite", "event": "started", "test_count": 1 }
+{ "type": "test", "event": "started", "name": "b::hangs" }
+"#;
+
+    #[test]
+    fn stream_returns_each_case_when_its_line_arrives() {
+        let mut stream = LibtestStream::default();
+        let mut seen = Vec::new();
+        for line in TWO_BINARIES.lines() {
+            let done = stream.line(line);
+            seen.push(done.iter().map(|c| c.id.key()).collect::<Vec<_>>());
+        }
+        assert_eq!(seen[3], ["alpha::a::ok"]);
+        assert_eq!(seen[5], ["alpha::a::bad"]);
+        assert_eq!(
+            seen.iter().map(Vec::len).sum::<usize>(),
+            2,
+            "a test still running is not finished"
+        );
+        assert_eq!(stream.announced(), 3);
+        let done = stream.finish();
+        assert_eq!(done.cases.len(), 3);
+        assert_eq!(done.cases[2].outcome, Outcome::Error);
+    }
+
+    #[test]
+    fn stream_finishes_like_the_reader() {
+        let mut stream = LibtestStream::default();
+        for line in TWO_BINARIES.lines() {
+            stream.line(line);
+        }
+        let streamed = stream.finish();
+        let read = read(TWO_BINARIES);
+        assert_eq!(format!("{:?}", streamed.cases), format!("{:?}", read.cases));
+        assert_eq!(
+            format!("{:?}", streamed.suites),
+            format!("{:?}", read.suites)
+        );
     }
 
     #[test]

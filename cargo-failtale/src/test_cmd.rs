@@ -1,0 +1,1058 @@
+//! `cargo failtale test` (and `cargo failtale` alone): runs the workspace's
+//! tests and analyses them in one go.
+//!
+//! The tests run under `cargo nextest run` or `cargo test`; their
+//! machine-readable output is read as it streams (progress, and each new
+//! failure's analysis starts at once, see [`early`]); at the end the same
+//! pipeline as `analyze` writes the same outputs. The exit code is the test
+//! run's.
+
+mod doctest;
+mod early;
+mod progress;
+
+use std::ffi::{OsStr, OsString};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, ExitStatus, Stdio};
+use std::sync::mpsc;
+
+use clap::{Args, Parser};
+use failtale_core::error::error_chain;
+use failtale_core::model::{InputStatus, Outcome, TestCase, TestRun};
+use failtale_core::pipeline::IngestReport;
+use failtale_core::sanitize::Redactions;
+use failtale_core::stage::Ingested;
+use junit_ingest::libtest::LibtestStream;
+
+use crate::analyze::{Setup, report_run};
+use crate::cli::{AnalyzeArgs, ColorWhen};
+use crate::errors::CliError;
+
+use doctest::HumanTests;
+use early::Early;
+use progress::Progress;
+
+/// The hidden first argument that makes this executable the runner cargo
+/// starts each test binary through.
+pub const RUN_TEST_BINARY: &str = "__failtale-run-test-binary";
+
+/// The arguments that make a libtest harness write JSON events.
+const LIBTEST_JSON: [&str; 5] = [
+    "-Z",
+    "unstable-options",
+    "--format",
+    "json",
+    "--report-time",
+];
+
+/// The nextest profile failtale defines in its tool configuration.
+const NEXTEST_PROFILE: &str = "failtale";
+
+/// Options of `test`.
+#[derive(Debug, Args)]
+#[command(after_help = "How the tests run:\n  \
+    With cargo test, each test binary runs through cargo-failtale itself (cargo's \
+    `target.\"cfg(all())\".runner`), which adds `-Z unstable-options --format json --report-time` \
+    and sets RUSTC_BOOTSTRAP=1 for that test binary only: libtest accepts JSON output only with \
+    it on a stable toolchain. It is never set for rustc or rustdoc, so nothing is rebuilt and \
+    the code under test compiles exactly as with `cargo test`. A runner you configured for \
+    your target is replaced for this run.\n  \
+    Doctests run exactly as under `cargo test` (rustdoc runs them itself, and its harness would \
+    need RUSTC_BOOTSTRAP=1 on rustdoc for JSON); their usual text output is read instead.\n  \
+    With nextest, failtale adds a `failtale` profile (through a tool configuration file, on top \
+    of your `default` profile) that writes the JUnit report it reads, and follows the run with \
+    `--message-format libtest-json-plus`. nextest does not run doctests.\n  \
+    The tests run with --no-fail-fast unless --fail-fast is given. Test targets with \
+    `harness = false` get the same arguments, so they need to accept libtest's JSON options.\n  \
+    Each failure with a new fingerprint starts its analysis as soon as it is seen, from that \
+    failure alone; the report reuses it for the failure's cluster (with [collect] configured, \
+    analysis waits for the end, when the evidence is there).\n\n\
+    Exit status: the test run's (0 when every test passed, 101 when cargo test had failures, \
+    100 for nextest, cargo's code when the build failed). A problem with the analysis is a \
+    warning and never changes it.\n\n\
+    Examples:\n  \
+    cargo failtale                               # the tests of the current package or workspace\n  \
+    cargo failtale test --workspace --offline\n  \
+    cargo failtale test -p parser -- tokenizer   # only tests whose name contains `tokenizer`\n  \
+    cargo failtale test --nextest -- -E 'kind(lib)'")]
+pub struct TestArgs {
+    /// Package to test (repeatable), as `cargo test -p`.
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
+
+    /// Test every package in the workspace.
+    #[arg(long)]
+    pub workspace: bool,
+
+    /// Path to Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Features to activate (space- or comma-separated, repeatable).
+    #[arg(short = 'F', long, value_name = "FEATURES")]
+    pub features: Vec<String>,
+
+    /// Activate every feature.
+    #[arg(long)]
+    pub all_features: bool,
+
+    /// Do not activate the `default` feature.
+    #[arg(long)]
+    pub no_default_features: bool,
+
+    /// Build in release mode.
+    #[arg(short = 'r', long)]
+    pub release: bool,
+
+    /// Build for this target triple.
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+
+    /// Run the tests with cargo-nextest (the default when it is installed and
+    /// the workspace has a .config/nextest.toml).
+    #[arg(long, conflicts_with = "no_nextest")]
+    pub nextest: bool,
+
+    /// Run the tests with cargo test even when nextest is set up.
+    #[arg(long)]
+    pub no_nextest: bool,
+
+    /// Stop at the first failing test binary (cargo test) or test (nextest).
+    #[arg(long)]
+    pub fail_fast: bool,
+
+    /// Directory to write report.json and junit.xml into (default: target/failtale/).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Never use the network: analyze with the offline rules and
+    /// failtale-known-issues.toml only, even when a provider is configured.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// LLM provider: openai, groq, ollama, anthropic or custom (default: detected from the environment).
+    #[arg(long, value_name = "NAME", conflicts_with = "offline")]
+    pub provider: Option<String>,
+
+    /// Model name (default: a small model of the provider).
+    #[arg(long, value_name = "NAME", conflicts_with = "offline")]
+    pub model: Option<String>,
+
+    /// Base URL of an OpenAI-compatible API.
+    #[arg(long, value_name = "URL", conflicts_with = "offline")]
+    pub llm_base_url: Option<String>,
+
+    /// Clusters sent to the LLM at once [default: 4, or `concurrency` in [llm]].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub llm_concurrency: Option<u16>,
+
+    /// Directory with your own `report.html.tera` and/or `summary.md.tera`.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
+    /// One request per cluster instead of analyzer + critic (for small local models).
+    #[arg(long)]
+    pub single_pass: bool,
+
+    /// Show at most this many clusters in the terminal (all are in report.json).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub max_clusters: usize,
+
+    /// failtale configuration file (default: `failtale.toml` next to Cargo.toml, when present).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Print only failures, the summary line and the report path.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Where and how the run is recorded in the history store.
+    #[command(flatten)]
+    pub history: crate::history_cmd::RecordArgs,
+
+    /// Arguments for the test harness (cargo test) or for nextest: a test
+    /// name filter, `--ignored`, `-E 'filterset'`, …
+    #[arg(last = true, value_name = "RUNNER ARGS")]
+    pub runner_args: Vec<OsString>,
+}
+
+/// `cargo failtale` without a subcommand.
+#[derive(Debug, Parser)]
+#[command(name = "cargo failtale")]
+struct Bare {
+    #[command(flatten)]
+    args: TestArgs,
+}
+
+impl TestArgs {
+    /// The options of a bare `cargo failtale`: all defaults.
+    pub fn bare() -> TestArgs {
+        Bare::parse_from(["cargo failtale"]).args
+    }
+
+    /// The `analyze` options these stand for.
+    fn analyze_args(self) -> (AnalyzeArgs, RunArgs) {
+        let analyze = AnalyzeArgs {
+            paths: Vec::new(),
+            out: self.out,
+            offline: self.offline,
+            provider: self.provider,
+            model: self.model,
+            llm_base_url: self.llm_base_url,
+            llm_concurrency: self.llm_concurrency,
+            single_pass: self.single_pass,
+            max_clusters: self.max_clusters,
+            config: self.config,
+            quiet: self.quiet,
+            history: self.history,
+            templates: self.templates,
+            // The exit code of `test` is the test run's.
+            fail_on_failures: false,
+        };
+        let run = RunArgs {
+            packages: self.packages,
+            workspace: self.workspace,
+            manifest_path: self.manifest_path,
+            features: self.features,
+            all_features: self.all_features,
+            no_default_features: self.no_default_features,
+            release: self.release,
+            target: self.target,
+            nextest: self.nextest,
+            no_nextest: self.no_nextest,
+            fail_fast: self.fail_fast,
+            runner_args: self.runner_args,
+        };
+        (analyze, run)
+    }
+}
+
+/// The options that shape the runner's command line.
+#[derive(Debug, Default, Clone)]
+struct RunArgs {
+    packages: Vec<String>,
+    workspace: bool,
+    manifest_path: Option<PathBuf>,
+    features: Vec<String>,
+    all_features: bool,
+    no_default_features: bool,
+    release: bool,
+    target: Option<String>,
+    nextest: bool,
+    no_nextest: bool,
+    fail_fast: bool,
+    runner_args: Vec<OsString>,
+}
+
+/// Which runner runs the tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Runner {
+    CargoTest,
+    Nextest,
+}
+
+/// Why the tests could not be run.
+#[derive(Debug, thiserror::Error)]
+enum TestError {
+    #[error("--nextest was given but cargo-nextest is not installed")]
+    NoNextest,
+    #[error("`{0}` cannot be passed to the test harness: failtale reads the harness's JSON output")]
+    FormatArg(String),
+    #[error("cannot run `{program}`")]
+    Spawn {
+        program: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl TestError {
+    fn hint(&self) -> &'static str {
+        match self {
+            TestError::NoNextest => {
+                "install it with `cargo install cargo-nextest --locked` (see https://nexte.st), or leave out --nextest to use cargo test"
+            }
+            TestError::FormatArg(_) => {
+                "leave it out; report.json and junit.xml hold the results in machine-readable form"
+            }
+            TestError::Spawn { .. } => "check that cargo is on PATH, or set CARGO to its path",
+        }
+    }
+
+    fn report(&self, err: &mut dyn Write) -> io::Result<()> {
+        let (red, bold) = (crate::style::RED, crate::style::BOLD);
+        writeln!(err, "{red}error{red:#}: {self}")?;
+        if let Some(s) = std::error::Error::source(self) {
+            writeln!(err, "  {bold}caused by{bold:#}: {s}")?;
+        }
+        writeln!(err, "  {bold}hint{bold:#}: {}", self.hint())
+    }
+}
+
+/// Runs the tests, then the pipeline; returns the test run's exit code.
+pub fn test(
+    args: TestArgs,
+    color: ColorWhen,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitCode, CliError> {
+    let (analyze, run) = args.analyze_args();
+    match test_inner(&analyze, &run, color, out, err) {
+        Err(Failure::Test(e)) => {
+            e.report(err)?;
+            Ok(ExitCode::from(2))
+        }
+        Err(Failure::Cli(e)) => Err(e),
+        Ok(code) => Ok(code),
+    }
+}
+
+enum Failure {
+    Test(TestError),
+    Cli(CliError),
+}
+
+impl From<CliError> for Failure {
+    fn from(e: CliError) -> Self {
+        Failure::Cli(e)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Cli(CliError::Output(e))
+    }
+}
+
+impl From<TestError> for Failure {
+    fn from(e: TestError) -> Self {
+        Failure::Test(e)
+    }
+}
+
+fn test_inner(
+    analyze: &AnalyzeArgs,
+    run: &RunArgs,
+    color: ColorWhen,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitCode, Failure> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    // The project is where the manifest is: its target/failtale/ gets the
+    // report, its crates count as in-app, its failtale.toml is read.
+    let project = match &run.manifest_path {
+        Some(m) => absolute(&cwd, m)
+            .parent()
+            .map_or_else(|| cwd.clone(), Path::to_owned),
+        None => cwd.clone(),
+    };
+    let runner = choose_runner(
+        run,
+        &|| nextest_installed(&|k| std::env::var_os(k)),
+        &|| nextest_configured(&project),
+    )?;
+    check_runner_args(runner, &run.runner_args)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(CliError::Output)?;
+    let early = Early::new(runtime.handle().clone());
+    let make_setup = |err: &mut dyn Write| -> Result<Setup, CliError> {
+        let mut setup = Setup::new(analyze, &project, &|a| early.wrap(a), err)?;
+        setup.dir = absolute(&cwd, &setup.dir);
+        Ok(setup)
+    };
+    // nextest's store goes in the output directory, so it is needed first;
+    // cargo test starts at once and the setup (cargo metadata, the rules)
+    // happens while it builds.
+    let mut early_setup = match runner {
+        Runner::Nextest => Some(make_setup(err)?),
+        Runner::CargoTest => None,
+    };
+
+    let terminal = io::stderr().is_terminal();
+    let cargo_color = terminal
+        && color != ColorWhen::Never
+        && std::env::var_os("CARGO_TERM_COLOR").is_none()
+        && std::env::var_os("NO_COLOR").is_none();
+    let exe = std::env::current_exe().map_err(CliError::Output)?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(&cargo);
+    let junit = match runner {
+        Runner::CargoTest => {
+            command.args(cargo_test_args(run, &exe, cargo_color));
+            None
+        }
+        Runner::Nextest => {
+            let dir = early_setup
+                .as_ref()
+                .map_or_else(|| cwd.clone(), |s| s.dir.clone());
+            let store = dir.join("nextest");
+            let tool_config = write_nextest_config(&store)?;
+            let own_profile = !has_profile_arg(&run.runner_args);
+            command.args(nextest_args(run, &tool_config, own_profile, cargo_color));
+            for (k, v) in NEXTEST_ENV {
+                if std::env::var_os(k).is_none() {
+                    command.env(k, v);
+                }
+            }
+            let junit = store.join(NEXTEST_PROFILE).join("junit.xml");
+            // A report left by an earlier run must not be read as this one's.
+            let _ = std::fs::remove_file(&junit);
+            own_profile.then_some(junit)
+        }
+    };
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| TestError::Spawn {
+            program: cargo.to_string_lossy().into_owned(),
+            source,
+        })?;
+    let setup = match early_setup.take().map_or_else(|| make_setup(err), Ok) {
+        Ok(setup) => setup,
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(e.into());
+        }
+    };
+    // Collected evidence changes an analysis; early ones would not see it.
+    let analyse_early = !setup.collects;
+
+    let (tx, rx) = mpsc::channel();
+    let stdout = child
+        .stdout
+        .take()
+        .map(|s| pipe_lines(s, Stream::Out, tx.clone()));
+    let stderr = child.stderr.take().map(|s| pipe_lines(s, Stream::Err, tx));
+    let mut progress = Progress::new(terminal, analyze.quiet);
+    let mut stream = LibtestStream::default();
+    let mut human = HumanTests::default();
+    for (which, line) in rx {
+        match which {
+            Stream::Err => {
+                let text = String::from_utf8_lossy(&line);
+                if let Some(total) = nextest_total(&text) {
+                    progress.set_total(total);
+                }
+                // rustdoc says this whenever a runner is configured; it is
+                // about how it runs merged doctests, not about the tests.
+                if text.starts_with("WARNING: No rustdoc doctest environment variable") {
+                    continue;
+                }
+                progress.forward(&line, err)?;
+            }
+            Stream::Out => {
+                let text = String::from_utf8_lossy(&line);
+                let json = if runner == Runner::CargoTest
+                    && (human.active() || text.starts_with("running "))
+                {
+                    human.line(&text)
+                } else {
+                    vec![text.into_owned()]
+                };
+                for line in json {
+                    let done: Vec<TestCase> = stream.line(&line).to_vec();
+                    for case in done {
+                        finished(&setup, &early, analyse_early, case, &mut progress, err)?;
+                    }
+                }
+            }
+        }
+    }
+    for t in [stdout, stderr].into_iter().flatten() {
+        let _ = t.join();
+    }
+    let status = child.wait().map_err(CliError::Output)?;
+    progress.finish();
+    let code = exit_code(status);
+
+    let streamed = stream.finish();
+    if streamed.suites.is_empty() && !status.success() {
+        writeln!(
+            err,
+            "failtale: no tests ran (see the errors above); nothing to analyse"
+        )?;
+        return Ok(code);
+    }
+    let ingested = match junit.filter(|p| p.is_file()) {
+        Some(path) => read_junit(&setup, &path).unwrap_or_else(|| from_stream(runner, streamed)),
+        None => from_stream(runner, streamed),
+    };
+    if early.started() > 0 && !analyze.quiet {
+        writeln!(
+            err,
+            "failtale: {} failure group(s) were being analysed before the tests finished",
+            early.started()
+        )?;
+    }
+    let mut ingested = ingested;
+    ingested.run.vcs = Some(crate::vcs::detect(
+        analyze.history.commit.as_deref(),
+        analyze.history.branch.as_deref(),
+        &|k| std::env::var(k).ok(),
+        &project,
+    ));
+    if let Err(e) = report_run(analyze, &setup, ingested, out, err) {
+        if e.is_broken_pipe() {
+            return Ok(code);
+        }
+        writeln!(
+            err,
+            "warning: the tests ran, but their analysis failed (the exit status is the test run's):"
+        )?;
+        e.report(err)?;
+    }
+    drop(runtime);
+    Ok(code)
+}
+
+/// Counts a finished test; a failure is sanitized, shown, and its analysis started.
+fn finished(
+    setup: &Setup,
+    early: &Early,
+    analyse_early: bool,
+    case: TestCase,
+    progress: &mut Progress,
+    err: &mut dyn Write,
+) -> io::Result<()> {
+    match case.outcome {
+        Outcome::Passed | Outcome::Flaky => progress.finished(true, false, None, err),
+        Outcome::Skipped => progress.finished(false, true, None, err),
+        Outcome::Failed | Outcome::Error => {
+            let mut case = case;
+            case.suite = None;
+            let mut run = TestRun::default();
+            run.push_input(InputStatus::default(), vec![case], Vec::new());
+            // Its own numbering of redactions: the final report numbers them again.
+            let run = setup.pipeline.sanitize(run, &mut Redactions::new());
+            let key = run.cases.first().map(|c| c.id.key()).unwrap_or_default();
+            if analyse_early && let Some(cluster) = setup.pipeline.cluster(&run).into_iter().next()
+            {
+                early.start(cluster, run);
+            }
+            progress.finished(false, false, Some(&key), err)
+        }
+    }
+}
+
+/// The run as read from the stream.
+fn from_stream(runner: Runner, ingested: Ingested) -> IngestReport {
+    let mut status = InputStatus {
+        path: match runner {
+            Runner::CargoTest => "cargo test (libtest JSON)".to_owned(),
+            Runner::Nextest => "cargo nextest run (libtest JSON)".to_owned(),
+        },
+        ..InputStatus::default()
+    };
+    status.format = ingested.format;
+    status.producer = ingested.producer.clone();
+    status.warnings = ingested.warnings.clone();
+    status.error = ingested.error.as_ref().map(|e| error_chain(e));
+    let mut report = IngestReport::default();
+    report
+        .run
+        .push_input(status, ingested.cases, ingested.suites);
+    report
+}
+
+/// nextest's JUnit report, when it reads without error.
+fn read_junit(setup: &Setup, path: &Path) -> Option<IngestReport> {
+    let inputs = failtale_core::input::discover(&[path.to_owned()]).ok()?;
+    let report = setup.pipeline.ingest(&inputs);
+    let ok = report.run.inputs.iter().all(|i| i.error.is_none()) && !report.run.cases.is_empty();
+    ok.then_some(report)
+}
+
+/// The runner: `--nextest`/`--no-nextest`, else nextest when it is installed
+/// and the project has a nextest configuration.
+fn choose_runner(
+    run: &RunArgs,
+    installed: &dyn Fn() -> bool,
+    configured: &dyn Fn() -> bool,
+) -> Result<Runner, TestError> {
+    if run.no_nextest {
+        return Ok(Runner::CargoTest);
+    }
+    if run.nextest {
+        return if installed() {
+            Ok(Runner::Nextest)
+        } else {
+            Err(TestError::NoNextest)
+        };
+    }
+    Ok(if configured() && installed() {
+        Runner::Nextest
+    } else {
+        Runner::CargoTest
+    })
+}
+
+/// True when `cargo-nextest` is on PATH or in cargo's bin directory.
+fn nextest_installed(env: &dyn Fn(&str) -> Option<OsString>) -> bool {
+    let exe = format!("cargo-nextest{}", std::env::consts::EXE_SUFFIX);
+    let mut dirs: Vec<PathBuf> = env("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if let Some(home) = env("CARGO_HOME") {
+        dirs.push(PathBuf::from(home).join("bin"));
+    } else if let Some(home) = env("HOME") {
+        dirs.push(PathBuf::from(home).join(".cargo/bin"));
+    }
+    dirs.iter().any(|d| d.join(&exe).is_file())
+}
+
+/// True when the project (or a workspace above it) has `.config/nextest.toml`.
+fn nextest_configured(project: &Path) -> bool {
+    project
+        .ancestors()
+        .any(|d| d.join(".config/nextest.toml").is_file() && d.join("Cargo.toml").is_file())
+}
+
+/// Rejects runner arguments that would break the output failtale reads.
+fn check_runner_args(runner: Runner, args: &[OsString]) -> Result<(), TestError> {
+    let bad = |a: &OsStr| {
+        let a = a.to_string_lossy();
+        let flag = a.split('=').next().unwrap_or_default();
+        match runner {
+            Runner::CargoTest => matches!(flag, "--format" | "-Zunstable-options"),
+            Runner::Nextest => flag == "--message-format",
+        }
+        .then(|| a.into_owned())
+    };
+    match args.iter().find_map(|a| bad(a)) {
+        Some(a) => Err(TestError::FormatArg(a)),
+        None => Ok(()),
+    }
+}
+
+/// The cargo options both runners take, as cargo takes them.
+fn selection_args(run: &RunArgs, color: bool) -> Vec<OsString> {
+    let mut a: Vec<OsString> = Vec::new();
+    if color {
+        a.extend(["--color".into(), "always".into()]);
+    }
+    if !run.fail_fast {
+        a.push("--no-fail-fast".into());
+    }
+    if let Some(m) = &run.manifest_path {
+        a.push("--manifest-path".into());
+        a.push(m.into());
+    }
+    for p in &run.packages {
+        a.push("--package".into());
+        a.push(p.into());
+    }
+    if run.workspace {
+        a.push("--workspace".into());
+    }
+    for f in &run.features {
+        a.push("--features".into());
+        a.push(f.into());
+    }
+    if run.all_features {
+        a.push("--all-features".into());
+    }
+    if run.no_default_features {
+        a.push("--no-default-features".into());
+    }
+    if run.release {
+        a.push("--release".into());
+    }
+    if let Some(t) = &run.target {
+        a.push("--target".into());
+        a.push(t.into());
+    }
+    a
+}
+
+/// `cargo test …`: every test binary runs through `exe` (see [`run_test_binary`]).
+fn cargo_test_args(run: &RunArgs, exe: &Path, color: bool) -> Vec<OsString> {
+    let mut a: Vec<OsString> = vec!["test".into()];
+    a.extend(selection_args(run, color));
+    let quote = |s: &str| serde_json::Value::from(s).to_string();
+    a.push("--config".into());
+    a.push(
+        format!(
+            "target.\"cfg(all())\".runner=[{}, {}]",
+            quote(&exe.to_string_lossy()),
+            quote(RUN_TEST_BINARY)
+        )
+        .into(),
+    );
+    if !run.runner_args.is_empty() {
+        a.push("--".into());
+        a.extend(run.runner_args.iter().cloned());
+    }
+    a
+}
+
+/// `cargo nextest run …` with failtale's profile (unless the arguments name
+/// one) and the libtest JSON stream on stdout.
+fn nextest_args(
+    run: &RunArgs,
+    tool_config: &Path,
+    own_profile: bool,
+    color: bool,
+) -> Vec<OsString> {
+    let mut a: Vec<OsString> = vec!["nextest".into(), "run".into()];
+    a.extend(selection_args(run, color));
+    if own_profile {
+        let mut spec = OsString::from("failtale:");
+        spec.push(tool_config);
+        a.extend(["--tool-config-file".into(), spec]);
+        a.extend(["--profile".into(), NEXTEST_PROFILE.into()]);
+    }
+    a.extend(["--message-format".into(), "libtest-json-plus".into()]);
+    a.extend(run.runner_args.iter().cloned());
+    a
+}
+
+/// Environment for nextest, each unless the user set it: the JSON stream
+/// (still marked experimental), and no human status output: failtale shows
+/// progress and the summary.
+const NEXTEST_ENV: [(&str, &str); 6] = [
+    ("NEXTEST_EXPERIMENTAL_LIBTEST_JSON", "1"),
+    ("NEXTEST_HIDE_PROGRESS_BAR", "1"),
+    ("NEXTEST_STATUS_LEVEL", "none"),
+    ("NEXTEST_FINAL_STATUS_LEVEL", "none"),
+    ("NEXTEST_FAILURE_OUTPUT", "never"),
+    ("NEXTEST_SUCCESS_OUTPUT", "never"),
+];
+
+fn has_profile_arg(args: &[OsString]) -> bool {
+    args.iter().any(|a| {
+        let a = a.to_string_lossy();
+        a == "-P" || a == "--profile" || a.starts_with("--profile=") || a.starts_with("-P")
+    })
+}
+
+/// Writes the tool configuration that defines failtale's nextest profile;
+/// its store (and JUnit report) is under `store`.
+fn write_nextest_config(store: &Path) -> Result<PathBuf, CliError> {
+    let fail = |source| CliError::Write {
+        path: store.to_owned(),
+        source,
+    };
+    std::fs::create_dir_all(store).map_err(fail)?;
+    let quote = |s: &str| serde_json::Value::from(s).to_string();
+    let text = format!(
+        "# Written by cargo failtale test: the profile it runs nextest with.\n\
+         [store]\ndir = {}\n\n[profile.{NEXTEST_PROFILE}.junit]\npath = \"junit.xml\"\n",
+        quote(&store.to_string_lossy())
+    );
+    let path = store.join("failtale-tool-config.toml");
+    std::fs::write(&path, text).map_err(fail)?;
+    Ok(path)
+}
+
+/// The total nextest announces: `Starting 10 tests across 3 binaries`.
+fn nextest_total(line: &str) -> Option<u64> {
+    let rest = line.trim_start().strip_prefix("Starting ")?;
+    let (n, rest) = rest.split_once(' ')?;
+    rest.starts_with("test").then(|| n.parse().ok())?
+}
+
+fn exit_code(status: ExitStatus) -> ExitCode {
+    if let Some(code) = status.code() {
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return ExitCode::from(u8::try_from(128 + sig).unwrap_or(1));
+        }
+    }
+    ExitCode::FAILURE
+}
+
+fn absolute(cwd: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_owned()
+    } else {
+        cwd.join(p)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Stream {
+    Out,
+    Err,
+}
+
+/// Reads `r` line by line on a thread, sending each line (with its newline).
+fn pipe_lines(
+    r: impl Read + Send + 'static,
+    which: Stream,
+    tx: mpsc::Sender<(Stream, Vec<u8>)>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut r = BufReader::with_capacity(64 * 1024, r);
+        loop {
+            let mut line = Vec::new();
+            match r.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if tx.send((which, line)).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The runner cargo starts each test binary through:
+/// `cargo-failtale __failtale-run-test-binary BINARY ARGS…`. A libtest
+/// harness (a binary in a `deps` directory) gets the JSON arguments and
+/// `RUSTC_BOOTSTRAP=1`, after a `Running BINARY` line naming it on stdout;
+/// anything else (a doctest rustdoc runs) runs unchanged.
+pub fn run_test_binary(args: &[OsString]) -> ExitCode {
+    let Some(binary) = args.first() else {
+        let _ = writeln!(
+            io::stderr(),
+            "error: {RUN_TEST_BINARY} needs the test binary to run"
+        );
+        return ExitCode::from(2);
+    };
+    let mut command = Command::new(binary);
+    command.args(&args[1..]);
+    if is_harness(Path::new(binary)) {
+        command.args(LIBTEST_JSON).env("RUSTC_BOOTSTRAP", "1");
+        let mut out = io::stdout().lock();
+        let _ = writeln!(out, "Running {}", Path::new(binary).display());
+        let _ = out.flush();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let e = command.exec();
+        let _ = writeln!(
+            io::stderr(),
+            "error: cannot run `{}`: {e}",
+            Path::new(binary).display()
+        );
+        ExitCode::from(101)
+    }
+    #[cfg(not(unix))]
+    match command.status() {
+        Ok(status) => exit_code(status),
+        Err(e) => {
+            let _ = writeln!(
+                io::stderr(),
+                "error: cannot run `{}`: {e}",
+                Path::new(binary).display()
+            );
+            ExitCode::from(101)
+        }
+    }
+}
+
+/// Test harnesses cargo built live in `…/deps/`; rustdoc's doctest programs do not.
+fn is_harness(binary: &Path) -> bool {
+    binary
+        .parent()
+        .and_then(Path::file_name)
+        .is_some_and(|d| d == "deps")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[OsString]) -> Vec<String> {
+        v.iter().map(|s| s.to_string_lossy().into_owned()).collect()
+    }
+
+    fn parse(args: &[&str]) -> RunArgs {
+        let mut full = vec!["cargo failtale"];
+        full.extend(args);
+        Bare::try_parse_from(full).unwrap().args.analyze_args().1
+    }
+
+    #[test]
+    fn cargo_test_gets_the_selection_the_runner_and_the_harness_args() {
+        let run = parse(&[
+            "-p",
+            "a",
+            "-p",
+            "b",
+            "--features",
+            "x,y",
+            "--release",
+            "--target",
+            "x86_64-unknown-linux-gnu",
+            "--manifest-path",
+            "w/Cargo.toml",
+            "--",
+            "passing_",
+            "--ignored",
+        ]);
+        let a = strings(&cargo_test_args(&run, Path::new("/bin/ft\"x"), false));
+        assert_eq!(
+            a,
+            [
+                "test",
+                "--no-fail-fast",
+                "--manifest-path",
+                "w/Cargo.toml",
+                "--package",
+                "a",
+                "--package",
+                "b",
+                "--features",
+                "x,y",
+                "--release",
+                "--target",
+                "x86_64-unknown-linux-gnu",
+                "--config",
+                r#"target."cfg(all())".runner=["/bin/ft\"x", "__failtale-run-test-binary"]"#,
+                "--",
+                "passing_",
+                "--ignored",
+            ]
+        );
+    }
+
+    #[test]
+    fn json_arguments_go_to_harnesses_only_not_to_cargo_or_rustdoc() {
+        let a = strings(&cargo_test_args(
+            &parse(&["--workspace"]),
+            Path::new("ft"),
+            true,
+        ));
+        assert_eq!(a[..4], ["test", "--color", "always", "--no-fail-fast"]);
+        assert!(a.contains(&"--workspace".to_owned()));
+        assert!(!a.iter().any(|s| s == "--" || s == "json"), "{a:?}");
+        assert!(is_harness(Path::new("/t/debug/deps/arith-0123")));
+        assert!(!is_harness(Path::new("/tmp/rustdoctestX/rust_out")));
+    }
+
+    #[test]
+    fn fail_fast_is_passed_through() {
+        let a = strings(&cargo_test_args(
+            &parse(&["--fail-fast"]),
+            Path::new("ft"),
+            false,
+        ));
+        assert!(!a.contains(&"--no-fail-fast".to_owned()));
+    }
+
+    #[test]
+    fn nextest_gets_its_profile_json_stream_and_filters() {
+        let run = parse(&["--all-features", "--", "-E", "kind(lib)"]);
+        let a = strings(&nextest_args(&run, Path::new("/o/cfg.toml"), true, false));
+        assert_eq!(
+            a,
+            [
+                "nextest",
+                "run",
+                "--no-fail-fast",
+                "--all-features",
+                "--tool-config-file",
+                "failtale:/o/cfg.toml",
+                "--profile",
+                "failtale",
+                "--message-format",
+                "libtest-json-plus",
+                "-E",
+                "kind(lib)",
+            ]
+        );
+        let mine = parse(&["--", "--profile", "ci"]);
+        assert!(has_profile_arg(&mine.runner_args));
+        let a = strings(&nextest_args(&mine, Path::new("c"), false, false));
+        assert!(!a.contains(&"failtale".to_owned()), "{a:?}");
+    }
+
+    #[test]
+    fn runner_choice() {
+        let yes = || true;
+        let no = || false;
+        let default = RunArgs::default();
+        let forced = RunArgs {
+            nextest: true,
+            ..RunArgs::default()
+        };
+        let refused = RunArgs {
+            no_nextest: true,
+            ..RunArgs::default()
+        };
+        assert_eq!(
+            choose_runner(&default, &yes, &yes).unwrap(),
+            Runner::Nextest
+        );
+        assert_eq!(
+            choose_runner(&default, &yes, &no).unwrap(),
+            Runner::CargoTest
+        );
+        assert_eq!(
+            choose_runner(&default, &no, &yes).unwrap(),
+            Runner::CargoTest
+        );
+        assert_eq!(choose_runner(&forced, &yes, &no).unwrap(), Runner::Nextest);
+        assert!(matches!(
+            choose_runner(&forced, &no, &yes),
+            Err(TestError::NoNextest)
+        ));
+        assert_eq!(
+            choose_runner(&refused, &yes, &yes).unwrap(),
+            Runner::CargoTest
+        );
+        assert!(
+            TestError::NoNextest
+                .hint()
+                .contains("cargo install cargo-nextest")
+        );
+    }
+
+    #[test]
+    fn nextest_is_found_on_path_or_in_cargo_home() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let env = |path: &Path| {
+            let path = path.to_owned();
+            move |k: &str| (k == "PATH").then(|| path.clone().into_os_string())
+        };
+        assert!(!nextest_installed(&env(&bin)));
+        std::fs::write(bin.join("cargo-nextest"), "").unwrap();
+        assert!(nextest_installed(&env(&bin)));
+        let home = |k: &str| (k == "CARGO_HOME").then(|| dir.path().as_os_str().to_owned());
+        assert!(nextest_installed(&home));
+    }
+
+    #[test]
+    fn format_arguments_are_refused() {
+        let args = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        assert!(check_runner_args(Runner::CargoTest, &args(&["--format=pretty"])).is_err());
+        assert!(check_runner_args(Runner::CargoTest, &args(&["passing_", "--ignored"])).is_ok());
+        assert!(check_runner_args(Runner::Nextest, &args(&["--message-format", "x"])).is_err());
+    }
+
+    #[test]
+    fn nextest_announces_its_total() {
+        assert_eq!(
+            nextest_total("    Starting 10 tests across 3 binaries (1 test skipped)\n"),
+            Some(10)
+        );
+        assert_eq!(
+            nextest_total("    Starting 1 test across 1 binary"),
+            Some(1)
+        );
+        assert_eq!(nextest_total("Starting soon"), None);
+    }
+
+    #[test]
+    fn bare_invocation_means_test_with_defaults() {
+        let args = TestArgs::bare();
+        assert!(args.packages.is_empty() && !args.nextest && args.runner_args.is_empty());
+        assert_eq!(args.max_clusters, 10);
+    }
+}
