@@ -823,7 +823,9 @@ pub fn run_test_binary(args: &[OsString]) -> ExitCode {
     };
     let mut command = Command::new(binary);
     command.args(&args[1..]);
-    if is_harness(Path::new(binary)) {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    if is_harness(Path::new(binary)) && !custom_harness(Path::new(binary), manifest_dir.as_deref())
+    {
         command.args(LIBTEST_JSON).env("RUSTC_BOOTSTRAP", "1");
         let mut out = io::stdout().lock();
         let _ = writeln!(out, "Running {}", Path::new(binary).display());
@@ -852,6 +854,54 @@ pub fn run_test_binary(args: &[OsString]) -> ExitCode {
             ExitCode::from(101)
         }
     }
+}
+
+/// Whether `binary` is a target its manifest (in `manifest_dir`, which cargo
+/// sets for every test process) builds with `harness = false`: its own
+/// `main` (datatest, libtest-mimic, a hand-written runner) may not take
+/// libtest's JSON arguments, so it runs as the user wrote it. Its output is
+/// read like a doctest's when it prints libtest's text format.
+fn custom_harness(binary: &Path, manifest_dir: Option<&Path>) -> bool {
+    let Some(stem) = binary.file_stem().and_then(|s| s.to_str()) else {
+        return false;
+    };
+    // `name-0123456789abcdef`: the target name, then cargo's metadata hash.
+    let target = match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.bytes().all(|b| b.is_ascii_hexdigit()) => name,
+        _ => stem,
+    };
+    let Some(text) = manifest_dir.and_then(|d| std::fs::read_to_string(d.join("Cargo.toml")).ok())
+    else {
+        return false;
+    };
+    let Ok(manifest) = text.parse::<toml::Table>() else {
+        return false;
+    };
+    let rust_name =
+        |v: Option<&toml::Value>| v.and_then(|n| n.as_str()).map(|n| n.replace('-', "_"));
+    let no_harness =
+        |t: &toml::Table| t.get("harness").and_then(toml::Value::as_bool) == Some(false);
+    if let Some(lib) = manifest.get("lib").and_then(toml::Value::as_table)
+        && no_harness(lib)
+    {
+        let package = manifest.get("package").and_then(|p| p.get("name"));
+        if rust_name(lib.get("name"))
+            .or_else(|| rust_name(package))
+            .as_deref()
+            == Some(target)
+        {
+            return true;
+        }
+    }
+    ["test", "bin", "bench", "example"].iter().any(|kind| {
+        manifest
+            .get(*kind)
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(toml::Value::as_table)
+            .any(|t| no_harness(t) && rust_name(t.get("name")).as_deref() == Some(target))
+    })
 }
 
 /// Test harnesses cargo built live in `…/deps/`; rustdoc's doctest programs do not.
@@ -931,6 +981,23 @@ mod tests {
         assert!(a.contains(&"--workspace".to_owned()));
         assert!(!a.iter().any(|s| s == "--" || s == "json"), "{a:?}");
         assert!(is_harness(Path::new("/t/debug/deps/arith-0123")));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"my-crate\"\n[lib]\nharness = false\n\
+             [[test]]\nname = \"data-driven\"\nharness = false\n\
+             [[test]]\nname = \"plain\"\n",
+        )
+        .unwrap();
+        let custom = |b: &str| custom_harness(Path::new(b), Some(dir.path()));
+        assert!(custom("/t/debug/deps/data_driven-0123456789abcdef"));
+        assert!(custom("/t/debug/deps/my_crate-0123456789abcdef"), "the lib");
+        assert!(!custom("/t/debug/deps/plain-0123456789abcdef"));
+        assert!(!custom("/t/debug/deps/other-0123456789abcdef"));
+        assert!(!custom_harness(
+            Path::new("/t/debug/deps/data_driven-0123456789abcdef"),
+            None
+        ));
         assert!(!is_harness(Path::new("/tmp/rustdoctestX/rust_out")));
     }
 
