@@ -20,19 +20,7 @@ pub fn output_dir(explicit: Option<&Path>, cwd: &Path) -> PathBuf {
 /// workspace containing `cwd`, so backtrace frames in them count as in-app;
 /// empty outside a cargo workspace or when cargo cannot say.
 pub fn workspace_crates(cwd: &Path) -> std::collections::BTreeSet<String> {
-    let Some(manifest) = cwd
-        .ancestors()
-        .map(|d| d.join("Cargo.toml"))
-        .find(|p| p.is_file())
-    else {
-        return Default::default();
-    };
-    let Ok(metadata) = cargo_metadata::MetadataCommand::new()
-        .manifest_path(&manifest)
-        .no_deps()
-        .other_options(vec!["--offline".to_owned()])
-        .exec()
-    else {
+    let Some(metadata) = workspace_metadata(cwd) else {
         return Default::default();
     };
     metadata
@@ -45,20 +33,35 @@ pub fn workspace_crates(cwd: &Path) -> std::collections::BTreeSet<String> {
         .collect()
 }
 
-fn cargo_target_dir(cwd: &Path) -> Option<PathBuf> {
-    // Only ask cargo when there is a manifest above us: outside Rust projects
-    // (and on machines without cargo) this costs nothing.
+/// `cargo metadata --no-deps` of the workspace containing `cwd`, asked once
+/// per directory and process (it costs tens of milliseconds; the output
+/// directory and the in-app crates both need it). `None` outside a cargo
+/// workspace (then cargo is not even started) or when cargo cannot say.
+fn workspace_metadata(cwd: &Path) -> Option<std::sync::Arc<cargo_metadata::Metadata>> {
+    type Cache =
+        std::collections::HashMap<PathBuf, Option<std::sync::Arc<cargo_metadata::Metadata>>>;
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
     let manifest = cwd
         .ancestors()
         .map(|d| d.join("Cargo.toml"))
         .find(|p| p.is_file())?;
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().ok()?.get(&manifest) {
+        return hit.clone();
+    }
     let metadata = cargo_metadata::MetadataCommand::new()
         .manifest_path(&manifest)
         .no_deps()
         .other_options(vec!["--offline".to_owned()])
         .exec()
-        .ok()?;
-    Some(metadata.target_directory.into_std_path_buf())
+        .ok()
+        .map(std::sync::Arc::new);
+    cache.lock().ok()?.insert(manifest, metadata.clone());
+    metadata
+}
+
+fn cargo_target_dir(cwd: &Path) -> Option<PathBuf> {
+    workspace_metadata(cwd).map(|m| m.target_directory.clone().into_std_path_buf())
 }
 
 #[cfg(test)]
