@@ -27,8 +27,6 @@ pub struct SummaryOptions {
 
 /// Tests listed per cluster before "+K more".
 const TESTS_SHOWN: usize = 3;
-/// Message lines shown per cluster.
-const MESSAGE_LINES: usize = 3;
 /// A flake probability at or above this is "likely flaky".
 const LIKELY_FLAKY: f64 = 0.5;
 /// Below this (and never passing on retry) a failure is "consistent".
@@ -187,31 +185,8 @@ fn write_cluster(w: &mut dyn Write, report: &Report, cluster: &ReportCluster) ->
         let style = if cluster.mass_failure { YELLOW } else { BOLD };
         writeln!(w, "    {style}{label}{style:#}")?;
     }
-    let message = cluster
-        .representative
-        .as_ref()
-        .map(|r| r.text.as_str())
-        .or_else(|| {
-            let t = cluster.tests.first()?;
-            report
-                .failures
-                .iter()
-                .find(|f| &f.test == t)
-                .map(|f| f.message.as_str())
-        })
-        .unwrap_or_default();
-    let parsed = failtale_core::fingerprint::parse(message, None, None);
-    let first = parsed.message.lines().find(|l| !l.trim().is_empty());
-    match first {
-        Some(first) => {
-            let line = if parsed.kind.is_empty() || first.starts_with(parsed.kind.as_str()) {
-                first.trim().to_owned()
-            } else {
-                format!("{}: {}", parsed.kind, first.trim())
-            };
-            writeln!(w, "    {}", truncate(&line, 160))?;
-        }
-        None => write_message(w, message)?,
+    if let Some(line) = cluster.failure_headline(&report.failures) {
+        writeln!(w, "    {}", truncate(&line, 160))?;
     }
     if let Some(loc) = crate::annotations::location(report, cluster, None) {
         let line = loc.line.map(|l| format!(":{l}")).unwrap_or_default();
@@ -260,30 +235,6 @@ fn write_cluster(w: &mut dyn Write, report: &Report, cluster: &ReportCluster) ->
         write!(w, " +{more} more")?;
     }
     writeln!(w)
-}
-
-/// The first lines of the failure text, their shared indentation removed.
-fn write_message(w: &mut dyn Write, message: &str) -> io::Result<()> {
-    let lines: Vec<&str> = message.lines().filter(|l| !l.trim().is_empty()).collect();
-    let shown = &lines[..lines.len().min(MESSAGE_LINES)];
-    // Strip the indentation the shown lines share, so nested frames keep their shape.
-    let indent = shown
-        .iter()
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
-    for line in shown {
-        writeln!(w, "    {}", truncate(line[indent..].trim_end(), 160))?;
-    }
-    if lines.len() > MESSAGE_LINES {
-        writeln!(
-            w,
-            "    {DIM}… {} more line{} in report.json{DIM:#}",
-            lines.len() - MESSAGE_LINES,
-            plural(lines.len() - MESSAGE_LINES)
-        )?;
-    }
-    Ok(())
 }
 
 /// `new` or `seen in 4 runs since …`, from the history of the cluster.

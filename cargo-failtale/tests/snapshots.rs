@@ -127,6 +127,9 @@ fn summary_plain() {
     let stdout = String::from_utf8(o.stdout).unwrap();
     assert!(!stdout.contains('\x1b'));
     insta::assert_snapshot!("summary_plain", stable(&stdout, dir.path()));
+    // The Markdown summary of the same run, as GitHub would show it.
+    let md = std::fs::read_to_string(dir.path().join("out/summary.md")).unwrap();
+    insta::assert_snapshot!("summary_markdown", stable(&md, dir.path()));
 
     // `report` shows the same summary from the saved report.json (without
     // the note about the run just recorded).

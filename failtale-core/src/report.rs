@@ -39,6 +39,40 @@ pub struct Report {
     pub history: Option<crate::history::annotate::HistoryReport>,
 }
 
+impl ReportCluster {
+    /// The failure's headline, as people read it: the exception or panic
+    /// kind and the first line of its message (`ConnectionError: [Errno 111]
+    /// connection refused`), parsed from the representative failure text, or
+    /// from `failures`' entry for the cluster's first test. `None` when there
+    /// is no text.
+    pub fn failure_headline(&self, failures: &[ReportFailure]) -> Option<String> {
+        let text = match &self.representative {
+            Some(r) => r.text.as_str(),
+            None => {
+                let first = self.tests.first()?;
+                failures.iter().find(|f| &f.test == first)?.message.as_str()
+            }
+        };
+        let parsed = crate::fingerprint::parse(text, None, None);
+        let first = parsed
+            .message
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty());
+        match first {
+            Some(line) if parsed.kind.is_empty() || line.starts_with(parsed.kind.as_str()) => {
+                Some(line.to_owned())
+            }
+            Some(line) => Some(format!("{}: {line}", parsed.kind)),
+            None => text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .map(str::to_owned),
+        }
+    }
+}
+
 /// One input file's status.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReportInput {

@@ -144,7 +144,10 @@ pub(crate) fn build<'a>(
             MdCluster {
                 rank: i + 1,
                 id: &c.id,
-                title: cut(&one_line(&cluster_title(c)), detail.text.min(160)),
+                title: cut(
+                    &one_line(&cluster_title(c, &report.failures)),
+                    detail.text.min(160),
+                ),
                 severity: severity_of(a),
                 icon: match severity_of(a) {
                     "critical" => "🔴",

@@ -11,7 +11,7 @@ use failtale_core::analyze::{category_name, evidence_label, severity_name};
 use failtale_core::history::annotate::{ClusterHistory, FailureHistory, HistoryReport};
 use failtale_core::history::stability::TestStability;
 use failtale_core::model::{Analysis, Citation, Evidence, Outcome, SignatureComponent, Summary};
-use failtale_core::report::{Report, ReportCluster};
+use failtale_core::report::{Report, ReportCluster, ReportFailure};
 use serde::Serialize;
 
 use crate::excerpt::{self, Line, cut};
@@ -295,15 +295,14 @@ pub(crate) fn headline(report: &Report) -> (&'static str, String) {
     }
 }
 
-/// A one-line title for a cluster.
-pub(crate) fn cluster_title(c: &ReportCluster) -> String {
+/// A one-line title for a cluster: its label, else the failure's headline
+/// (kind and first message line, as the terminal shows it).
+pub(crate) fn cluster_title(c: &ReportCluster, failures: &[ReportFailure]) -> String {
     if let Some(label) = &c.label {
         return cut(label.trim(), 160);
     }
-    c.representative
-        .as_ref()
-        .and_then(|r| r.text.lines().map(str::trim).find(|l| !l.is_empty()))
-        .map(|l| cut(l, 160))
+    c.failure_headline(failures)
+        .map(|l| cut(&l, 160))
         .or_else(|| {
             c.analysis
                 .as_ref()
@@ -440,7 +439,7 @@ fn cluster<'a>(
     let flakes_more = flakes.len().saturating_sub(FLAKES_SHOWN);
     ClusterView {
         id: &c.id,
-        title: cluster_title(c),
+        title: cluster_title(c, &report.failures),
         tests_count: c.tests.len(),
         occurrences: c.occurrences,
         severity: severity_of(c.analysis.as_ref()),
