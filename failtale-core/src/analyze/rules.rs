@@ -314,14 +314,16 @@ fn render_placeholders(template: &str, values: &BTreeMap<String, String>) -> (St
 /// produces an analysis (category `other` when nothing matched).
 #[derive(Debug, Clone)]
 pub struct OfflineAnalyzer {
-    rules: Arc<RuleSet>,
+    /// `None`: the built-in rules, compiled when first needed (a run
+    /// without failures never pays for compiling them).
+    rules: Option<Arc<RuleSet>>,
     known: Arc<KnownFailures>,
 }
 
 impl Default for OfflineAnalyzer {
     fn default() -> Self {
         OfflineAnalyzer {
-            rules: RuleSet::builtin(),
+            rules: None,
             known: Arc::new(KnownFailures::default()),
         }
     }
@@ -341,7 +343,7 @@ impl OfflineAnalyzer {
 
     /// Uses another rule set.
     pub fn with_rules(mut self, rules: Arc<RuleSet>) -> Self {
-        self.rules = rules;
+        self.rules = Some(rules);
         self
     }
 
@@ -361,7 +363,15 @@ impl OfflineAnalyzer {
 
     /// Analyzes texts with the rules only (no known failures).
     pub fn analyze_sources(&self, sources: &Sources) -> Analysis {
-        match self.rules.classify(sources) {
+        let builtin;
+        let rules = match &self.rules {
+            Some(r) => r,
+            None => {
+                builtin = RuleSet::builtin();
+                &builtin
+            }
+        };
+        match rules.classify(sources) {
             Some(m) => Analysis {
                 root_cause: m.root_cause,
                 category: m.category,

@@ -74,14 +74,60 @@ const EXACT_PRIORITY: usize = usize::MAX;
 struct CompiledRule {
     name: String,
     kind: String,
-    regex: Regex,
+    /// The built-in rule's pattern, compiled on first use: most rules never
+    /// run in a given process (the prefilter finds no anchor), and compiling
+    /// all of them costs more than a small run's whole analysis. Rules from
+    /// the configuration are compiled at once, so their errors come first.
+    pattern: &'static str,
+    regex: std::sync::OnceLock<RuleRegex>,
     check: Check,
     scope: Scope,
+}
+
+struct RuleRegex {
+    regex: Regex,
     /// Capture groups that may hold the secret, first participating wins.
     secret_groups: Vec<usize>,
     /// The group that runs to the end of the line (trimmed), if any.
     rest_group: Option<usize>,
     key_group: Option<usize>,
+}
+
+impl RuleRegex {
+    /// Reads the groups' roles from their names (`key`, `rest`, `s1`, `s2`, …).
+    fn new(regex: Regex) -> RuleRegex {
+        let mut secret_groups = Vec::new();
+        let mut rest_group = None;
+        let mut key_group = None;
+        for (i, name) in regex.capture_names().enumerate() {
+            match name {
+                Some("key") => key_group = Some(i),
+                Some("rest") => {
+                    rest_group = Some(i);
+                    secret_groups.push(i);
+                }
+                Some(n) if n.starts_with('s') && n[1..].parse::<u32>().is_ok() => {
+                    secret_groups.push(i)
+                }
+                _ => {}
+            }
+        }
+        RuleRegex {
+            regex,
+            secret_groups,
+            rest_group,
+            key_group,
+        }
+    }
+}
+
+impl CompiledRule {
+    fn regex(&self) -> &RuleRegex {
+        self.regex.get_or_init(|| {
+            // Built-in patterns are compiled by the tests; failing here is a build defect.
+            RuleRegex::new(compile(&self.name, self.pattern).expect("built-in patterns compile"))
+        })
+    }
 }
 
 struct AnchorMeta {
@@ -211,23 +257,6 @@ impl RuleSanitizer {
             .iter()
             .filter(|r| gate_on(r.gate) && !disabled(r.name))
         {
-            let regex = compile(r.name, r.pattern)?;
-            let mut secret_groups = Vec::new();
-            let mut rest_group = None;
-            let mut key_group = None;
-            for (i, name) in regex.capture_names().enumerate() {
-                match name {
-                    Some("key") => key_group = Some(i),
-                    Some("rest") => {
-                        rest_group = Some(i);
-                        secret_groups.push(i);
-                    }
-                    Some(n) if n.starts_with('s') && n[1..].parse::<u32>().is_ok() => {
-                        secret_groups.push(i)
-                    }
-                    _ => {}
-                }
-            }
             let idx = rules.len();
             for a in r.anchors {
                 add_anchor(a.text, a.exact_case, a.word_start, idx);
@@ -235,16 +264,14 @@ impl RuleSanitizer {
             rules.push(CompiledRule {
                 name: r.name.to_owned(),
                 kind: r.kind.to_owned(),
-                regex,
+                pattern: r.pattern,
+                regex: std::sync::OnceLock::new(),
                 check: r.check,
                 scope: if r.anchors.is_empty() && r.scope == Scope::Line {
                     Scope::Text
                 } else {
                     r.scope
                 },
-                secret_groups,
-                rest_group,
-                key_group,
             });
         }
         for x in config.extra_rules.iter().filter(|x| !disabled(&x.name)) {
@@ -264,16 +291,19 @@ impl RuleSanitizer {
             rules.push(CompiledRule {
                 name: x.name.clone(),
                 kind: x.kind.clone().unwrap_or_else(|| x.name.clone()),
-                regex,
+                pattern: "",
+                regex: std::sync::OnceLock::from(RuleRegex {
+                    regex,
+                    secret_groups: x.secret_group.into_iter().collect(),
+                    rest_group: None,
+                    key_group: None,
+                }),
                 check: Check::Always,
                 scope: if x.anchors.is_empty() {
                     Scope::Text
                 } else {
                     Scope::Line
                 },
-                secret_groups: x.secret_group.into_iter().collect(),
-                rest_group: None,
-                key_group: None,
             });
         }
 
@@ -512,11 +542,12 @@ impl RuleSanitizer {
         found: &mut Vec<Finding<'s>>,
     ) {
         let rule = &self.rules[index];
+        let compiled = rule.regex();
         let hay = &text[..window.end];
-        let mut locs = rule.regex.capture_locations();
+        let mut locs = compiled.regex.capture_locations();
         let mut pos = window.start;
         while pos <= hay.len() {
-            let Some(m) = rule.regex.captures_read_at(&mut locs, hay, pos) else {
+            let Some(m) = compiled.regex.captures_read_at(&mut locs, hay, pos) else {
                 break;
             };
             pos = if m.end() > m.start() {
@@ -524,7 +555,7 @@ impl RuleSanitizer {
             } else {
                 next_char(hay, m.end())
             };
-            let (group, secret) = match rule
+            let (group, secret) = match compiled
                 .secret_groups
                 .iter()
                 .find_map(|&g| locs.get(g).map(|(s, e)| (Some(g), s..e)))
@@ -545,7 +576,7 @@ impl RuleSanitizer {
                     }
                 }
                 Check::KeyName => {
-                    let Some((ks, ke)) = rule.key_group.and_then(|g| locs.get(g)) else {
+                    let Some((ks, ke)) = compiled.key_group.and_then(|g| locs.get(g)) else {
                         continue;
                     };
                     // `scheme://user:pass@` is the URL rule's.
@@ -555,7 +586,7 @@ impl RuleSanitizer {
                     let Some(k) = checks::secret_key_kind(&text[ks..ke]) else {
                         continue;
                     };
-                    let secret = if group.is_some() && group == rule.rest_group {
+                    let secret = if group.is_some() && group == compiled.rest_group {
                         checks::trim_line_value(text, secret)
                     } else {
                         secret
@@ -901,6 +932,21 @@ fn is_maskable_env_value(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_built_in_pattern_compiles_and_names_its_secret() {
+        // They are compiled on first use at run time; a broken one must fail here.
+        for r in RULES {
+            let compiled = RuleRegex::new(compile(r.name, r.pattern).unwrap());
+            assert!(
+                !compiled.secret_groups.is_empty()
+                    || r.kind.is_empty()
+                    || compiled.regex.captures_len() == 1,
+                "{}: no secret group",
+                r.name
+            );
+        }
+    }
 
     fn s() -> RuleSanitizer {
         RuleSanitizer::new(&SanitizeConfig::default()).unwrap()
