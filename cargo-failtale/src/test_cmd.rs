@@ -347,6 +347,22 @@ fn test_inner(
             .map_or_else(|| cwd.clone(), Path::to_owned),
         None => cwd.clone(),
     };
+    // Commit and branch (git calls) are looked up while the tests run.
+    let vcs = {
+        let (commit, branch) = (
+            analyze.history.commit.clone(),
+            analyze.history.branch.clone(),
+        );
+        let project = project.clone();
+        std::thread::spawn(move || {
+            crate::vcs::detect(
+                commit.as_deref(),
+                branch.as_deref(),
+                &|k| std::env::var(k).ok(),
+                &project,
+            )
+        })
+    };
     let runner = choose_runner(
         run,
         &|| nextest_installed(&|k| std::env::var_os(k)),
@@ -492,12 +508,14 @@ fn test_inner(
         )?;
     }
     let mut ingested = ingested;
-    ingested.run.vcs = Some(crate::vcs::detect(
-        analyze.history.commit.as_deref(),
-        analyze.history.branch.as_deref(),
-        &|k| std::env::var(k).ok(),
-        &project,
-    ));
+    ingested.run.vcs = Some(vcs.join().unwrap_or_else(|_| {
+        crate::vcs::detect(
+            analyze.history.commit.as_deref(),
+            analyze.history.branch.as_deref(),
+            &|k| std::env::var(k).ok(),
+            &project,
+        )
+    }));
     if let Err(e) = report_run(analyze, &setup, ingested, out, err) {
         if e.is_broken_pipe() {
             return Ok(code);
