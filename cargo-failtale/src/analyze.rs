@@ -191,16 +191,16 @@ fn analyzer(
         return Ok((Box::new(offline), None));
     }
     let request = LlmRequest {
-        provider: args.provider.clone(),
-        model: args.model.clone(),
-        base_url: args.llm_base_url.clone(),
+        provider: args.llm.provider.clone(),
+        model: args.llm.model.clone(),
+        base_url: args.llm.llm_base_url.clone(),
     };
     match resolve(&request, llm_config, env).map_err(|e| CliError::Analysis(e.to_string()))? {
         Some(mut settings) => {
-            if let Some(n) = args.llm_concurrency {
+            if let Some(n) = args.llm.llm_concurrency {
                 settings.concurrency = usize::from(n);
             }
-            settings.single_pass |= args.single_pass;
+            settings.single_pass |= args.llm.single_pass;
             let mut llm = LlmAnalyzer::new(settings.clone()).with_offline(offline);
             // Answers are kept in the history store, so a fingerprint already
             // explained with the same settings is not sent again next run.

@@ -112,27 +112,9 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub offline: bool,
 
-    /// LLM provider: openai, groq, ollama, anthropic or custom. Without it the
-    /// provider is detected from OLLAMA_HOST, GROQ_API_KEY, OPENAI_API_KEY or
-    /// ANTHROPIC_API_KEY; with none, the offline rules are used.
-    #[arg(long, value_name = "NAME", conflicts_with = "offline")]
-    pub provider: Option<String>,
-
-    /// Model name (default: `model` in [llm], else a small model of the provider).
-    #[arg(long, value_name = "NAME", conflicts_with = "offline")]
-    pub model: Option<String>,
-
-    /// Base URL of an OpenAI-compatible API (implies `--provider custom` when no provider is given).
-    #[arg(long, value_name = "URL", conflicts_with = "offline")]
-    pub llm_base_url: Option<String>,
-
-    /// Clusters sent to the LLM at once [default: 4, or `concurrency` in [llm]].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    pub llm_concurrency: Option<u16>,
-
-    /// One request per cluster instead of analyzer + critic (for small local models).
-    #[arg(long)]
-    pub single_pass: bool,
+    /// Which LLM, if any, and how it is asked.
+    #[command(flatten)]
+    pub llm: LlmArgs,
 
     /// Show at most this many clusters in the terminal (all are in report.json).
     #[arg(long, default_value_t = 10, value_name = "N")]
@@ -160,6 +142,32 @@ pub struct AnalyzeArgs {
     /// Where and how the run is recorded in the history store.
     #[command(flatten)]
     pub history: crate::history_cmd::RecordArgs,
+}
+
+/// The LLM options `analyze` and `test` share.
+#[derive(Debug, Default, Args)]
+pub struct LlmArgs {
+    /// LLM provider: openai, groq, ollama, anthropic or custom. Without it the
+    /// provider is detected from OLLAMA_HOST, GROQ_API_KEY, OPENAI_API_KEY or
+    /// ANTHROPIC_API_KEY; with none, the offline rules are used.
+    #[arg(long, value_name = "NAME", conflicts_with = "offline")]
+    pub provider: Option<String>,
+
+    /// Model name (default: `model` in [llm], else a small model of the provider).
+    #[arg(long, value_name = "NAME", conflicts_with = "offline")]
+    pub model: Option<String>,
+
+    /// Base URL of an OpenAI-compatible API (implies `--provider custom` when no provider is given).
+    #[arg(long, value_name = "URL", conflicts_with = "offline")]
+    pub llm_base_url: Option<String>,
+
+    /// Clusters sent to the LLM at once [default: 4, or `concurrency` in [llm]].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub llm_concurrency: Option<u16>,
+
+    /// One request per cluster instead of analyzer + critic (for small local models).
+    #[arg(long)]
+    pub single_pass: bool,
 }
 
 /// Colour choice.

@@ -131,29 +131,13 @@ pub struct TestArgs {
     #[arg(long)]
     pub offline: bool,
 
-    /// LLM provider: openai, groq, ollama, anthropic or custom (default: detected from the environment).
-    #[arg(long, value_name = "NAME", conflicts_with = "offline")]
-    pub provider: Option<String>,
-
-    /// Model name (default: a small model of the provider).
-    #[arg(long, value_name = "NAME", conflicts_with = "offline")]
-    pub model: Option<String>,
-
-    /// Base URL of an OpenAI-compatible API.
-    #[arg(long, value_name = "URL", conflicts_with = "offline")]
-    pub llm_base_url: Option<String>,
-
-    /// Clusters sent to the LLM at once [default: 4, or `concurrency` in [llm]].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    pub llm_concurrency: Option<u16>,
+    /// Which LLM, if any, and how it is asked.
+    #[command(flatten)]
+    pub llm: crate::cli::LlmArgs,
 
     /// Directory with your own `report.html.tera` and/or `summary.md.tera`.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
-
-    /// One request per cluster instead of analyzer + critic (for small local models).
-    #[arg(long)]
-    pub single_pass: bool,
 
     /// Show at most this many clusters in the terminal (all are in report.json).
     #[arg(long, default_value_t = 10, value_name = "N")]
@@ -197,11 +181,7 @@ impl TestArgs {
             paths: Vec::new(),
             out: self.out,
             offline: self.offline,
-            provider: self.provider,
-            model: self.model,
-            llm_base_url: self.llm_base_url,
-            llm_concurrency: self.llm_concurrency,
-            single_pass: self.single_pass,
+            llm: self.llm,
             max_clusters: self.max_clusters,
             config: self.config,
             quiet: self.quiet,

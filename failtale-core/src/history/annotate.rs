@@ -196,14 +196,7 @@ pub fn record_and_annotate(
         if let Some(s) = &stability {
             stability_rows.push(s.clone());
         }
-        let failing_streak = hist.map_or(0, |h| {
-            h.entries
-                .iter()
-                .rev()
-                .filter(|e| e.outcome != Outcome::Skipped)
-                .take_while(|e| e.outcome.is_failing())
-                .count()
-        });
+        let failing_streak = hist.map_or(0, |h| h.failing_streak());
         let cluster = cluster_of.get(&i).copied();
         let evidence = FlakeEvidence {
             passed_in_this_run: case.outcome == Outcome::Flaky || passed_keys.contains(&key),

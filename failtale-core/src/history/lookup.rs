@@ -71,14 +71,8 @@ impl StoreHistory {
             let hist = histories.get(key.as_str());
             let stability = hist.map(|h| assess(h, &slice.runs, &self.stability));
             // The stored streak plus this run's failure (not recorded yet).
-            let streak = hist.map_or(0, |h| {
-                h.entries
-                    .iter()
-                    .rev()
-                    .filter(|e| e.outcome != Outcome::Skipped)
-                    .take_while(|e| e.outcome.is_failing())
-                    .count()
-            }) + usize::from(case.outcome.is_failing());
+            let streak =
+                hist.map_or(0, |h| h.failing_streak()) + usize::from(case.outcome.is_failing());
             let evidence = FlakeEvidence {
                 passed_in_this_run: case.outcome == Outcome::Flaky || passed.contains(key),
                 attempts: case.attempt_count() as u32,

@@ -186,6 +186,18 @@ pub struct TestHistory {
     pub entries: Vec<HistoryEntry>,
 }
 
+impl TestHistory {
+    /// How many of the newest results in a row (skips ignored) were failures.
+    pub fn failing_streak(&self) -> usize {
+        self.entries
+            .iter()
+            .rev()
+            .filter(|e| e.outcome != Outcome::Skipped)
+            .take_while(|e| e.outcome.is_failing())
+            .count()
+    }
+}
+
 /// What [`HistoryStore::test_histories`] returns: the tests' recent results
 /// and the runs those results belong to.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
