@@ -83,7 +83,9 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitCode, CliErr
             (dir, args.report.clone())
         }
     };
-    write_documents(&dir, &report, args.templates.as_deref())?;
+    crate::render::write_documents(&dir, &report, args.templates.as_deref(), &|k| {
+        std::env::var(k).ok()
+    })?;
     let opts = SummaryOptions {
         max_clusters: args.max_clusters,
         quiet: args.quiet,
@@ -111,14 +113,4 @@ fn load(path: &Path, sanitizer: &RuleSanitizer) -> Result<Sanitized<Report>, Cli
         path: path.to_owned(),
         source,
     })
-}
-
-/// Writes report.html and summary.md into `dir` (and appends the summary
-/// to `$GITHUB_STEP_SUMMARY` when set).
-fn write_documents(
-    dir: &Path,
-    report: &Sanitized<Report>,
-    templates: Option<&Path>,
-) -> Result<(), CliError> {
-    crate::render::write_documents(dir, report, templates, &|k| std::env::var(k).ok()).map(drop)
 }

@@ -26,19 +26,9 @@ const RESULTS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 /// A grounded answer: quotes the first line of the first source section.
 fn answer(s: &Seen) -> Reply {
     let text = s.user_text();
-    let label = text
-        .split("## Source: ")
-        .nth(1)
-        .and_then(|rest| rest.lines().next())
-        .unwrap_or("")
-        .to_owned();
-    let quote = text
-        .split("## Source: ")
-        .nth(1)
-        .and_then(|rest| rest.lines().nth(1))
-        .unwrap_or("")
-        .trim()
-        .to_owned();
+    let mut section = text.split("## Source: ").nth(1).unwrap_or("").lines();
+    let label = section.next().unwrap_or("").to_owned();
+    let quote = section.next().unwrap_or("").trim().to_owned();
     let mut a = json!({
         "root_cause": "The failing call shown in the evidence.",
         "category": "other",

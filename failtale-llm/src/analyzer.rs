@@ -54,16 +54,8 @@ pub struct Answer {
 impl Answer {
     /// Parses and validates a model's message content.
     pub fn parse(content: &str) -> Result<Answer, String> {
-        let t = content.trim();
-        // Some models wrap JSON in a fence even in JSON mode.
-        let t = t
-            .strip_prefix("```json")
-            .or_else(|| t.strip_prefix("```"))
-            .map(|s| s.trim_end().trim_end_matches("```"))
-            .unwrap_or(t)
-            .trim();
-        let a: Answer =
-            serde_json::from_str(t).map_err(|e| format!("not valid JSON for the schema: {e}"))?;
+        let a: Answer = serde_json::from_str(strip_fence(content))
+            .map_err(|e| format!("not valid JSON for the schema: {e}"))?;
         if a.root_cause.trim().is_empty() {
             return Err("root_cause is empty".into());
         }
@@ -135,6 +127,29 @@ pub fn request_body(
             "That answer is invalid: {problem}. Reply with only the corrected JSON object."
         )}));
     }
+    let name = if critic {
+        "failtale_review"
+    } else {
+        "failtale_analysis"
+    };
+    chat_body(
+        settings,
+        messages,
+        temperature,
+        name,
+        response_schema(critic),
+    )
+}
+
+/// A chat-completions body asking for JSON the way the provider supports:
+/// a strict JSON schema named `schema_name`, JSON mode, or the prompt alone.
+pub(crate) fn chat_body(
+    settings: &LlmSettings,
+    messages: Vec<Value>,
+    temperature: f64,
+    schema_name: &str,
+    schema: Value,
+) -> Value {
     let mut body = json!({
         "model": settings.model,
         "messages": messages,
@@ -144,15 +159,26 @@ pub fn request_body(
     match settings.structured {
         StructuredOutput::JsonSchema => {
             body["response_format"] = json!({"type": "json_schema", "json_schema": {
-                "name": if critic { "failtale_review" } else { "failtale_analysis" },
+                "name": schema_name,
                 "strict": true,
-                "schema": response_schema(critic),
+                "schema": schema,
             }});
         }
         StructuredOutput::JsonObject => body["response_format"] = json!({"type": "json_object"}),
         StructuredOutput::PromptOnly => {}
     }
     body
+}
+
+/// The JSON inside a model's answer: some models wrap it in a code fence
+/// even in JSON mode.
+pub(crate) fn strip_fence(content: &str) -> &str {
+    let t = content.trim();
+    t.strip_prefix("```json")
+        .or_else(|| t.strip_prefix("```"))
+        .map(|s| s.trim_end().trim_end_matches("```"))
+        .unwrap_or(t)
+        .trim()
 }
 
 /// An OpenAI-compatible client for `settings`, retrying as they say and

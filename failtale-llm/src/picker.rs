@@ -19,9 +19,9 @@ use failtale_core::analyze::prompt::evidence_document;
 use failtale_core::model::{Cluster, TestRun};
 use serde_json::{Value, json};
 
-use crate::analyzer::{chat_client, complete};
+use crate::analyzer::{chat_body, chat_client, complete, strip_fence};
 use crate::http::Stats;
-use crate::provider::{LlmSettings, StructuredOutput};
+use crate::provider::LlmSettings;
 
 /// Size of the failure text shown to the picker, in bytes.
 const PICK_BUDGET: usize = 3_000;
@@ -87,45 +87,23 @@ pub fn pick_request_body(
         hosts.push_str(&format!("- {}: {}\n", h.name, roles.join(", ")));
     }
     let user = format!("Failure:\n\n{failure}\n\nHosts:\n{hosts}\nName at most {limit} host(s).");
-    let mut body = json!({
-        "model": settings.model,
-        "messages": [
-            {"role": "system", "content": PICKER_SYSTEM},
-            {"role": "user", "content": user},
-        ],
-        "temperature": 0.0,
-        "stream": false,
-    });
     let names: Vec<&str> = inventory.iter().map(|h| h.name.as_str()).collect();
-    match settings.structured {
-        StructuredOutput::JsonSchema => {
-            body["response_format"] = json!({"type": "json_schema", "json_schema": {
-                "name": "failtale_hosts",
-                "strict": true,
-                "schema": {
-                    "type": "object", "additionalProperties": false, "required": ["hosts"],
-                    "properties": {"hosts": {"type": "array", "maxItems": limit,
-                        "items": {"type": "string", "enum": names}}},
-                },
-            }});
-        }
-        StructuredOutput::JsonObject => body["response_format"] = json!({"type": "json_object"}),
-        StructuredOutput::PromptOnly => {}
-    }
-    body
+    let schema = json!({
+        "type": "object", "additionalProperties": false, "required": ["hosts"],
+        "properties": {"hosts": {"type": "array", "maxItems": limit,
+            "items": {"type": "string", "enum": names}}},
+    });
+    let messages = vec![
+        json!({"role": "system", "content": PICKER_SYSTEM}),
+        json!({"role": "user", "content": user}),
+    ];
+    chat_body(settings, messages, 0.0, "failtale_hosts", schema)
 }
 
 /// Reads `{"hosts": [...]}` (tolerating a code fence) and keeps only names in
 /// the inventory, each once, at most `limit`.
 pub fn parse_picks(content: &str, inventory: &[HostInfo], limit: usize) -> Vec<String> {
-    let t = content.trim();
-    let t = t
-        .strip_prefix("```json")
-        .or_else(|| t.strip_prefix("```"))
-        .map(|s| s.trim_end().trim_end_matches("```"))
-        .unwrap_or(t)
-        .trim();
-    let Ok(v) = serde_json::from_str::<Value>(t) else {
+    let Ok(v) = serde_json::from_str::<Value>(strip_fence(content)) else {
         return Vec::new();
     };
     let mut out: Vec<String> = Vec::new();

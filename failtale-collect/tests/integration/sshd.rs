@@ -42,6 +42,18 @@ async fn collect_for(
         .evidence
 }
 
+/// Collects with the server's keys from its one host `svc1`.
+async fn collect_on_svc1(sshd: &Sshd, collectors: &str) -> Vec<Evidence> {
+    collect(
+        sshd,
+        &sshd.ssh_table("known_hosts", "client_key"),
+        &sshd.host("svc1", &["svc"]),
+        collectors,
+        "",
+    )
+    .await
+}
+
 fn ssh_collector(description: &str, body: &str) -> String {
     format!(
         "[[components.svc.collectors]]\nkind = \"ssh\"\ndescription = \"{description}\"\n{body}\n"
@@ -58,14 +70,7 @@ async fn commands_run_over_one_connection_as_the_unprivileged_user() {
         ssh_collector("conn2", "shell = \"echo $SSH_CONNECTION >&2; exit 3\""),
     ]
     .concat();
-    let e = collect(
-        &sshd,
-        &sshd.ssh_table("known_hosts", "client_key"),
-        &sshd.host("svc1", &["svc"]),
-        &collectors,
-        "",
-    )
-    .await;
+    let e = collect_on_svc1(&sshd, &collectors).await;
     let who = by_label(&e, "svc: who");
     assert_eq!(who.provenance.status, Some(CollectStatus::Ok), "{who:#?}");
     assert_eq!(who.provenance.host.as_deref(), Some("svc1"));
@@ -101,14 +106,7 @@ async fn filters_run_on_the_host() {
         ),
     ]
     .concat();
-    let e = collect(
-        &sshd,
-        &sshd.ssh_table("known_hosts", "client_key"),
-        &sshd.host("svc1", &["svc"]),
-        &collectors,
-        "",
-    )
-    .await;
+    let e = collect_on_svc1(&sshd, &collectors).await;
     let g = by_label(&e, "svc: grep");
     assert_eq!(
         g.text, "1233 entry\n1234 entry\n1235 entry\n--\n3999 entry\n4000 entry\n4001 entry\n",
@@ -147,14 +145,7 @@ async fn a_command_over_its_timeout_is_recorded() {
         ssh_collector("after", "argv = [\"echo\", \"still here\"]"),
     ]
     .concat();
-    let e = collect(
-        &sshd,
-        &sshd.ssh_table("known_hosts", "client_key"),
-        &sshd.host("svc1", &["svc"]),
-        &collectors,
-        "",
-    )
-    .await;
+    let e = collect_on_svc1(&sshd, &collectors).await;
     let slow = by_label(&e, "svc: slow");
     assert_eq!(
         slow.provenance.status,

@@ -160,6 +160,15 @@ macro_rules! key {
     };
 }
 
+/// What follows a header name (`Authorization`, `Cookie`): an optional
+/// closing quote of a JSON key, `:` or `=`, then the value as an escaped
+/// JSON string, a quoted string or the rest of the line (groups `s1`–`s4`).
+macro_rules! header_value {
+    () => {
+        r#"(?:\\?["'])?\s*[:=]\s*(?:\\"(?P<s1>(?:[^"\\]|\\[^"])+)\\"|"(?P<s2>(?:\\.|[^"\\\r\n])+)"|'(?P<s3>[^'\r\n]+)'|(?P<s4>[^\s"'][^\r\n"']*))"#
+    };
+}
+
 /// Generic context words for [`Check::Entropy`].
 const CONTEXT_FRAGMENTS: &[Anchor] = &[
     frag("pass"),
@@ -415,14 +424,14 @@ pub static RULES: &[Rule] = &[
         "authorization_header",
         "authorization",
         &[frag("authorization")],
-        r#"(?i:\b(?:proxy-)?authorization)(?:\\?["'])?\s*[:=]\s*(?:\\"(?P<s1>(?:[^"\\]|\\[^"])+)\\"|"(?P<s2>(?:\\.|[^"\\\r\n])+)"|'(?P<s3>[^'\r\n]+)'|(?P<s4>[^\s"'][^\r\n"']*))"#,
+        concat!(r"(?i:\b(?:proxy-)?authorization)", header_value!()),
         Check::AuthValue,
     ),
     rule(
         "cookie_header",
         "cookie",
         &[frag("cookie")],
-        r#"(?i:\b(?:set-)?cookie)(?:\\?["'])?\s*[:=]\s*(?:\\"(?P<s1>(?:[^"\\]|\\[^"])+)\\"|"(?P<s2>(?:\\.|[^"\\\r\n])+)"|'(?P<s3>[^'\r\n]+)'|(?P<s4>[^\s"'][^\r\n"']*))"#,
+        concat!(r"(?i:\b(?:set-)?cookie)", header_value!()),
         Check::CookiePairs,
     ),
     rule(
