@@ -75,12 +75,27 @@ impl CappedBuf {
     }
 
     /// Appends text.
+    ///
+    /// Until the cap is reached everything goes into one buffer, so complete
+    /// text (nearly all of it) is copied once; only then is it split into the
+    /// kept head and a rolling tail.
     pub fn push_str(&mut self, mut s: &str) {
-        if self.tail.is_empty() && self.dropped == 0 && self.head.len() < self.head_cap {
-            let room = self.head_cap - self.head.len();
-            let cut = floor_char_boundary(s, room.min(s.len()));
-            self.head.push_str(&s[..cut]);
-            s = &s[cut..];
+        if self.tail.is_empty() && self.dropped == 0 {
+            if self.head.len() + s.len() <= self.head_cap + self.tail_cap {
+                self.head.push_str(s);
+                return;
+            }
+            if self.head.len() > self.head_cap {
+                // The cap is reached: what is past the head's share starts the tail.
+                let cut = floor_char_boundary(&self.head, self.head_cap);
+                self.tail.push_str(&self.head[cut..]);
+                self.head.truncate(cut);
+            } else {
+                let room = self.head_cap - self.head.len();
+                let cut = floor_char_boundary(s, room.min(s.len()));
+                self.head.push_str(&s[..cut]);
+                s = &s[cut..];
+            }
         }
         if s.is_empty() {
             return;
@@ -117,8 +132,10 @@ impl CappedBuf {
             if text.trim().is_empty() {
                 return None;
             }
-            // The buffers grew in steps; what is kept should cost only its length.
-            text.shrink_to_fit();
+            // The buffer grew in steps; what is kept should cost about its length.
+            if text.capacity() > text.len() + text.len() / 4 {
+                text.shrink_to_fit();
+            }
             return Some(CappedText::complete(text));
         }
         let mut text = self.head;
@@ -182,6 +199,60 @@ mod tests {
             .sum::<usize>();
         assert!(kept <= 40 + 16, "kept {kept}");
         assert!(t.omitted_bytes > 0 && t.omitted_bytes < total);
+    }
+
+    /// The head is the first quarter of the cap and the tail the last bytes,
+    /// however the text arrives in pieces.
+    #[test]
+    fn the_kept_text_does_not_depend_on_how_it_was_pushed() {
+        let text: String = (0..500).map(|i| format!("ключ {i} →\n")).collect();
+        let whole = {
+            let mut b = CappedBuf::new(256);
+            b.push_str(&text);
+            b.finish().unwrap()
+        };
+        for piece in [1, 3, 7, 64, 255, 256, 257, 1000] {
+            let mut b = CappedBuf::new(256);
+            let mut rest = text.as_str();
+            while !rest.is_empty() {
+                let cut = ceil_char_boundary(rest, piece.min(rest.len()));
+                b.push_str(&rest[..cut]);
+                rest = &rest[cut..];
+            }
+            assert_eq!(b.finish().unwrap(), whole, "pieces of {piece} bytes");
+        }
+        assert!(whole.text.starts_with("ключ 0 →\n"));
+        assert!(whole.text.ends_with("ключ 499 →\n"));
+        // Head and tail around the marker are a prefix and a suffix of the text,
+        // and the omitted count is exactly what lies between them.
+        let marker = whole.text.find("[… ").unwrap();
+        let head = whole.text[..marker].strip_suffix('\n').unwrap();
+        let after = &whole.text[marker..];
+        let tail = &after[after.find('\n').unwrap() + 1..];
+        assert!(text.starts_with(head) && text.ends_with(tail));
+        let between = text.len() - text[..head.len()].len() - tail.len();
+        assert!(
+            whole.omitted_bytes == between as u64 || whole.omitted_bytes == between as u64 - 1,
+            "{} vs {between}",
+            whole.omitted_bytes
+        );
+    }
+
+    #[test]
+    fn text_up_to_the_cap_is_kept_whole() {
+        let mut b = CappedBuf::new(64);
+        for _ in 0..8 {
+            b.push_str("12345678");
+        }
+        assert_eq!(
+            b.finish().unwrap(),
+            CappedText::complete("12345678".repeat(8))
+        );
+        let mut b = CappedBuf::new(64);
+        for _ in 0..9 {
+            b.push_str("12345678");
+        }
+        assert!(b.finish().unwrap().omitted_bytes > 0);
     }
 
     #[test]

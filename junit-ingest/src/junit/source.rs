@@ -240,51 +240,67 @@ fn trim_ascii_start(b: &[u8]) -> &[u8] {
 
 /// Counts newlines in the bytes the parser consumed.
 ///
-/// Only the offsets of newlines since the last mark are kept, so memory is
-/// bounded by the size of one event.
+/// Only newlines since the last mark are kept, so memory is bounded by the
+/// size of one event. A short chunk (a tag, a line of text) records where
+/// each of its newlines is; a long one (bulk text or CDATA, read in chunks of
+/// up to [`BUF_LEN`]) is counted with one vectorised pass and records only
+/// its last newline. Positions in short chunks and anywhere after a long
+/// chunk are exact; a position inside a long chunk gets the line where that
+/// chunk started (such positions only come from errors inside bulk text,
+/// which quick-xml does not raise).
 #[derive(Debug, Default)]
 pub(crate) struct LineTracker {
     /// Bytes consumed so far.
     consumed: u64,
-    /// Newlines before `marked`.
-    lines_before: u64,
-    /// Offset of the last newline before `marked`.
-    last_newline_before: Option<u64>,
-    /// Offsets of newlines at or after `marked`.
-    newlines: Vec<u64>,
+    /// Newlines consumed so far.
+    total: u64,
+    /// The last checkpoint before `marked`: (offset of a newline, newlines up to and including it).
+    before_mark: Option<(u64, u64)>,
+    /// Checkpoints at or after `marked`, in order.
+    newlines: Vec<(u64, u64)>,
 }
+
+/// Chunks at least this long are counted rather than located newline by newline.
+const BULK_CHUNK: usize = 256;
 
 impl LineTracker {
     pub(crate) fn advance(&mut self, bytes: &[u8]) {
         let base = self.consumed;
-        self.newlines
-            .extend(memchr::memchr_iter(b'\n', bytes).map(|i| base + i as u64));
         self.consumed += bytes.len() as u64;
+        if bytes.len() < BULK_CHUNK {
+            for i in memchr::memchr_iter(b'\n', bytes) {
+                self.total += 1;
+                self.newlines.push((base + i as u64, self.total));
+            }
+            return;
+        }
+        let count = memchr::memchr_iter(b'\n', bytes).count() as u64;
+        if let Some(last) = memchr::memrchr(b'\n', bytes) {
+            self.total += count;
+            self.newlines.push((base + last as u64, self.total));
+        }
     }
 
     pub(crate) fn mark(&mut self, offset: u64) {
-        let before = self.newlines.partition_point(|&n| n < offset);
+        let before = self.newlines.partition_point(|&(n, _)| n < offset);
         if before > 0 {
-            self.lines_before += before as u64;
-            self.last_newline_before = Some(self.newlines[before - 1]);
+            self.before_mark = Some(self.newlines[before - 1]);
             self.newlines.drain(..before);
         }
     }
 
     /// 1-based line and column (in bytes) of `offset`.
     pub(crate) fn line_col(&self, offset: u64) -> (u64, u64) {
-        let within = self.newlines.partition_point(|&n| n < offset);
-        let line = self.lines_before + within as u64 + 1;
+        let within = self.newlines.partition_point(|&(n, _)| n < offset);
         let last = if within > 0 {
             Some(self.newlines[within - 1])
         } else {
-            self.last_newline_before.filter(|&n| n < offset)
+            self.before_mark.filter(|&(n, _)| n < offset)
         };
-        let column = match last {
-            Some(n) => offset - n,
-            None => offset + 1,
-        };
-        (line, column)
+        match last {
+            Some((n, lines)) => (lines + 1, offset - n),
+            None => (1, offset + 1),
+        }
     }
 }
 
@@ -306,6 +322,28 @@ mod tests {
         t.mark(11);
         assert_eq!(t.line_col(11), (4, 2));
         assert!(t.newlines.is_empty());
+    }
+
+    #[test]
+    fn long_chunks_are_counted_and_positions_after_them_stay_exact() {
+        let mut t = LineTracker::default();
+        t.advance(b"<a>\n");
+        t.mark(4);
+        // Bulk text: 300 lines in one chunk.
+        let bulk = "text line\n".repeat(300);
+        t.advance(bulk.as_bytes());
+        let end = 4 + bulk.len() as u64;
+        assert_eq!(t.line_col(end), (302, 1));
+        t.advance(b"</a");
+        assert_eq!(t.line_col(end + 2), (302, 3));
+        t.mark(end);
+        assert_eq!(t.line_col(end + 1), (302, 2));
+        // Inside the bulk chunk only the line where it started is known.
+        let mut u = LineTracker::default();
+        u.advance(bulk.as_bytes());
+        assert_eq!(u.line_col(bulk.len() as u64).0, 301);
+        assert!(u.line_col(15).0 <= 2);
+        assert_eq!(u.newlines.len(), 1);
     }
 
     #[test]

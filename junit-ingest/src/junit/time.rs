@@ -10,6 +10,9 @@ use std::time::Duration;
 /// an empty value and `Err(())` for anything else (placeholders such as `*`
 /// or `{duration}`, negative or non-finite numbers), which the caller reports.
 pub(crate) fn parse_seconds(raw: &str) -> Result<Option<Duration>, ()> {
+    if let Some(d) = plain_decimal(raw.as_bytes()) {
+        return Ok(Some(d));
+    }
     let s = raw.trim();
     let s = s.strip_suffix('s').map(str::trim_end).unwrap_or(s);
     if s.is_empty() {
@@ -56,12 +59,48 @@ pub(crate) fn parse_seconds(raw: &str) -> Result<Option<Duration>, ()> {
     Duration::try_from_secs_f64(secs).map(Some).map_err(|_| ())
 }
 
+/// The common case, `123` or `0.045`, read exactly without going through
+/// `f64`: at most 18 integer and 9 fraction digits. Anything else is `None`.
+fn plain_decimal(b: &[u8]) -> Option<Duration> {
+    let (int, frac) = match memchr::memchr(b'.', b) {
+        Some(i) => (&b[..i], &b[i + 1..]),
+        None => (b, &b[..0]),
+    };
+    if int.is_empty() || int.len() > 18 || frac.len() > 9 {
+        return None;
+    }
+    let digits = |s: &[u8]| {
+        s.iter().try_fold(0u64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u64::from(c - b'0'))
+        })
+    };
+    let secs = digits(int)?;
+    let mut nanos = digits(frac)?;
+    for _ in frac.len()..9 {
+        nanos *= 10;
+    }
+    Some(Duration::new(secs, u32::try_from(nanos).ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn secs(s: &str) -> Option<f64> {
         parse_seconds(s).unwrap().map(|d| d.as_secs_f64())
+    }
+
+    #[test]
+    fn plain_decimals_are_exact() {
+        assert_eq!(parse_seconds("0.045"), Ok(Some(Duration::from_millis(45))));
+        assert_eq!(parse_seconds("12"), Ok(Some(Duration::from_secs(12))));
+        assert_eq!(parse_seconds("1.000000001"), Ok(Some(Duration::new(1, 1))));
+        assert_eq!(parse_seconds("3."), Ok(Some(Duration::from_secs(3))));
+        // Not plain: left to the general path.
+        assert_eq!(plain_decimal(b".5"), None);
+        assert_eq!(plain_decimal(b"1.0000000001"), None);
+        assert_eq!(plain_decimal(b"1.2.3"), None);
+        assert_eq!(parse_seconds(".5"), Ok(Some(Duration::from_millis(500))));
     }
 
     #[test]
