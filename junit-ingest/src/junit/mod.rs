@@ -31,6 +31,7 @@
 //! `&xxe;` is kept literally with a warning, so neither external entities
 //! (XXE) nor entity bombs can do harm.
 
+mod attrs;
 mod parse;
 mod producer;
 mod source;

@@ -15,6 +15,7 @@ use failtale_core::stage::Ingested;
 use quick_xml::events::{BytesStart, Event};
 
 use super::JunitReader;
+use super::attrs::RawAttrs;
 use super::producer::{Hints, RootKind};
 use super::source::Source;
 use super::time::parse_seconds;
@@ -174,7 +175,8 @@ fn kind_of(local: &[u8]) -> Kind {
 }
 
 fn local_name(qname: &[u8]) -> &[u8] {
-    match memchr::memrchr(b':', qname) {
+    // Names are short: a plain scan beats a call into memchr.
+    match qname.iter().rposition(|&b| b == b':') {
         Some(i) => &qname[i + 1..],
         None => qname,
     }
@@ -510,16 +512,15 @@ impl<'c> Parser<'c> {
     }
 
     fn root_attrs(&mut self, e: &BytesStart<'_>) {
-        for attr in e.attributes().with_checks(false).flatten() {
-            let key = attr.key.as_ref();
+        for (key, value) in RawAttrs::new(e.attributes_raw()) {
             match local_name(key) {
-                b"name" => self.hints.root_name = Some(self.attr_text(&attr.value, None)),
+                b"name" => self.hints.root_name = Some(self.attr_text(value, None)),
                 b"id" => self.hints.root_has_id = true,
                 b"timestamp" if self.out.timestamp.is_none() => {
-                    self.out.timestamp = Some(self.attr_text(&attr.value, None));
+                    self.out.timestamp = Some(self.attr_text(value, None));
                 }
                 b"noNamespaceSchemaLocation" | b"schemaLocation"
-                    if memchr::memmem::find(&attr.value, b"surefire").is_some() =>
+                    if memchr::memmem::find(value, b"surefire").is_some() =>
                 {
                     self.hints.surefire_schema = true;
                 }
@@ -533,16 +534,15 @@ impl<'c> Parser<'c> {
             parent: self.suites.last().map(|s| s.0),
             ..Suite::default()
         };
-        for attr in e.attributes().with_checks(false).flatten() {
-            let key = attr.key.as_ref();
+        for (key, value) in RawAttrs::new(e.attributes_raw()) {
             match local_name(key) {
-                b"name" => suite.name = self.attr_text(&attr.value, Some((src, offset))),
-                b"timestamp" => suite.timestamp = Some(self.attr_text(&attr.value, None)),
-                b"hostname" => suite.hostname = Some(self.attr_text(&attr.value, None)),
-                b"time" => suite.duration = self.time_attr(&attr.value, src, offset),
-                b"file" => suite.file = Some(self.attr_text(&attr.value, None)),
+                b"name" => suite.name = self.attr_text(value, Some((src, offset))),
+                b"timestamp" => suite.timestamp = Some(self.attr_text(value, None)),
+                b"hostname" => suite.hostname = Some(self.attr_text(value, None)),
+                b"time" => suite.duration = self.time_attr(value, src, offset),
+                b"file" => suite.file = Some(self.attr_text(value, None)),
                 b"noNamespaceSchemaLocation" | b"schemaLocation"
-                    if memchr::memmem::find(&attr.value, b"surefire").is_some() =>
+                    if memchr::memmem::find(value, b"surefire").is_some() =>
                 {
                     self.hints.surefire_schema = true;
                 }
@@ -552,14 +552,14 @@ impl<'c> Parser<'c> {
                         // The outermost suites announce how many cases follow:
                         // room for them now saves copying the list as it grows.
                         b"tests" if self.suites.is_empty() => {
-                            if let Ok(n) = utf8(&attr.value).trim().parse::<usize>() {
+                            if let Ok(n) = utf8(value).trim().parse::<usize>() {
                                 self.out.cases.reserve(n.min(MAX_RESERVED_CASES));
                             }
                         }
                         _ => {}
                     }
                     let k = String::from_utf8_lossy(key).into_owned();
-                    let v = self.attr_text(&attr.value, None);
+                    let v = self.attr_text(value, None);
                     suite.extra.insert(k, v);
                 }
             }
@@ -594,26 +594,25 @@ impl<'c> Parser<'c> {
             suite: self.suites.last().map(|s| s.0),
             ..CaseBuilder::default()
         };
-        for attr in e.attributes().with_checks(false).flatten() {
-            let key = attr.key.as_ref();
+        for (key, value) in RawAttrs::new(e.attributes_raw()) {
             match local_name(key) {
                 b"name" => {
-                    case.id.name = self.attr_text(&attr.value, Some((src, offset)));
+                    case.id.name = self.attr_text(value, Some((src, offset)));
                     case.has_name = true;
                 }
                 b"classname" => {
-                    let c = self.attr_text(&attr.value, Some((src, offset)));
+                    let c = self.attr_text(value, Some((src, offset)));
                     case.id.classname = (!c.trim().is_empty()).then_some(c);
                 }
-                b"time" => case.duration = self.time_attr(&attr.value, src, offset),
+                b"time" => case.duration = self.time_attr(value, src, offset),
                 b"file" => {
-                    let f = self.attr_text(&attr.value, None);
+                    let f = self.attr_text(value, None);
                     case.file = (!f.is_empty()).then_some(f);
                 }
-                b"line" => case.line = parse_line(&attr.value),
-                b"timestamp" => case.main.timestamp = Some(self.attr_text(&attr.value, None)),
+                b"line" => case.line = parse_line(value),
+                b"timestamp" => case.main.timestamp = Some(self.attr_text(value, None)),
                 other => {
-                    let v = self.attr_text(&attr.value, None);
+                    let v = self.attr_text(value, None);
                     match other {
                         b"status" => {
                             self.hints.gtest_status |= v == "run" || v == "notrun";
@@ -758,18 +757,18 @@ impl<'c> Parser<'c> {
 
     fn failure_attrs(&mut self, e: &BytesStart<'_>, kind: FailureKind) -> Failure {
         let mut f = Failure::new(kind);
-        for attr in e.attributes().with_checks(false).flatten() {
-            match local_name(attr.key.as_ref()) {
+        for (key, value) in RawAttrs::new(e.attributes_raw()) {
+            match local_name(key) {
                 b"message" => {
-                    let m = self.attr_text(&attr.value, None);
+                    let m = self.attr_text(value, None);
                     f.message = Some(self.capped(m));
                 }
                 b"type" => {
-                    let t = self.attr_text(&attr.value, None);
+                    let t = self.attr_text(value, None);
                     f.r#type = (!t.is_empty()).then_some(t);
                 }
-                b"file" => f.file = Some(self.attr_text(&attr.value, None)),
-                b"line" => f.line = parse_line(&attr.value),
+                b"file" => f.file = Some(self.attr_text(value, None)),
+                b"line" => f.line = parse_line(value),
                 _ => {}
             }
         }
@@ -778,13 +777,13 @@ impl<'c> Parser<'c> {
 
     fn start_skipped(&mut self, e: &BytesStart<'_>) {
         let mut skip = Skip::default();
-        for attr in e.attributes().with_checks(false).flatten() {
-            match local_name(attr.key.as_ref()) {
+        for (key, value) in RawAttrs::new(e.attributes_raw()) {
+            match local_name(key) {
                 b"message" => {
-                    let m = self.attr_text(&attr.value, None);
+                    let m = self.attr_text(value, None);
                     skip.message = Some(self.capped(m));
                 }
-                b"type" => skip.r#type = Some(self.attr_text(&attr.value, None)),
+                b"type" => skip.r#type = Some(self.attr_text(value, None)),
                 _ => {}
             }
         }
@@ -808,10 +807,10 @@ impl<'c> Parser<'c> {
             failures: vec![(failure, None)],
             ..AttemptBuilder::default()
         };
-        for attr in e.attributes().with_checks(false).flatten() {
-            match local_name(attr.key.as_ref()) {
-                b"time" => attempt.duration = self.time_attr(&attr.value, src, offset),
-                b"timestamp" => attempt.timestamp = Some(self.attr_text(&attr.value, None)),
+        for (key, value) in RawAttrs::new(e.attributes_raw()) {
+            match local_name(key) {
+                b"time" => attempt.duration = self.time_attr(value, src, offset),
+                b"timestamp" => attempt.timestamp = Some(self.attr_text(value, None)),
                 _ => {}
             }
         }
@@ -874,11 +873,11 @@ impl<'c> Parser<'c> {
             .unwrap_or(Owner::Root);
         let mut name = String::new();
         let mut value = None;
-        for attr in e.attributes().with_checks(false).flatten() {
-            match local_name(attr.key.as_ref()) {
-                b"name" => name = self.attr_text(&attr.value, None),
+        for (key, raw) in RawAttrs::new(e.attributes_raw()) {
+            match local_name(key) {
+                b"name" => name = self.attr_text(raw, None),
                 b"value" => {
-                    let v = self.attr_text(&attr.value, None);
+                    let v = self.attr_text(raw, None);
                     value = Some(self.capped(v));
                 }
                 _ => {}
