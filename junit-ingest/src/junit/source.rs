@@ -267,6 +267,14 @@ impl LineTracker {
     pub(crate) fn advance(&mut self, bytes: &[u8]) {
         let base = self.consumed;
         self.consumed += bytes.len() as u64;
+        if bytes.len() < 32 {
+            // Blanks between tags: a plain loop beats a call into memchr.
+            for (i, _) in bytes.iter().enumerate().filter(|(_, b)| **b == b'\n') {
+                self.total += 1;
+                self.newlines.push((base + i as u64, self.total));
+            }
+            return;
+        }
         if bytes.len() < BULK_CHUNK {
             for i in memchr::memchr_iter(b'\n', bytes) {
                 self.total += 1;
