@@ -26,59 +26,9 @@ const FORMAT: &str = "JUnit XML";
 /// the same mistake a million times).
 const MAX_WARNINGS: usize = 200;
 
-/// Test cases are collected in blocks of this many, moved once into the
-/// result at the end: a list grown by doubling would copy every case about
-/// twice (growing, then giving the slack back) and touch fresh memory each time.
-const CASE_BLOCK: usize = 1 << 14;
-
-/// The test cases read so far, in blocks of [`CASE_BLOCK`].
-#[derive(Default)]
-struct Cases {
-    full: Vec<Vec<TestCase>>,
-    current: Vec<TestCase>,
-}
-
-impl Cases {
-    fn len(&self) -> usize {
-        self.full.len() * CASE_BLOCK + self.current.len()
-    }
-
-    fn push(&mut self, case: TestCase) {
-        if self.current.len() == CASE_BLOCK {
-            let next = Vec::with_capacity(CASE_BLOCK);
-            self.full.push(mem::replace(&mut self.current, next));
-        } else if self.current.capacity() == 0 {
-            // Small files (most of them) get a small list.
-            self.current
-                .reserve(if self.full.is_empty() { 64 } else { CASE_BLOCK });
-        }
-        self.current.push(case);
-    }
-
-    fn get_mut(&mut self, i: usize) -> &mut TestCase {
-        let (block, at) = (i / CASE_BLOCK, i % CASE_BLOCK);
-        match self.full.get_mut(block) {
-            Some(b) => &mut b[at],
-            None => &mut self.current[at],
-        }
-    }
-
-    fn into_vec(self) -> Vec<TestCase> {
-        if self.full.is_empty() {
-            let mut v = self.current;
-            if v.capacity() > v.len() + v.len() / 4 {
-                v.shrink_to_fit();
-            }
-            return v;
-        }
-        let mut all = Vec::with_capacity(self.len());
-        for block in self.full {
-            all.extend(block);
-        }
-        all.extend(self.current);
-        all
-    }
-}
+/// A suite's `tests` count reserves room for at most this many cases at a
+/// time, so a wrong or hostile count cannot make the reader allocate much.
+const MAX_RESERVED_CASES: usize = 1 << 16;
 
 /// Reads one JUnit XML input.
 pub(crate) fn read(cfg: &JunitReader, input: &mut dyn Read) -> Ingested {
@@ -403,8 +353,6 @@ struct Parser<'c> {
     suites: Vec<(usize, Option<CappedBuf>, Option<CappedBuf>)>,
     suite_names: Vec<String>,
     case: Option<CaseBuilder>,
-    /// The cases read so far; moved into `out` at the end.
-    cases: Cases,
     property: Option<PendingProperty>,
     /// Failing cases by hash of (suite, classname, name), for merging retries
     /// written as repeated test cases.
@@ -425,7 +373,6 @@ impl<'c> Parser<'c> {
             suites: Vec::new(),
             suite_names: Vec::new(),
             case: None,
-            cases: Cases::default(),
             property: None,
             failing: FxHashMap::default(),
             hints: Hints::default(),
@@ -603,8 +550,16 @@ impl<'c> Parser<'c> {
                     self.hints.surefire_schema = true;
                 }
                 _ => {
-                    if local_name(key) == b"id" {
-                        self.hints.suite_has_id = true;
+                    match local_name(key) {
+                        b"id" => self.hints.suite_has_id = true,
+                        // The outermost suites announce how many cases follow:
+                        // room for them now saves copying the list as it grows.
+                        b"tests" if self.suites.is_empty() => {
+                            if let Ok(n) = utf8(value).trim().parse::<usize>() {
+                                self.out.cases.reserve(n.min(MAX_RESERVED_CASES));
+                            }
+                        }
+                        _ => {}
                     }
                     let k = String::from_utf8_lossy(key).into_owned();
                     let v = self.attr_text(value, None);
@@ -758,12 +713,12 @@ impl<'c> Parser<'c> {
         let key = (!case.id.name.is_empty()).then(|| case_key(&case));
         if let Some(candidates) = key.and_then(|k| self.failing.get_mut(&k)) {
             let found = candidates.iter().position(|&i| {
-                let c = self.cases.get_mut(i);
+                let c = &self.out.cases[i];
                 c.suite == case.suite && c.id == case.id
             });
             if let Some(pos) = found {
                 let index = candidates[pos];
-                let prev = self.cases.get_mut(index);
+                let prev = &mut self.out.cases[index];
                 prev.attempts.append(&mut case.attempts);
                 prev.events.append(&mut case.events);
                 prev.duration = match (prev.duration, case.duration) {
@@ -783,9 +738,12 @@ impl<'c> Parser<'c> {
             }
         }
         if let Some(key) = key.filter(|_| case.outcome.is_failing()) {
-            self.failing.entry(key).or_default().push(self.cases.len());
+            self.failing
+                .entry(key)
+                .or_default()
+                .push(self.out.cases.len());
         }
-        self.cases.push(case);
+        self.out.cases.push(case);
     }
 
     fn start_failure(&mut self, e: &BytesStart<'_>, local: &[u8]) {
@@ -1052,6 +1010,8 @@ impl<'c> Parser<'c> {
     }
 
     fn finish(mut self) -> Ingested {
+        // A large file's case list grew by doubling; give the slack back.
+        self.out.cases.shrink_to_fit();
         if self.out.error.is_some() {
             if let Some(mut case) = self.case.take()
                 && case.has_name
@@ -1080,7 +1040,6 @@ impl<'c> Parser<'c> {
             self.out.format = None;
         }
         self.out.producer = self.hints.guess().map(str::to_owned);
-        self.out.cases = mem::take(&mut self.cases).into_vec();
         self.out
     }
 }
@@ -1222,7 +1181,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn header_counts_never_size_the_case_list() {
+    fn a_suites_test_count_reserves_room_but_never_much() {
         let file = |tests: &str| {
             format!(
                 "<testsuites><testsuite name='s' tests='{tests}'>\
@@ -1230,51 +1189,22 @@ mod tests {
             )
         };
         let read = |xml: String| read(&xml);
-        // A hostile count neither aborts nor reserves anything.
-        for count in [
-            "2",
-            "18446744073709551615",
-            "99999999999999999999999",
-            "-5",
-            "x",
-        ] {
-            let r = read(file(count));
-            assert_eq!(r.cases.len(), 2, "tests={count}");
+        let exact = read(file("2"));
+        assert_eq!(exact.cases.len(), 2);
+        assert_eq!(
+            exact.cases.capacity(),
+            2,
+            "no room wasted when the count is right"
+        );
+        // A hostile count neither aborts nor reserves without bound.
+        for hostile in ["18446744073709551615", "99999999999999999999999", "-5", "x"] {
+            let r = read(file(hostile));
+            assert_eq!(r.cases.len(), 2, "tests={hostile}");
             assert!(r.error.is_none());
-            assert_eq!(r.cases.capacity(), 2, "no room wasted, tests={count}");
+            assert!(r.cases.capacity() <= MAX_RESERVED_CASES);
         }
         // Each attempt list is exactly as long as it needs to be.
-        let exact = read(file("2"));
         assert!(exact.cases.iter().all(|c| c.attempts.capacity() == 1));
-    }
-
-    /// More cases than one block: order is kept, the list is exactly as
-    /// long as it needs to be, and a retry written as a repeated test case
-    /// finds its first attempt in an earlier block.
-    #[test]
-    fn many_cases_span_blocks_and_retries_still_merge() {
-        let n = CASE_BLOCK * 2 + 100;
-        let mut xml = String::from("<testsuite name='s'>");
-        for i in 0..n {
-            if i == 5 {
-                xml.push_str("<testcase name='t5'><failure message='boom'/></testcase>");
-            } else {
-                xml.push_str(&format!("<testcase name='t{i}'/>"));
-            }
-        }
-        xml.push_str("<testcase name='t5'/></testsuite>");
-        let r = read(&xml);
-        assert!(r.error.is_none());
-        assert_eq!(r.cases.len(), n);
-        assert_eq!(r.cases.capacity(), n);
-        assert!(
-            r.cases
-                .iter()
-                .enumerate()
-                .all(|(i, c)| c.id.name == format!("t{i}"))
-        );
-        assert_eq!(r.cases[5].attempts.len(), 2);
-        assert_eq!(r.cases[5].outcome, failtale_core::model::Outcome::Flaky);
     }
 
     #[test]
