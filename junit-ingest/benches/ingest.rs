@@ -176,17 +176,7 @@ fn floor(bytes: &[u8]) -> Vec<(String, String, f64)> {
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"testcase" => {
-                let (mut name, mut class, mut time) = (String::new(), String::new(), 0.0);
-                for a in e.attributes().with_checks(false).flatten() {
-                    let value = || String::from_utf8_lossy(&a.value).into_owned();
-                    match a.key.as_ref() {
-                        b"name" => name = value(),
-                        b"classname" => class = value(),
-                        b"time" => time = value().parse().unwrap_or(0.0),
-                        _ => {}
-                    }
-                }
-                cases.push((name, class, time));
+                cases.push(case_record(&e));
             }
             Ok(Event::Eof) | Err(_) => break,
             _ => {}
