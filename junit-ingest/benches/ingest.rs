@@ -208,8 +208,8 @@ fn retain_floor(bytes: &[u8]) -> (Vec<(String, String, f64)>, Vec<String>) {
                 cases.push(case_record(&e));
             }
             Ok(Event::End(_)) => keep = false,
-            Ok(Event::Text(t)) if keep => texts.push(String::from_utf8_lossy(&t).into_owned()),
-            Ok(Event::CData(t)) if keep => texts.push(String::from_utf8_lossy(&t).into_owned()),
+            Ok(Event::Text(t)) if keep => texts.push(owned(&t)),
+            Ok(Event::CData(t)) if keep => texts.push(owned(&t)),
             Ok(Event::Eof) | Err(_) => break,
             _ => {}
         }
@@ -218,10 +218,18 @@ fn retain_floor(bytes: &[u8]) -> (Vec<(String, String, f64)>, Vec<String>) {
     (cases, texts)
 }
 
+/// A string of the bytes, validated the fast way (the lossy path only on error).
+fn owned(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
 fn case_record(e: &quick_xml::events::BytesStart<'_>) -> (String, String, f64) {
     let (mut name, mut class, mut time) = (String::new(), String::new(), 0.0);
     for a in e.attributes().with_checks(false).flatten() {
-        let value = || String::from_utf8_lossy(&a.value).into_owned();
+        let value = || owned(&a.value);
         match a.key.as_ref() {
             b"name" => name = value(),
             b"classname" => class = value(),
