@@ -60,7 +60,6 @@ pub(crate) fn read(cfg: &JunitReader, input: &mut dyn Read) -> Ingested {
     let mut buf = Vec::with_capacity(16 * 1024);
     loop {
         let start = reader.buffer_position();
-        reader.get_mut().mark(start);
         let event = reader.read_event_into(&mut buf);
         let src = reader.get_ref();
         match event {

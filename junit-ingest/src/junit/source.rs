@@ -1,10 +1,12 @@
 //! The byte stream quick-xml reads: any input encoding turned into UTF-8 on
 //! the fly, with line and column bookkeeping for error messages.
 //!
-//! Everything here streams: memory is one read buffer plus the newline
-//! offsets of the event being parsed, whatever the size of the file.
+//! Everything here streams: memory is two read buffers (the current one and
+//! the one before it, for positions in an event that spans a refill),
+//! whatever the size of the file.
 
 use std::io::{self, BufRead, Read};
+use std::mem;
 
 use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE};
 use failtale_core::model::Location;
@@ -33,6 +35,10 @@ pub(crate) struct Source<'a> {
     decoded_all: bool,
     /// UTF-8 bytes handed to the parser.
     buf: Vec<u8>,
+    /// The buffer before `buf`, kept for positions in it.
+    prev: Vec<u8>,
+    /// Bytes of `prev` that were handed out.
+    prev_len: usize,
     pos: usize,
     len: usize,
     eof: bool,
@@ -40,7 +46,7 @@ pub(crate) struct Source<'a> {
     head: Vec<u8>,
     /// Name of the detected encoding, for diagnostics.
     encoding: &'static str,
-    lines: LineTracker,
+    lines: Lines,
 }
 
 impl<'a> Source<'a> {
@@ -66,12 +72,14 @@ impl<'a> Source<'a> {
             raw_eof: false,
             decoded_all: false,
             buf: Vec::new(),
+            prev: Vec::new(),
+            prev_len: 0,
             pos: 0,
             len: 0,
             eof: false,
             head: Vec::new(),
             encoding: encoding.map_or("UTF-8", Encoding::name),
-            lines: LineTracker::default(),
+            lines: Lines::default(),
         };
         match encoding {
             Some(enc) => {
@@ -101,16 +109,13 @@ impl<'a> Source<'a> {
         self.encoding
     }
 
-    /// Marks the start of the next event (quick-xml's `buffer_position()`):
-    /// positions before it are folded into a count.
-    pub(crate) fn mark(&mut self, offset: u64) {
-        self.lines.mark(offset);
-    }
-
-    /// Line and column of a byte offset at or after the last mark (earlier
-    /// offsets on the same line are exact too; others are approximate).
+    /// Line and column of a byte offset of the UTF-8 stream, exact for any
+    /// offset in the current or the previous read buffer (every position an
+    /// error or warning names in practice: the event being read, unless it
+    /// is longer than a buffer). An older offset gets the line where the
+    /// previous buffer starts.
     pub(crate) fn location(&self, offset: u64, element_path: String) -> Location {
-        let (line, column) = self.lines.line_col(offset);
+        let (line, column) = self.line_col(offset);
         Location {
             line,
             column,
@@ -118,7 +123,51 @@ impl<'a> Source<'a> {
         }
     }
 
+    fn line_col(&self, offset: u64) -> (u64, u64) {
+        let l = &self.lines;
+        let (bytes, start, lines, last) = if offset >= l.buf_start {
+            (
+                &self.buf[..self.len],
+                l.buf_start,
+                l.before_buf,
+                l.last_before_buf,
+            )
+        } else {
+            let bytes = &self.prev[..self.prev_len];
+            let offset = offset.max(l.prev_start);
+            return line_in(
+                bytes,
+                l.prev_start,
+                l.before_prev,
+                l.last_before_prev,
+                offset,
+            );
+        };
+        line_in(bytes, start, lines, last, offset)
+    }
+
+    /// The current buffer is done with: its newlines are counted (one
+    /// vectorised pass) and it becomes the previous one.
+    fn retire_buffer(&mut self) {
+        let bytes = &self.buf[..self.len];
+        let l = &mut self.lines;
+        l.prev_start = l.buf_start;
+        l.before_prev = l.before_buf;
+        l.last_before_prev = l.last_before_buf;
+        l.before_buf += memchr::memchr_iter(b'\n', bytes).count() as u64;
+        if let Some(i) = memchr::memrchr(b'\n', bytes) {
+            l.last_before_buf = Some(l.buf_start + i as u64);
+        }
+        l.buf_start += self.len as u64;
+        self.prev_len = self.len;
+        mem::swap(&mut self.buf, &mut self.prev);
+        if self.buf.len() < BUF_LEN {
+            self.buf.resize(BUF_LEN, 0);
+        }
+    }
+
     fn refill(&mut self) -> io::Result<()> {
+        self.retire_buffer();
         self.pos = 0;
         self.len = 0;
         let Some(decoder) = self.decoder.as_mut() else {
@@ -189,9 +238,7 @@ impl BufRead for Source<'_> {
     }
 
     fn consume(&mut self, amt: usize) {
-        let amt = amt.min(self.len - self.pos);
-        self.lines.advance(&self.buf[self.pos..self.pos + amt]);
-        self.pos += amt;
+        self.pos += amt.min(self.len - self.pos);
     }
 }
 
@@ -238,120 +285,95 @@ fn trim_ascii_start(b: &[u8]) -> &[u8] {
     &b[n..]
 }
 
-/// Counts newlines in the bytes the parser consumed.
-///
-/// Only newlines since the last mark are kept, so memory is bounded by the
-/// size of one event. A short chunk (a tag, a line of text) records where
-/// each of its newlines is; a long one (bulk text or CDATA, read in chunks of
-/// up to [`BUF_LEN`]) is counted with one vectorised pass and records only
-/// its last newline. Positions in short chunks and anywhere after a long
-/// chunk are exact; a position inside a long chunk gets the line where that
-/// chunk started (such positions only come from errors inside bulk text,
-/// which quick-xml does not raise).
+/// Newlines counted in the buffers already read.
 #[derive(Debug, Default)]
-pub(crate) struct LineTracker {
-    /// Bytes consumed so far.
-    consumed: u64,
-    /// Newlines consumed so far.
-    total: u64,
-    /// The last checkpoint before `marked`: (offset of a newline, newlines up to and including it).
-    before_mark: Option<(u64, u64)>,
-    /// Checkpoints at or after `marked`, in order.
-    newlines: Vec<(u64, u64)>,
+struct Lines {
+    /// Stream offset of the current buffer's first byte.
+    buf_start: u64,
+    /// Newlines before the current buffer.
+    before_buf: u64,
+    /// Offset of the last newline before the current buffer.
+    last_before_buf: Option<u64>,
+    /// The same for the previous buffer.
+    prev_start: u64,
+    before_prev: u64,
+    last_before_prev: Option<u64>,
 }
 
-/// Chunks at least this long are counted rather than located newline by newline.
-const BULK_CHUNK: usize = 256;
-
-impl LineTracker {
-    pub(crate) fn advance(&mut self, bytes: &[u8]) {
-        let base = self.consumed;
-        self.consumed += bytes.len() as u64;
-        if bytes.len() < 32 {
-            // Blanks between tags: a plain loop beats a call into memchr.
-            for (i, _) in bytes.iter().enumerate().filter(|(_, b)| **b == b'\n') {
-                self.total += 1;
-                self.newlines.push((base + i as u64, self.total));
-            }
-            return;
-        }
-        if bytes.len() < BULK_CHUNK {
-            for i in memchr::memchr_iter(b'\n', bytes) {
-                self.total += 1;
-                self.newlines.push((base + i as u64, self.total));
-            }
-            return;
-        }
-        let count = memchr::memchr_iter(b'\n', bytes).count() as u64;
-        if let Some(last) = memchr::memrchr(b'\n', bytes) {
-            self.total += count;
-            self.newlines.push((base + last as u64, self.total));
-        }
-    }
-
-    pub(crate) fn mark(&mut self, offset: u64) {
-        let before = self.newlines.partition_point(|&(n, _)| n < offset);
-        if before > 0 {
-            self.before_mark = Some(self.newlines[before - 1]);
-            self.newlines.drain(..before);
-        }
-    }
-
-    /// 1-based line and column (in bytes) of `offset`.
-    pub(crate) fn line_col(&self, offset: u64) -> (u64, u64) {
-        let within = self.newlines.partition_point(|&(n, _)| n < offset);
-        let last = if within > 0 {
-            Some(self.newlines[within - 1])
-        } else {
-            self.before_mark.filter(|&(n, _)| n < offset)
-        };
-        match last {
-            Some((n, lines)) => (lines + 1, offset - n),
-            None => (1, offset + 1),
-        }
-    }
+/// 1-based line and column (in bytes) of `offset` in `bytes`, which start at
+/// stream offset `start` after `lines` newlines, the last at `last`.
+fn line_in(bytes: &[u8], start: u64, lines: u64, last: Option<u64>, offset: u64) -> (u64, u64) {
+    let upto =
+        &bytes[..usize::try_from(offset - start).map_or(bytes.len(), |n| n.min(bytes.len()))];
+    let line = lines + memchr::memchr_iter(b'\n', upto).count() as u64 + 1;
+    let last = memchr::memrchr(b'\n', upto)
+        .map(|i| start + i as u64)
+        .or(last);
+    let column = match last {
+        Some(n) => offset - n,
+        None => offset + 1,
+    };
+    (line, column)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn lines_and_columns_survive_marks() {
-        let mut t = LineTracker::default();
-        t.advance(b"ab\ncd\n");
-        assert_eq!(t.line_col(0), (1, 1));
-        assert_eq!(t.line_col(4), (2, 2));
-        t.mark(4);
-        t.advance(b"efg\nh");
-        assert_eq!(t.line_col(4), (2, 2));
-        assert_eq!(t.line_col(6), (3, 1));
-        assert_eq!(t.line_col(11), (4, 2));
-        t.mark(11);
-        assert_eq!(t.line_col(11), (4, 2));
-        assert!(t.newlines.is_empty());
+    /// Line and column by brute force over the whole text.
+    fn expected(text: &[u8], offset: usize) -> (u64, u64) {
+        let before = &text[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        let column = match before.iter().rposition(|&b| b == b'\n') {
+            Some(n) => (offset - n) as u64,
+            None => offset as u64 + 1,
+        };
+        (line, column)
     }
 
     #[test]
-    fn long_chunks_are_counted_and_positions_after_them_stay_exact() {
-        let mut t = LineTracker::default();
-        t.advance(b"<a>\n");
-        t.mark(4);
-        // Bulk text: 300 lines in one chunk.
-        let bulk = "text line\n".repeat(300);
-        t.advance(bulk.as_bytes());
-        let end = 4 + bulk.len() as u64;
-        assert_eq!(t.line_col(end), (302, 1));
-        t.advance(b"</a");
-        assert_eq!(t.line_col(end + 2), (302, 3));
-        t.mark(end);
-        assert_eq!(t.line_col(end + 1), (302, 2));
-        // Inside the bulk chunk only the line where it started is known.
-        let mut u = LineTracker::default();
-        u.advance(bulk.as_bytes());
-        assert_eq!(u.line_col(bulk.len() as u64).0, 301);
-        assert!(u.line_col(15).0 <= 2);
-        assert_eq!(u.newlines.len(), 1);
+    fn positions_in_the_current_and_previous_buffer_are_exact() {
+        // Lines of varied length, three buffers and more.
+        let mut text = String::new();
+        let mut i = 0usize;
+        while text.len() < BUF_LEN * 3 + 1000 {
+            text.push_str(&"x".repeat(i % 97));
+            text.push('\n');
+            i += 1;
+        }
+        let bytes = text.as_bytes();
+        let mut input = bytes;
+        let mut source = Source::new(&mut input).unwrap();
+        let mut consumed = 0usize;
+        let mut step = 1usize;
+        loop {
+            let n = source.fill_buf().unwrap().len().min(step);
+            if n == 0 {
+                break;
+            }
+            source.consume(n);
+            consumed += n;
+            step = step * 7 % 5003 + 1;
+            let oldest = source.lines.prev_start as usize;
+            for offset in [
+                oldest,
+                (oldest + consumed) / 2,
+                consumed.saturating_sub(1),
+                consumed,
+            ] {
+                let at = source.location(offset as u64, String::new());
+                assert_eq!(
+                    (at.line, at.column),
+                    expected(bytes, offset),
+                    "offset {offset}"
+                );
+            }
+        }
+        assert_eq!(consumed, bytes.len());
+        // An offset older than the previous buffer gets the line where that
+        // buffer starts: never earlier than its own.
+        let at = source.location(10, String::new());
+        assert!(at.line >= expected(bytes, 10).0);
     }
 
     #[test]
