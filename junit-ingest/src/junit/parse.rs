@@ -247,7 +247,8 @@ struct CaseBuilder {
     before: Vec<Attempt>,
     after: Vec<Attempt>,
     /// An open `flakyFailure`/`rerunFailure`…: (comes before the main attempt, attempt).
-    retry: Option<(bool, AttemptBuilder)>,
+    /// Boxed: retries are rare, and the builder is moved once per case.
+    retry: Option<Box<(bool, AttemptBuilder)>>,
     properties: Vec<Property>,
     extra: std::collections::BTreeMap<String, String>,
     status: Option<String>,
@@ -497,7 +498,7 @@ impl<'c> Parser<'c> {
         src: &Source<'_>,
         offset: u64,
     ) -> Option<std::time::Duration> {
-        let text = String::from_utf8_lossy(raw);
+        let text = utf8(raw);
         match parse_seconds(&text) {
             Ok(d) => d,
             Err(()) => {
@@ -653,7 +654,7 @@ impl<'c> Parser<'c> {
     }
 
     fn push_case(&mut self, mut b: CaseBuilder) {
-        if let Some((before, attempt)) = b.retry.take() {
+        if let Some((before, attempt)) = b.retry.take().map(|r| *r) {
             let attempt = attempt.finish(&mut b.events, self.cfg.keep_passing_output);
             if before {
                 b.before.push(attempt);
@@ -817,13 +818,13 @@ impl<'c> Parser<'c> {
             }
         }
         if let Some(case) = &mut self.case {
-            case.retry = Some((before, attempt));
+            case.retry = Some(Box::new((before, attempt)));
         }
     }
 
     fn end_retry(&mut self) {
         if let Some(case) = &mut self.case
-            && let Some((before, attempt)) = case.retry.take()
+            && let Some((before, attempt)) = case.retry.take().map(|r| *r)
         {
             let attempt = attempt.finish(&mut case.events, self.cfg.keep_passing_output);
             if before {
@@ -1064,8 +1065,7 @@ fn skip_reason(b: &CaseBuilder) -> Option<String> {
         return Some(format!("result=\"{result}\""));
     }
     let disabled = |s: &str| {
-        s.starts_with("DISABLED_")
-            || (memchr::memchr(b'/', s.as_bytes()).is_some() && s.contains("/DISABLED_"))
+        s.starts_with("DISABLED_") || (s.as_bytes().contains(&b'/') && s.contains("/DISABLED_"))
     };
     if result != "completed"
         && (disabled(&b.id.name) || b.id.classname.as_deref().is_some_and(disabled))

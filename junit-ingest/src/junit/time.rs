@@ -62,7 +62,7 @@ pub(crate) fn parse_seconds(raw: &str) -> Result<Option<Duration>, ()> {
 /// The common case, `123` or `0.045`, read exactly without going through
 /// `f64`: at most 18 integer and 9 fraction digits. Anything else is `None`.
 fn plain_decimal(b: &[u8]) -> Option<Duration> {
-    let (int, frac) = match memchr::memchr(b'.', b) {
+    let (int, frac) = match b.iter().position(|&c| c == b'.') {
         Some(i) => (&b[..i], &b[i + 1..]),
         None => (b, &b[..0]),
     };
