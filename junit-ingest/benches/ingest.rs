@@ -70,12 +70,20 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            if new_size > layout.size() {
-                let now = CURRENT.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
-                    - layout.size();
-                PEAK.fetch_max(now, Ordering::Relaxed);
+            let old = layout.size();
+            if p == ptr {
+                // Resized in place: only the difference.
+                if new_size > old {
+                    let now = CURRENT.fetch_add(new_size - old, Ordering::Relaxed) + new_size - old;
+                    PEAK.fetch_max(now, Ordering::Relaxed);
+                } else {
+                    CURRENT.fetch_sub(old - new_size, Ordering::Relaxed);
+                }
             } else {
-                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+                // Moved: old and new blocks were both alive while it was copied.
+                let now = CURRENT.fetch_add(new_size, Ordering::Relaxed) + new_size;
+                PEAK.fetch_max(now, Ordering::Relaxed);
+                CURRENT.fetch_sub(old, Ordering::Relaxed);
             }
         }
         p
