@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use failtale_collect::{ConfiguredCollector, HostPicker};
 use failtale_core::analyze::{KnownFailures, OfflineAnalyzer};
-use failtale_core::fingerprint::{FingerprintConfig, StructuredFingerprint};
 use failtale_core::history::lookup::StoreHistory;
 use failtale_core::history::{HistoryStore, StoreCache};
 use failtale_core::input::discover;
@@ -24,6 +23,7 @@ use junit_ingest::writer::{Enrichment, keys, write_junit};
 
 use crate::cli::AnalyzeArgs;
 use crate::errors::CliError;
+use crate::in_app::WorkspaceFingerprint;
 use crate::outdir::output_dir;
 use crate::summary::{SummaryOptions, write_summary};
 
@@ -84,10 +84,12 @@ impl Setup {
         let config = crate::config::load(args.config.as_deref(), &cwd)?;
         let dir = output_dir(args.out.as_deref(), &cwd);
         let history_path = crate::history_cmd::store_path(&args.history, &dir);
-        let fingerprint = StructuredFingerprint::new(FingerprintConfig {
-            in_app_crates: crate::outdir::workspace_crates(&cwd),
-            ..FingerprintConfig::default()
-        });
+        // The workspace's crates are in-app; cargo is asked only once a
+        // failure needs fingerprinting.
+        let fingerprint = {
+            let cwd = cwd.clone();
+            WorkspaceFingerprint::new(move || crate::outdir::workspace_crates(&cwd))
+        };
         let sanitizer =
             RuleSanitizer::from_process_env(&config.sanitize).map_err(|e| CliError::Config {
                 path: config.path.clone().unwrap_or_default(),

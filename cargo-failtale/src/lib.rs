@@ -16,6 +16,7 @@ mod cli;
 mod config;
 mod errors;
 mod history_cmd;
+mod in_app;
 mod init_cmd;
 mod outdir;
 mod render;
