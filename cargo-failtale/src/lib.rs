@@ -21,6 +21,7 @@ mod init_cmd;
 mod outdir;
 mod render;
 mod report_cmd;
+mod runner;
 mod style;
 mod summary;
 mod test_cmd;
