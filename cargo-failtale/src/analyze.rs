@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use failtale_collect::{ConfiguredCollector, HostPicker};
 use failtale_core::analyze::{KnownFailures, OfflineAnalyzer};
-use failtale_core::fingerprint::{FingerprintConfig, StructuredFingerprint};
 use failtale_core::history::lookup::StoreHistory;
 use failtale_core::history::{HistoryStore, StoreCache};
 use failtale_core::input::discover;
@@ -24,6 +23,7 @@ use junit_ingest::writer::{Enrichment, keys, write_junit};
 
 use crate::cli::AnalyzeArgs;
 use crate::errors::CliError;
+use crate::in_app::WorkspaceFingerprint;
 use crate::outdir::output_dir;
 use crate::summary::{SummaryOptions, write_summary};
 
@@ -84,10 +84,12 @@ impl Setup {
         let config = crate::config::load(args.config.as_deref(), &cwd)?;
         let dir = output_dir(args.out.as_deref(), &cwd);
         let history_path = crate::history_cmd::store_path(&args.history, &dir);
-        let fingerprint = StructuredFingerprint::new(FingerprintConfig {
-            in_app_crates: crate::outdir::workspace_crates(&cwd),
-            ..FingerprintConfig::default()
-        });
+        // The workspace's crates are in-app; cargo is asked only once a
+        // failure needs fingerprinting.
+        let fingerprint = {
+            let cwd = cwd.clone();
+            WorkspaceFingerprint::new(move || crate::outdir::workspace_crates(&cwd))
+        };
         let sanitizer =
             RuleSanitizer::from_process_env(&config.sanitize).map_err(|e| CliError::Config {
                 path: config.path.clone().unwrap_or_default(),
@@ -142,11 +144,26 @@ pub(crate) fn report_run(
     let history = crate::history_cmd::record(&args.history, &output, dir, err)?;
     let report = Report::from_output_with_history(&output, history);
 
-    let report_path = write_report(dir, &report)?;
-    crate::render::write_documents(dir, &report, args.templates.as_deref(), &|k| {
-        std::env::var(k).ok()
+    // The documents (report.html is the slowest output) render on other
+    // threads while report.json is written and junit.xml built; the files
+    // are written in the same order as ever, each only once the earlier
+    // ones are.
+    let (json, documents, junit) = std::thread::scope(|s| {
+        let documents =
+            s.spawn(|| crate::render::render_documents(&report, args.templates.as_deref()));
+        let json = write_report(dir, &report);
+        let junit = enriched_junit(&output, &report);
+        let documents = documents
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (json, documents, junit)
+    });
+    let report_path = json?;
+    documents?.write(dir, &report, &|k| std::env::var(k).ok())?;
+    write_atomically(dir, "junit.xml", &mut |w| match &junit {
+        Ok(bytes) => w.write_all(bytes),
+        Err(e) => Err(std::io::Error::other(e.clone())),
     })?;
-    write_enriched_junit(dir, &output, &report)?;
     let ignored = output.ignored.len();
     if ignored > 0 && !args.quiet {
         writeln!(
@@ -254,15 +271,11 @@ fn progress_bar(len: usize) -> ProgressBar {
     bar
 }
 
-/// Writes `junit.xml`: the input results with each failing test's cluster,
+/// `junit.xml`: the input results with each failing test's cluster,
 /// fingerprint, analysis and flake probability as `failtale.*` properties and
 /// as a readable block at the end of its system-err, so the JUnit viewers CI
 /// systems already have show them. Text comes from the sanitized run and report.
-fn write_enriched_junit(
-    dir: &Path,
-    output: &PipelineOutput,
-    report: &Sanitized<Report>,
-) -> Result<(), CliError> {
+fn enriched_junit(output: &PipelineOutput, report: &Sanitized<Report>) -> Result<Vec<u8>, String> {
     use failtale_core::analyze::{category_name, severity_name};
     let mut enrich = Enrichment::default();
     let flake: std::collections::HashMap<&str, f64> = report
@@ -306,10 +319,9 @@ fn write_enriched_junit(
             enrich.set_stderr_block(case, block);
         }
     }
-    write_atomically(dir, "junit.xml", &mut |w| {
-        write_junit(&output.run, &enrich, w).map_err(|e| std::io::Error::other(e.to_string()))
-    })
-    .map(drop)
+    let mut bytes = Vec::new();
+    write_junit(&output.run, &enrich, &mut bytes).map_err(|e| e.to_string())?;
+    Ok(bytes)
 }
 
 /// Writes report.json.

@@ -25,27 +25,87 @@ pub fn write_documents(
     template_dir: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<PathBuf>, CliError> {
-    let opts = RenderOptions {
+    render_documents(report, template_dir)?.write(dir, report, env)
+}
+
+/// `report.html` and `summary.md`, rendered and not yet written.
+#[derive(Debug)]
+pub struct Documents<'a> {
+    html: String,
+    markdown: String,
+    template_dir: Option<&'a Path>,
+}
+
+fn options(template_dir: Option<&Path>) -> RenderOptions {
+    RenderOptions {
         template_dir: template_dir.map(Path::to_owned),
         // summary.md sits next to report.html: a relative link works.
         html_report_path: Some("report.html".into()),
-    };
+    }
+}
+
+/// Renders both documents; report.html on a second thread, as it is the
+/// slow one (parsing its template alone takes about 10 ms), while
+/// summary.md renders on this one.
+pub fn render_documents<'a>(
+    report: &Sanitized<Report>,
+    template_dir: Option<&'a Path>,
+) -> Result<Documents<'a>, CliError> {
+    let opts = options(template_dir);
     let failed = |name: &str| {
         let name = name.to_owned();
         move |e| render_error(e, template_dir, &name)
     };
-    let html = render_html(report, &opts).map_err(failed(HTML_TEMPLATE))?;
-    let markdown = render_markdown(report, &opts, GITHUB_STEP_SUMMARY_MAX)
-        .map_err(failed(MARKDOWN_TEMPLATE))?;
-    let mut written = vec![
-        crate::analyze::write_atomically(dir, "report.html", &mut |w| {
-            w.write_all(html.as_bytes())
-        })?,
-        crate::analyze::write_atomically(dir, "summary.md", &mut |w| {
-            w.write_all(markdown.as_bytes())
-        })?,
-    ];
+    let (html, markdown) = std::thread::scope(|s| {
+        let html = s.spawn(|| render_html(report, &opts));
+        let markdown = render_markdown(report, &opts, GITHUB_STEP_SUMMARY_MAX);
+        let html = html.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (html, markdown)
+    });
+    Ok(Documents {
+        html: html.map_err(failed(HTML_TEMPLATE))?,
+        markdown: markdown.map_err(failed(MARKDOWN_TEMPLATE))?,
+        template_dir,
+    })
+}
 
+impl Documents<'_> {
+    /// Writes the documents into `dir`, and the step summary (see
+    /// [`write_documents`]). Returns the paths written.
+    pub fn write(
+        self,
+        dir: &Path,
+        report: &Sanitized<Report>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Vec<PathBuf>, CliError> {
+        let Documents {
+            html,
+            markdown,
+            template_dir,
+        } = self;
+        let opts = options(template_dir);
+        let mut written = vec![
+            crate::analyze::write_atomically(dir, "report.html", &mut |w| {
+                w.write_all(html.as_bytes())
+            })?,
+            crate::analyze::write_atomically(dir, "summary.md", &mut |w| {
+                w.write_all(markdown.as_bytes())
+            })?,
+        ];
+        append_step_summary(dir, report, template_dir, opts, env, &mut written)?;
+        Ok(written)
+    }
+}
+
+/// Appends the summary to `GITHUB_STEP_SUMMARY`, when `env` has it.
+fn append_step_summary(
+    dir: &Path,
+    report: &Sanitized<Report>,
+    template_dir: Option<&Path>,
+    opts: RenderOptions,
+    env: &dyn Fn(&str) -> Option<String>,
+    written: &mut Vec<PathBuf>,
+) -> Result<(), CliError> {
     if let Some(step) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.trim().is_empty()) {
         let step = PathBuf::from(step);
         let write_error = |source| CliError::Write {
@@ -86,7 +146,7 @@ pub fn write_documents(
             Err(e) => return Err(render_error(e, template_dir, MARKDOWN_TEMPLATE)),
         }
     }
-    Ok(written)
+    Ok(())
 }
 
 /// A template problem, reported as a problem with the user's template (the

@@ -33,18 +33,8 @@ use doctest::HumanTests;
 use early::Early;
 use progress::Progress;
 
-/// The hidden first argument that makes this executable the runner cargo
-/// starts each test binary through.
-pub const RUN_TEST_BINARY: &str = "__failtale-run-test-binary";
-
-/// The arguments that make a libtest harness write JSON events.
-const LIBTEST_JSON: [&str; 5] = [
-    "-Z",
-    "unstable-options",
-    "--format",
-    "json",
-    "--report-time",
-];
+pub use crate::runner::RUN_TEST_BINARY;
+use crate::runner::{RUNNER_NAME, harness_manifest, is_harness};
 
 /// The nextest profile failtale defines in its tool configuration.
 const NEXTEST_PROFILE: &str = "failtale";
@@ -343,6 +333,12 @@ fn test_inner(
             )
         })
     };
+    // So are the embedded report templates parsed: once the last test is
+    // done, rendering does not wait for that (a user's `--templates` are
+    // read when rendering, as before).
+    if analyze.templates.is_none() {
+        std::thread::spawn(report_templates::prepare);
+    }
     let runner = choose_runner(
         run,
         &|| nextest_installed(&|k| std::env::var_os(k)),
@@ -379,7 +375,7 @@ fn test_inner(
     let mut command = Command::new(&cargo);
     let junit = match runner {
         Runner::CargoTest => {
-            command.args(cargo_test_args(run, &exe, cargo_color));
+            command.args(cargo_test_args(run, &runner_command(&exe), cargo_color));
             None
         }
         Runner::Nextest => {
@@ -669,17 +665,21 @@ fn selection_args(run: &RunArgs, color: bool) -> Vec<OsString> {
     a
 }
 
-/// `cargo test …`: every test binary runs through `exe` (see [`run_test_binary`]).
-fn cargo_test_args(run: &RunArgs, exe: &Path, color: bool) -> Vec<OsString> {
+/// `cargo test …`: every test binary runs through `runner` (see
+/// [`runner_command`] and [`run_test_binary`]).
+fn cargo_test_args(run: &RunArgs, runner: &[String], color: bool) -> Vec<OsString> {
     let mut a: Vec<OsString> = vec!["test".into()];
     a.extend(selection_args(run, color));
     let quote = |s: &str| serde_json::Value::from(s).to_string();
     a.push("--config".into());
     a.push(
         format!(
-            "target.\"cfg(all())\".runner=[{}, {}]",
-            quote(&exe.to_string_lossy()),
-            quote(RUN_TEST_BINARY)
+            "target.\"cfg(all())\".runner=[{}]",
+            runner
+                .iter()
+                .map(|s| quote(s))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
         .into(),
     );
@@ -806,60 +806,44 @@ fn pipe_lines(
     })
 }
 
-/// The runner cargo starts each test binary through:
+/// The runner cargo starts each test binary through when the small
+/// `failtale-test-runner` is not installed next to this executable, and the
+/// one that runner hands a binary to when its manifest mentions `harness`:
 /// `cargo-failtale __failtale-run-test-binary BINARY ARGS…`. A libtest
 /// harness (a binary in a `deps` directory) gets the JSON arguments and
 /// `RUSTC_BOOTSTRAP=1`, after a `Running BINARY` line naming it on stdout;
-/// anything else (a doctest rustdoc runs) runs unchanged.
+/// anything else (a doctest rustdoc runs, a `harness = false` target) runs
+/// unchanged.
 pub fn run_test_binary(args: &[OsString]) -> ExitCode {
     let Some(binary) = args.first() else {
-        let _ = writeln!(
-            io::stderr(),
-            "error: {RUN_TEST_BINARY} needs the test binary to run"
-        );
-        return ExitCode::from(2);
+        return crate::runner::missing_binary(RUN_TEST_BINARY);
     };
-    let mut command = Command::new(binary);
-    command.args(&args[1..]);
+    let binary = Path::new(binary);
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
-    if is_harness(Path::new(binary)) && !custom_harness(Path::new(binary), manifest_dir.as_deref())
-    {
-        command.args(LIBTEST_JSON).env("RUSTC_BOOTSTRAP", "1");
-        let mut out = io::stdout().lock();
-        let _ = writeln!(out, "Running {}", Path::new(binary).display());
-        let _ = out.flush();
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        let e = command.exec();
-        let _ = writeln!(
-            io::stderr(),
-            "error: cannot run `{}`: {e}",
-            Path::new(binary).display()
-        );
-        ExitCode::from(101)
-    }
-    #[cfg(not(unix))]
-    match command.status() {
-        Ok(status) => exit_code(status),
-        Err(e) => {
-            let _ = writeln!(
-                io::stderr(),
-                "error: cannot run `{}`: {e}",
-                Path::new(binary).display()
-            );
-            ExitCode::from(101)
-        }
+    let json = is_harness(binary)
+        && !harness_manifest(manifest_dir.as_deref())
+            .is_some_and(|text| custom_harness(binary, &text));
+    crate::runner::run(binary, &args[1..], json)
+}
+
+/// How cargo is to start each test binary: the small runner next to `exe`
+/// (given `exe`, for the binaries it hands back), else `exe` itself.
+fn runner_command(exe: &Path) -> Vec<String> {
+    let small = exe.with_file_name(format!("{RUNNER_NAME}{}", std::env::consts::EXE_SUFFIX));
+    let exe = exe.to_string_lossy().into_owned();
+    if small.is_file() {
+        vec![small.to_string_lossy().into_owned(), exe]
+    } else {
+        vec![exe, RUN_TEST_BINARY.to_owned()]
     }
 }
 
-/// Whether `binary` is a target its manifest (in `manifest_dir`, which cargo
-/// sets for every test process) builds with `harness = false`: its own
+/// Whether `binary` is a target its manifest (`text`, from the directory
+/// cargo sets for every test process) builds with `harness = false`: its own
 /// `main` (datatest, libtest-mimic, a hand-written runner) may not take
 /// libtest's JSON arguments, so it runs as the user wrote it. Its output is
 /// read like a doctest's when it prints libtest's text format.
-fn custom_harness(binary: &Path, manifest_dir: Option<&Path>) -> bool {
+fn custom_harness(binary: &Path, text: &str) -> bool {
     let Some(stem) = binary.file_stem().and_then(|s| s.to_str()) else {
         return false;
     };
@@ -867,10 +851,6 @@ fn custom_harness(binary: &Path, manifest_dir: Option<&Path>) -> bool {
     let target = match stem.rsplit_once('-') {
         Some((name, hash)) if hash.bytes().all(|b| b.is_ascii_hexdigit()) => name,
         _ => stem,
-    };
-    let Some(text) = manifest_dir.and_then(|d| std::fs::read_to_string(d.join("Cargo.toml")).ok())
-    else {
-        return false;
     };
     let Ok(manifest) = text.parse::<toml::Table>() else {
         return false;
@@ -900,14 +880,6 @@ fn custom_harness(binary: &Path, manifest_dir: Option<&Path>) -> bool {
             .filter_map(toml::Value::as_table)
             .any(|t| no_harness(t) && rust_name(t.get("name")).as_deref() == Some(target))
     })
-}
-
-/// Test harnesses cargo built live in `…/deps/`; rustdoc's doctest programs do not.
-fn is_harness(binary: &Path) -> bool {
-    binary
-        .parent()
-        .and_then(Path::file_name)
-        .is_some_and(|d| d == "deps")
 }
 
 #[cfg(test)]
@@ -942,7 +914,11 @@ mod tests {
             "passing_",
             "--ignored",
         ]);
-        let a = strings(&cargo_test_args(&run, Path::new("/bin/ft\"x"), false));
+        let a = strings(&cargo_test_args(
+            &run,
+            &["/bin/ft\"x".into(), RUN_TEST_BINARY.into()],
+            false,
+        ));
         assert_eq!(
             a,
             [
@@ -972,7 +948,7 @@ mod tests {
     fn json_arguments_go_to_harnesses_only_not_to_cargo_or_rustdoc() {
         let a = strings(&cargo_test_args(
             &parse(&["--workspace"]),
-            Path::new("ft"),
+            &runner_command(Path::new("ft")),
             true,
         ));
         assert_eq!(a[..4], ["test", "--color", "always", "--no-fail-fast"]);
@@ -987,23 +963,43 @@ mod tests {
              [[test]]\nname = \"plain\"\n",
         )
         .unwrap();
-        let custom = |b: &str| custom_harness(Path::new(b), Some(dir.path()));
+        let text = harness_manifest(Some(dir.path())).unwrap();
+        let custom = |b: &str| custom_harness(Path::new(b), &text);
         assert!(custom("/t/debug/deps/data_driven-0123456789abcdef"));
         assert!(custom("/t/debug/deps/my_crate-0123456789abcdef"), "the lib");
         assert!(!custom("/t/debug/deps/plain-0123456789abcdef"));
         assert!(!custom("/t/debug/deps/other-0123456789abcdef"));
-        assert!(!custom_harness(
-            Path::new("/t/debug/deps/data_driven-0123456789abcdef"),
-            None
-        ));
+        assert!(harness_manifest(None).is_none());
+        // A manifest that never says `harness` is not even parsed.
+        std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+        assert!(harness_manifest(Some(dir.path())).is_none());
         assert!(!is_harness(Path::new("/tmp/rustdoctestX/rust_out")));
+    }
+
+    #[test]
+    fn the_small_runner_next_to_the_executable_is_used_when_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("cargo-failtale");
+        let exe_s = exe.to_string_lossy().into_owned();
+        assert_eq!(
+            runner_command(&exe),
+            [exe_s.clone(), RUN_TEST_BINARY.to_owned()]
+        );
+        let small = dir
+            .path()
+            .join(format!("{RUNNER_NAME}{}", std::env::consts::EXE_SUFFIX));
+        std::fs::write(&small, "").unwrap();
+        assert_eq!(
+            runner_command(&exe),
+            [small.to_string_lossy().into_owned(), exe_s]
+        );
     }
 
     #[test]
     fn fail_fast_is_passed_through() {
         let a = strings(&cargo_test_args(
             &parse(&["--fail-fast"]),
-            Path::new("ft"),
+            &runner_command(Path::new("ft")),
             false,
         ));
         assert!(!a.contains(&"--no-fail-fast".to_owned()));

@@ -69,11 +69,24 @@ pub fn detect(
         job.push('.');
         job.push_str(attempt.trim());
     }
-    if info.commit.is_none() {
-        info.commit = git(cwd, &["rev-parse", "HEAD"]);
-    }
-    if info.branch.is_none() {
-        info.branch = git(cwd, &["rev-parse", "--abbrev-ref", "HEAD"]).filter(|b| b != "HEAD");
+    let detached = |b: &String| b != "HEAD";
+    match (info.commit.is_none(), info.branch.is_none()) {
+        // One git process for both: `HEAD`'s hash, then its branch.
+        (true, true) => {
+            let both = git(cwd, &["rev-parse", "HEAD", "--abbrev-ref", "HEAD"]);
+            let mut lines = both.as_deref().unwrap_or_default().lines().map(str::trim);
+            info.commit = lines.next().filter(|s| !s.is_empty()).map(str::to_owned);
+            info.branch = lines
+                .next()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .filter(detached);
+        }
+        (true, false) => info.commit = git(cwd, &["rev-parse", "HEAD"]),
+        (false, true) => {
+            info.branch = git(cwd, &["rev-parse", "--abbrev-ref", "HEAD"]).filter(detached);
+        }
+        (false, false) => {}
     }
     // Jenkins writes `origin/main`.
     if let Some(b) = &mut info.branch
@@ -138,6 +151,44 @@ mod tests {
         let v = detect(None, None, &e, dir.path());
         assert_eq!(v.commit.as_deref(), Some("bk"));
         assert_eq!(v.branch.as_deref(), Some("main"));
+    }
+
+    #[test]
+    fn commit_and_branch_from_git_in_one_call_and_none_for_a_detached_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let o = Command::new("git")
+                .args([
+                    "-c",
+                    "user.name=t",
+                    "-c",
+                    "user.email=t@t",
+                    "-c",
+                    "commit.gpgsign=false",
+                ])
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            String::from_utf8(o.stdout).unwrap().trim().to_owned()
+        };
+        run(&["init", "-q", "-b", "work"]);
+        run(&["commit", "-q", "--allow-empty", "-m", "one"]);
+        let head = run(&["rev-parse", "HEAD"]);
+        let v = detect(None, None, &env(&[]), dir.path());
+        assert_eq!(v.commit.as_deref(), Some(head.as_str()));
+        assert_eq!(v.branch.as_deref(), Some("work"));
+        // Only what is not known already is asked.
+        let v = detect(Some("given"), None, &env(&[]), dir.path());
+        assert_eq!(v.commit.as_deref(), Some("given"));
+        assert_eq!(v.branch.as_deref(), Some("work"));
+        let v = detect(None, Some("b"), &env(&[]), dir.path());
+        assert_eq!(v.commit.as_deref(), Some(head.as_str()));
+        run(&["checkout", "-q", "--detach"]);
+        let v = detect(None, None, &env(&[]), dir.path());
+        assert_eq!(v.commit.as_deref(), Some(head.as_str()));
+        assert_eq!(v.branch, None);
     }
 
     #[test]

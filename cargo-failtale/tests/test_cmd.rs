@@ -274,3 +274,73 @@ fn forcing_nextest_without_it_installed_says_how_to_install_it() {
     assert!(err.contains("cargo-nextest is not installed"), "{err}");
     assert!(err.contains("cargo install cargo-nextest"), "{err}");
 }
+
+/// A one-package project: a libtest unit test, and a `harness = false`
+/// test target that fails when given libtest's JSON options.
+fn custom_harness_project(dir: &Path) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"own-main\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [workspace]\n\n[[test]]\nname = \"custom\"\nharness = false\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "#[test]\nfn plain() {\n    assert_eq!(1 + 1, 2);\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("tests/custom.rs"),
+        "fn main() {\n    if std::env::args().any(|a| a == \"--format\") {\n        \
+         eprintln!(\"custom main got libtest's JSON options\");\n        \
+         std::process::exit(3);\n    }\n    \
+         println!(\"running 1 test\\ntest own_check ... ok\\n\\n\
+         test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s\\n\");\n}\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn harness_false_targets_run_as_written_with_the_small_runner_and_without_it() {
+    let runner = Path::new(env!("CARGO_BIN_EXE_failtale-test-runner"));
+    assert_eq!(runner.parent(), Path::new(BIN).parent());
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    custom_harness_project(&ws);
+    // The same executable alone in a directory: it is its own runner.
+    let alone = tmp.path().join("alone");
+    std::fs::create_dir(&alone).unwrap();
+    let copy = alone.join(Path::new(BIN).file_name().unwrap());
+    std::fs::copy(BIN, &copy).unwrap();
+    for (program, out) in [(Path::new(BIN), "out-small"), (copy.as_path(), "out-self")] {
+        let out = tmp.path().join(out);
+        let o = Command::new(program)
+            .current_dir(&ws)
+            .env("CARGO_TARGET_DIR", tmp.path().join("target"))
+            .env_remove("RUSTC_BOOTSTRAP")
+            .args(["test", "--offline", "--no-history", "--no-nextest", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}: {}",
+            program.display(),
+            stderr(&o)
+        );
+        let text = std::fs::read_to_string(out.join("report.json")).unwrap();
+        let report: Value = serde_json::from_str(&text).unwrap();
+        let tests = report["summary"]["tests"].as_u64().unwrap();
+        let passed = report["summary"]["passed"].as_u64().unwrap();
+        assert_eq!(
+            (tests, passed),
+            (2, 2),
+            "{}: {}",
+            program.display(),
+            stderr(&o)
+        );
+    }
+}

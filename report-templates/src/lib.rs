@@ -32,7 +32,9 @@ mod excerpt;
 mod markdown;
 mod view;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use failtale_core::Sanitized;
 use failtale_core::report::Report;
@@ -226,9 +228,58 @@ fn markdown(
 /// Clusters rendered in the first probe of a detail level.
 const PROBE: usize = 16;
 
+/// Parses the embedded templates now, once per process, so that a later
+/// render does not wait for it: `cargo failtale test` calls this on a thread
+/// while the tests run (parsing report.html's template takes 10–20 ms, a few
+/// per cent of a short test run). Rendering works the same without it.
+pub fn prepare() {
+    for name in [HTML_TEMPLATE, MARKDOWN_TEMPLATE] {
+        let _ = embedded(name);
+    }
+}
+
+/// The embedded template `name`, parsed on first use.
+fn embedded(name: &'static str) -> Result<&'static tera::Tera, RenderError> {
+    static HTML: OnceLock<Result<tera::Tera, String>> = OnceLock::new();
+    static MARKDOWN: OnceLock<Result<tera::Tera, String>> = OnceLock::new();
+    let cell = match name {
+        HTML_TEMPLATE => &HTML,
+        MARKDOWN_TEMPLATE => &MARKDOWN,
+        _ => {
+            return Err(RenderError::Syntax {
+                file: format!("embedded {name}"),
+                message: "no such embedded template".into(),
+            });
+        }
+    };
+    cell.get_or_init(|| {
+        parse(name, get(name).map_or("", |t| t.source))
+            .map_err(|e| failtale_core::error::error_chain(&e))
+    })
+    .as_ref()
+    .map_err(|message| RenderError::Syntax {
+        file: format!("embedded {name}"),
+        message: message.clone(),
+    })
+}
+
+/// A tera instance holding template `name` parsed from `source`, escaping
+/// for its kind of document.
+fn parse(name: &'static str, source: &str) -> Result<tera::Tera, tera::Error> {
+    let mut tera = tera::Tera::default();
+    if name.ends_with(".md.tera") {
+        tera.autoescape_on(vec![".md.tera"]);
+        tera.set_escape_fn(markdown::escape);
+    } else {
+        tera.autoescape_on(vec![".html.tera"]);
+    }
+    tera.add_raw_template(name, source)?;
+    Ok(tera)
+}
+
 /// A tera instance holding one template, the user's or the embedded one.
 struct Engine {
-    tera: tera::Tera,
+    tera: Cow<'static, tera::Tera>,
     name: &'static str,
     file: String,
 }
@@ -239,26 +290,23 @@ impl Engine {
             Some(dir) => user_template(dir, name)?,
             None => None,
         };
-        let (source, file) = match &user {
-            Some((path, source)) => (source.as_str(), path.display().to_string()),
-            None => (
-                get(name).map_or("", |t| t.source),
-                format!("embedded {name}"),
-            ),
+        let Some((path, source)) = user else {
+            return Ok(Engine {
+                tera: Cow::Borrowed(embedded(name)?),
+                name,
+                file: format!("embedded {name}"),
+            });
         };
-        let mut tera = tera::Tera::default();
-        if name.ends_with(".md.tera") {
-            tera.autoescape_on(vec![".md.tera"]);
-            tera.set_escape_fn(markdown::escape);
-        } else {
-            tera.autoescape_on(vec![".html.tera"]);
-        }
-        tera.add_raw_template(name, source)
-            .map_err(|e| RenderError::Syntax {
-                file: file.clone(),
-                message: failtale_core::error::error_chain(&e),
-            })?;
-        Ok(Engine { tera, name, file })
+        let file = path.display().to_string();
+        let tera = parse(name, &source).map_err(|e| RenderError::Syntax {
+            file: file.clone(),
+            message: failtale_core::error::error_chain(&e),
+        })?;
+        Ok(Engine {
+            tera: Cow::Owned(tera),
+            name,
+            file,
+        })
     }
 
     fn render(&self, view: &impl serde::Serialize) -> Result<String, RenderError> {
