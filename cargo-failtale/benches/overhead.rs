@@ -8,7 +8,15 @@
 //! metadata calls, the runner hop per test binary, reading and sanitizing
 //! every result, writing the outputs. Target: under 5%.
 //!
+//! After criterion's two groups it times both commands again, taken in
+//! turns, and prints the means, medians and the percentage added.
+//!
 //! `cargo bench -p cargo-failtale --bench overhead`
+
+#![allow(
+    clippy::print_stdout,
+    reason = "a benchmark reports its figures on stdout"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -79,6 +87,48 @@ fn overhead(c: &mut Criterion) {
     group.bench_function("cargo test", |b| b.iter(|| run(cargo_test(), 0)));
     group.bench_function("cargo-failtale test", |b| b.iter(|| run(failtale(), 0)));
     group.finish();
+
+    // Criterion takes all samples of one command, then all of the other:
+    // on a shared 2-core machine the load drifts between the two. Taking
+    // them in turns compares like with like.
+    let rounds = 30;
+    let (mut plain, mut ours) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let time = |c: Command| {
+            let start = std::time::Instant::now();
+            run(c, 0);
+            start.elapsed().as_secs_f64() * 1e3
+        };
+        if round % 2 == 0 {
+            plain.push(time(cargo_test()));
+            ours.push(time(failtale()));
+        } else {
+            ours.push(time(failtale()));
+            plain.push(time(cargo_test()));
+        }
+    }
+    let (pm, om) = (mean(&plain), mean(&ours));
+    let (pd, od) = (median(&mut plain), median(&mut ours));
+    println!(
+        "\n{rounds} rounds taken in turns: cargo test mean {pm:.1} ms, median {pd:.1} ms; \
+         cargo-failtale test mean {om:.1} ms (+{:.1}%), median {od:.1} ms (+{:.1}%)",
+        (om / pm - 1.0) * 100.0,
+        (od / pd - 1.0) * 100.0
+    );
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 criterion_group!(benches, overhead);
