@@ -8,9 +8,21 @@ pub(super) fn has_test_line(text: &str) -> bool {
     text.lines().any(|l| test_line(l).is_some())
 }
 
-/// `    cart_test.go:42: message` → (`cart_test.go`, `message`).
+/// `    cart_test.go:42: message` → (`cart_test.go`, `message`); also the
+/// older parallel-test form `    TestName: cart_test.go:42: message`.
 fn test_line(line: &str) -> Option<(&str, &str)> {
     let t = line.trim_start();
+    let t = match t.split_once(": ") {
+        Some((name, rest))
+            if (line.starts_with(' ') || line.starts_with('\t'))
+                && !name.contains(' ')
+                && !name.contains(".go")
+                && rest.contains(".go:") =>
+        {
+            rest
+        }
+        _ => t,
+    };
     let i = t.find(".go:")?;
     let file = &t[..i + 3];
     if file.contains(' ') || file.contains('/') && !line.starts_with(' ') && !line.starts_with('\t')
@@ -36,9 +48,52 @@ fn in_app(func: &str, file: &str) -> bool {
         || file.contains("/libexec/src/"))
 }
 
+/// A line `go test` or gotestsum writes around a test's own output, naming the test.
+pub(super) fn is_runner_line(t: &str) -> bool {
+    t.starts_with("=== RUN")
+        || t.starts_with("=== PAUSE")
+        || t.starts_with("=== CONT")
+        || t.starts_with("=== NAME")
+        || t.starts_with("=== FAIL:")
+        || t.starts_with("--- FAIL:")
+        || t.starts_with("--- PASS:")
+        || t.starts_with("--- SKIP:")
+        || t.starts_with("FAIL\t")
+        || t.starts_with("ok  \t")
+        || t == "FAIL"
+        || t == "PASS"
+}
+
+/// A compile error of the test binary: `# pkg [pkg.test]` then `./x_test.go:3:10: undefined: foo`.
+fn build_error(lines: &[&str]) -> Option<(String, String)> {
+    let header = lines.iter().position(|l| l.starts_with("# "))?;
+    lines[header + 1..].iter().find_map(|l| {
+        let t = l.trim();
+        let i = t.find(".go:")?;
+        let file = &t[..i + 3];
+        let rest = &t[i + 4..];
+        let mut parts = rest.splitn(3, ':');
+        let line = parts.next()?;
+        let second = parts.next()?;
+        let msg = if second.bytes().all(|b| b.is_ascii_digit()) && !second.is_empty() {
+            parts.next()?
+        } else {
+            &rest[line.len() + 1..]
+        };
+        (!line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| (super::file_name(file).to_owned(), msg.trim().to_owned()))
+    })
+}
+
 pub(super) fn parse(text: &str) -> Parsed {
     let mut p = Parsed::new(Language::Go);
     let lines: Vec<&str> = text.lines().collect();
+    if let Some((file, msg)) = build_error(&lines) {
+        p.kind = "build failed".into();
+        p.location = Some(file);
+        p.message = msg;
+        return p;
+    }
     if let Some(i) = lines.iter().position(|l| l.starts_with("panic: ")) {
         p.kind = "panic".into();
         let msg = lines[i]["panic: ".len()..]

@@ -1,6 +1,16 @@
-//! JavaScript and TypeScript: `Error:`/`TypeError:`/`AssertionError` headers,
-//! jest/vitest `expect(…)` matcher failures with their Expected/Received
-//! diff, and V8 `at …` frames.
+//! JavaScript and TypeScript: Jest, Vitest, Mocha, Jasmine, AVA, node:test,
+//! Playwright and Cypress output, in JUnit bodies and console form.
+//!
+//! What a runner adds around an error is removed before anything is read:
+//! the test-title headers (`● Suite › test`, `✕`/`×`/`✖` lines, ` FAIL path`,
+//! mocha's numbered titles, Playwright's `1) [chromium] › file › title`),
+//! code frames with their line-number gutters (`> 12 |`, `   | ^`), the
+//! `Require stack:` list (it names the importing test file), snapshot names,
+//! Playwright's `Call log:` and the `Test suite failed to run` wrapper. What
+//! remains is read as `Type: message` (or a matcher header such as
+//! `expect(received).toBe(expected)`), its continuation lines, and V8 (`at
+//! fn (file:1:2)`), Vitest (`❯ file:1:2`) and TAP-stack frames. A `[cause]:`
+//! chain is followed to its innermost error, the outer one kept as `outer`.
 
 use super::{Frame, Language, Parsed};
 
@@ -8,40 +18,101 @@ pub(super) fn has_marker(text: &str) -> bool {
     text.contains("expect(received)")
         || text.contains("AssertionError [ERR_ASSERTION]")
         || text.contains("AssertionError: expected ")
-        || text.lines().any(|l| frame_of(l).is_some())
+        || text.contains("Test suite failed to run")
+        || text.contains("Require stack:")
+        || text.lines().any(|l| {
+            let t = l.trim_start();
+            t.starts_with('●') || frame_of(l).is_some()
+        })
 }
 
-/// `at fn (file:1:2)`, `at async fn (file:1:2)`, `at file:1:2`.
+/// `at fn (file:1:2)`, `at async fn (file:1:2)`, `at file:1:2`, Vitest's
+/// `❯ fn file:1:2` / `❯ file:1:2`.
 fn frame_of(line: &str) -> Option<Frame> {
-    let t = line.trim_start().strip_prefix("at ")?;
+    let t = line.trim_start();
+    if let Some(v) = t
+        .strip_prefix("❯ ")
+        .or_else(|| t.strip_prefix("→ "))
+        .or_else(|| t.strip_prefix("› "))
+    {
+        let v = v.trim();
+        let (func, loc) = match v.rsplit_once(' ') {
+            Some((f, l)) => (f.trim(), l),
+            None => ("", v),
+        };
+        let loc = loc.trim_matches(['(', ')']);
+        return is_js_location(loc).then(|| frame(func, loc));
+    }
+    let t = t.strip_prefix("at ")?;
     let t = t.strip_prefix("async ").unwrap_or(t);
     let (func, loc) = match t.rsplit_once(" (") {
         Some((f, l)) => (f.trim(), l.strip_suffix(')')?),
         None => ("", t.trim()),
     };
-    let js_file = [
+    (is_js_location(loc) || loc == "<anonymous>" || loc.starts_with("node:"))
+        .then(|| frame(func, loc))
+}
+
+fn is_js_location(loc: &str) -> bool {
+    // `app.tsx?v=3:1:2`: the query string sits between the extension and the line.
+    let unqueried;
+    let loc = match loc.split_once('?') {
+        Some((path, rest)) => {
+            unqueried = format!("{path}{}", rest.find(':').map_or("", |i| &rest[i..]));
+            unqueried.as_str()
+        }
+        None => loc,
+    };
+    [
         ".js:",
         ".ts:",
         ".mjs:",
         ".cjs:",
         ".jsx:",
         ".tsx:",
+        ".mts:",
+        ".cts:",
         ".vue:",
+        ".svelte:",
         "node:",
-        "<anonymous>",
         "internal/",
     ]
     .iter()
-    .any(|m| loc.contains(m));
-    if !js_file {
-        return None;
-    }
-    let file = strip_line_col(loc.strip_prefix("file://").unwrap_or(loc));
-    Some(Frame {
-        in_app: in_app(file),
+    .any(|m| loc.contains(m))
+}
+
+fn frame(func: &str, loc: &str) -> Frame {
+    let file = clean_path(strip_line_col(loc));
+    let file = match file.split_once('?') {
+        Some((path, _)) => path.to_owned(),
+        None => file,
+    };
+    Frame {
+        in_app: in_app(&file),
         function: func.to_owned(),
-        file: file.to_owned(),
-    })
+        file,
+    }
+}
+
+/// A source path as bundlers and loaders write it, made comparable:
+/// `file://`, `webpack:///./`, `webpack-internal:///`, `/@fs/` prefixes and
+/// `?v=…`/`?t=…` query strings removed.
+fn clean_path(loc: &str) -> String {
+    let mut p = loc;
+    for prefix in [
+        "file://",
+        "webpack-internal:///",
+        "webpack:///",
+        "webpack://",
+        "/@fs",
+    ] {
+        if let Some(rest) = p.strip_prefix(prefix) {
+            p = rest;
+        }
+    }
+    let p = p.split('?').next().unwrap_or(p);
+    let p = p.strip_prefix("./").unwrap_or(p);
+    p.to_owned()
 }
 
 fn strip_line_col(loc: &str) -> &str {
@@ -63,54 +134,212 @@ fn in_app(file: &str) -> bool {
         || file.starts_with("internal/")
         || file == "<anonymous>"
         || file.contains("/jest-circus/")
+        || file.contains("/jest-jasmine")
         || file.contains("/vitest/")
-        || file.contains("/mocha/"))
+        || file.contains("/@vitest/")
+        || file.contains("/mocha/")
+        || file.contains("/jasmine-core/")
+        || file.contains("/ava/")
+        || file.contains("/playwright")
+        || file.contains("/cypress/")
+        || file.contains("/.pnpm/")
+        || file.contains("/.yarn/"))
+}
+
+/// A runner's header line naming the test: the line is dropped.
+fn is_title_line(t: &str) -> bool {
+    const MARKS: [char; 8] = ['●', '✕', '×', '✖', '✗', '✘', '⨯', '✓'];
+    t.starts_with(MARKS)
+        || t == "<test>"
+        || t.starts_with("FAIL ")
+        || t.starts_with("FAIL\t")
+        || t.starts_with("PASS ")
+        || t.starts_with("not ok ")
+        || t.starts_with("Snapshot name:")
+        || t.starts_with("⎯")
+        || t.starts_with("───")
+        || t.starts_with("Test suite failed to run")
+        || playwright_title(t)
+}
+
+/// `1) [chromium] › example.spec.ts:3:5 › has title ───`.
+fn playwright_title(t: &str) -> bool {
+    let d = t.bytes().take_while(u8::is_ascii_digit).count();
+    d > 0 && t[d..].starts_with(") ") && (t.contains(" › ") || t.contains(" > "))
+}
+
+/// A code-frame line: `  12 | code`, `> 12 | code`, `     | ^`, AVA's `3: code`,
+/// or a bare `file.js:3` location line above one.
+fn is_code_frame(t: &str) -> bool {
+    let t = t.strip_prefix('>').unwrap_or(t).trim_start();
+    let d = t.bytes().take_while(u8::is_ascii_digit).count();
+    if d > 0 && (t[d..].starts_with(": ") || &t[d..] == ":") {
+        return true;
+    }
+    if !t.contains(' ')
+        && is_js_location(&format!("{t}:"))
+        && t.rsplit(':')
+            .next()
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return true;
+    }
+    let rest = t[d..].trim_start();
+    rest.starts_with('|') && (d > 0 || rest[1..].trim().chars().all(|c| matches!(c, '^' | '~')))
+}
+
+/// The statement a code frame points at (`> 12 |   expect(x).toBe(3);`).
+fn pointed_statement(t: &str) -> Option<&str> {
+    let t = t.strip_prefix('>')?.trim_start();
+    let d = t.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = t[d..].trim_start().strip_prefix('|')?;
+    (d > 0).then(|| rest.trim()).filter(|s| !s.is_empty())
+}
+
+/// The lines that carry the error, with the runner's decorations removed.
+fn content(text: &str) -> (Vec<&str>, Option<&str>) {
+    let mut out = Vec::new();
+    let mut statement = None;
+    let mut in_require_stack = false;
+    let mut in_call_log = false;
+    let mut lines = text.lines().peekable();
+    // Mocha's numbered title: `  1) Suite` then indented title lines up to a blank line.
+    if let Some(first) = lines.peek().map(|l| l.trim())
+        && mocha_title(first)
+    {
+        while lines.next_if(|l| !l.trim().is_empty()).is_some() {}
+    }
+    for l in lines {
+        let t = l.trim();
+        if in_require_stack {
+            // Node writes `- /path`, Jest indented paths; the list ends at a blank line or a frame.
+            if !t.is_empty() && !t.starts_with("at ") {
+                continue;
+            }
+            in_require_stack = false;
+        }
+        if in_call_log {
+            if t.starts_with("- ") || t.is_empty() {
+                continue;
+            }
+            in_call_log = false;
+        }
+        if t.starts_with("Require stack:") {
+            in_require_stack = true;
+            continue;
+        }
+        if t == "Call log:" {
+            in_call_log = true;
+            continue;
+        }
+        if is_code_frame(t) {
+            if statement.is_none() {
+                statement = pointed_statement(t);
+            }
+            continue;
+        }
+        if is_title_line(t) {
+            continue;
+        }
+        out.push(l);
+    }
+    (out, statement)
+}
+
+/// `1) Suite name` (mocha's and jasmine's numbered failure titles).
+fn mocha_title(t: &str) -> bool {
+    let d = t.bytes().take_while(u8::is_ascii_digit).count();
+    d > 0 && t[d..].starts_with(") ") && !t.contains("Error")
 }
 
 pub(super) fn parse(text: &str) -> Parsed {
     let mut p = Parsed::new(Language::JavaScript);
+    let (lines, statement) = content(text);
+    p.statement = statement.map(str::to_owned);
+    // TAP (node:test) YAML: `error: '…'`, `code: '…'`, `stack: |-` then frames without `at`.
     let mut head: Vec<&str> = Vec::new();
-    for l in text.lines() {
+    let mut tap_error: Option<String> = None;
+    let mut tap_code: Option<&str> = None;
+    let mut in_tap_stack = false;
+    for l in &lines {
+        let t = l.trim();
         if let Some(f) = frame_of(l) {
             p.frames.push(f);
-        } else if p.frames.is_empty() {
+            continue;
+        }
+        if in_tap_stack {
+            if let Some(f) = tap_frame(t) {
+                p.frames.push(f);
+                continue;
+            }
+            in_tap_stack = false;
+        }
+        if let Some(e) = t.strip_prefix("error: ") {
+            tap_error = Some(unquote_yaml(e));
+            continue;
+        }
+        if let Some(m) = t.strip_prefix("message: ") {
+            // AVA's TAP YAML; its console form shows the same message.
+            tap_error.get_or_insert_with(|| unquote_yaml(m));
+            continue;
+        }
+        if t.starts_with("name: ") || t.starts_with("assertion: ") || t.starts_with("at: ") {
+            continue;
+        }
+        if let Some(c) = t.strip_prefix("code: ") {
+            tap_code = Some(c.trim_matches(['\'', '"']));
+            continue;
+        }
+        if t.starts_with("stack: |") {
+            in_tap_stack = true;
+            continue;
+        }
+        if tap_line(t) {
+            continue;
+        }
+        if p.frames.is_empty() || is_cause_line(t) {
             head.push(l);
         }
+    }
+    if let Some(err) = &tap_error {
+        let (kind, msg) = split_type(err);
+        p.kind = kind
+            .map(str::to_owned)
+            .or_else(|| tap_code.map(str::to_owned))
+            .unwrap_or_default();
+        p.message = msg.to_owned();
+        return finish(p);
     }
     while head.first().is_some_and(|l| l.trim().is_empty()) {
         head.remove(0);
     }
-    let Some(first) = head.first().map(|l| l.trim()) else {
-        return p;
-    };
-    let (kind, msg) = match first.split_once(": ") {
-        Some((k, m)) if is_js_type(k) => (k.split(" [").next().unwrap_or(k), m),
-        _ => ("", first),
-    };
-    // jest/vitest: `expect(received).toBe(expected) // Object.is equality` — the matcher is the kind.
-    if let Some(i) = msg.find("expect(") {
-        let call = &msg[i..];
-        let matcher = call
-            .split_once(").")
-            .map(|(_, m)| m.split('(').next().unwrap_or(m));
-        let negated = call.contains(").not.");
-        if let Some(m) = matcher {
-            p.kind = format!(
-                "expect.{}{}",
-                if negated { "not." } else { "" },
-                m.trim_start_matches("not.")
-            );
-            let rest: Vec<&str> = head[1..]
-                .iter()
-                .map(|l| l.trim_end())
-                .filter(|l| !l.trim().is_empty())
-                .take(12)
-                .collect();
-            p.message = rest.join("\n");
-            return p;
-        }
+    // Follow `[cause]:` / `cause:` chains to the innermost error.
+    if let Some(ci) = head.iter().rposition(|l| is_cause_line(l.trim())) {
+        let first = head.first().map(|l| l.trim()).unwrap_or("");
+        let (outer, _) = split_type(first);
+        let cause = cause_text(head[ci].trim());
+        let mut rest: Vec<&str> = vec![cause];
+        rest.extend(head[ci + 1..].iter().copied());
+        head = rest;
+        p.outer = outer.map(str::to_owned);
     }
-    p.kind = kind.to_owned();
+    let Some(first) = head.first().map(|l| l.trim()) else {
+        return finish(p);
+    };
+    let (kind, msg) = split_type(first);
+    // Jest/Vitest: `expect(received).toBe(expected) // Object.is equality` — the matcher is the kind.
+    if let Some(m) = matcher(msg) {
+        p.kind = m;
+        let rest: Vec<&str> = head[1..]
+            .iter()
+            .map(|l| l.trim_end())
+            .filter(|l| !l.trim().is_empty())
+            .take(12)
+            .collect();
+        p.message = rest.join("\n");
+        return finish(p);
+    }
+    p.kind = kind.unwrap_or("").to_owned();
     let mut msg_lines = vec![msg];
     msg_lines.extend(
         head[1..]
@@ -120,7 +349,95 @@ pub(super) fn parse(text: &str) -> Parsed {
             .take(12),
     );
     p.message = msg_lines.join("\n").trim().to_owned();
+    finish(p)
+}
+
+/// Message clean-ups that hold for every shape.
+fn finish(mut p: Parsed) -> Parsed {
+    // `Cannot find module 'x' from 'src/a.test.js'`: the importing file is the test.
+    if let Some(i) = p.message.find("Cannot find module ")
+        && let Some(from) = p.message[i..].find("' from '")
+    {
+        let end = p.message[i + from + 8..]
+            .find('\'')
+            .map_or(p.message.len(), |e| i + from + 8 + e + 1);
+        p.message.replace_range(i + from + 1..end, "");
+    }
     p
+}
+
+/// `AssertionError: expected 1` → (`AssertionError`, `expected 1`); also
+/// `AssertionError [ERR_ASSERTION]: …` and `Uncaught TypeError: …`.
+fn split_type(line: &str) -> (Option<&str>, &str) {
+    let line = line.strip_prefix("Uncaught ").unwrap_or(line);
+    match line.split_once(": ") {
+        Some((k, m)) if is_js_type(k) => (Some(k.split(" [").next().unwrap_or(k)), m),
+        _ => (None, line),
+    }
+}
+
+fn matcher(msg: &str) -> Option<String> {
+    let i = msg.find("expect(")?;
+    let call = &msg[i..];
+    let (_, m) = call.split_once(").")?;
+    let negated = m.starts_with("not.");
+    let m = m.trim_start_matches("not.");
+    let name = m.split('(').next().unwrap_or(m);
+    let name = name
+        .trim_start_matches("resolves.")
+        .trim_start_matches("rejects.");
+    Some(format!(
+        "expect.{}{}",
+        if negated { "not." } else { "" },
+        name
+    ))
+}
+
+fn is_cause_line(t: &str) -> bool {
+    t.starts_with("[cause]: ") || t.starts_with("cause: ") || t.starts_with("Caused by: ")
+}
+
+fn cause_text(t: &str) -> &str {
+    let t = t
+        .trim_start_matches("[cause]: ")
+        .trim_start_matches("cause: ")
+        .trim_start_matches("Caused by: ");
+    t.trim_start_matches('{').trim()
+}
+
+/// TAP protocol lines (`ok 3 - x`, `# pass 2`, `---`, `...`, YAML keys without meaning for the cause).
+fn tap_line(t: &str) -> bool {
+    t == "---"
+        || t == "..."
+        || t.starts_with("TAP version")
+        || t.starts_with("# Subtest:")
+        || t.starts_with("ok ")
+        || t.starts_with("1..")
+        || t.starts_with("duration_ms:")
+        || t.starts_with("failureType:")
+        || t.starts_with("location:")
+        || t.starts_with("type: 'test'")
+        || t.starts_with("type: 'suite'")
+}
+
+/// A frame of a TAP `stack: |-` block: `TestContext.<anonymous> (file:///x.js:5:10)` or `file:///x.js:5:10`.
+fn tap_frame(t: &str) -> Option<Frame> {
+    let (func, loc) = match t.rsplit_once(" (") {
+        Some((f, l)) => (f.trim(), l.strip_suffix(')')?),
+        None => ("", t),
+    };
+    (is_js_location(loc) || loc.starts_with("node:")).then(|| frame(func, loc))
+}
+
+fn unquote_yaml(v: &str) -> String {
+    let v = v.trim();
+    if v.len() >= 2 && v.starts_with('\'') && v.ends_with('\'') {
+        v[1..v.len() - 1].replace("''", "'")
+    } else if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
+        v[1..v.len() - 1].replace("\\n", "\n").replace("\\\"", "\"")
+    } else {
+        v.to_owned()
+    }
 }
 
 /// `Error`, `TypeError`, `AssertionError [ERR_ASSERTION]`, `FetchError`.
@@ -131,4 +448,46 @@ fn is_js_type(s: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
         && (name.ends_with("Error") || name.ends_with("Exception") || name == "Error")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jest_console_block_loses_title_and_code_frame() {
+        let text = "  ● Cart › adds an item\n\n    expect(received).toBe(expected) // Object.is equality\n\n    Expected: 3\n    Received: 4\n\n      10 |   cart.add(item);\n    > 12 |   expect(cart.total).toBe(3);\n         |                      ^\n\n      at Object.<anonymous> (src/cart.test.js:12:22)";
+        let p = parse(text);
+        assert_eq!(p.kind, "expect.toBe");
+        assert_eq!(p.message, "    Expected: 3\n    Received: 4");
+        assert_eq!(p.statement.as_deref(), Some("expect(cart.total).toBe(3);"));
+        assert_eq!(p.frames.len(), 1);
+        assert_eq!(p.frames[0].file, "src/cart.test.js");
+    }
+
+    #[test]
+    fn module_not_found_drops_importer_and_require_stack() {
+        let a = "  ● Test suite failed to run\n\n    Cannot find module 'left-pad' from 'src/a.test.js'\n\n    Require stack:\n      src/a.test.js\n\n      at Resolver._throwModNotFoundError (node_modules/jest-resolve/build/resolver.js:427:11)";
+        let b = a.replace("src/a.test.js", "src/b.test.js");
+        assert_eq!(parse(a).message, parse(&b).message);
+        assert_eq!(parse(a).message, "Cannot find module 'left-pad'");
+    }
+
+    #[test]
+    fn vitest_frames_and_cause_chain() {
+        let t = "Error: request failed\n ❯ fetchUser src/api.ts:10:11\n[cause]: Error: connect ECONNREFUSED 127.0.0.1:5432";
+        let p = parse(t);
+        assert_eq!(p.outer.as_deref(), Some("Error"));
+        assert!(p.message.contains("ECONNREFUSED"), "{}", p.message);
+        assert_eq!(p.frames[0].file, "src/api.ts");
+        assert_eq!(p.frames[0].function, "fetchUser");
+    }
+
+    #[test]
+    fn bundler_paths_are_comparable() {
+        let f = frame_of("    at render (webpack:///./src/app.tsx?abc:3:9)").unwrap();
+        assert_eq!(f.file, "src/app.tsx");
+        let f = frame_of("    at http (file:///home/ci/app/src/http.mjs:1:2)").unwrap();
+        assert_eq!(f.file, "/home/ci/app/src/http.mjs");
+    }
 }

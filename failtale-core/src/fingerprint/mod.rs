@@ -185,6 +185,8 @@ impl StructuredFingerprint {
         test: &TestRef<'_>,
     ) -> Signature {
         let text = strip_ansi(text);
+        let text = teamcity_messages(&text).map_or(text, std::borrow::Cow::Owned);
+        let text = mask_test_name(&text, test.name);
         let mut parsed = parse(&text, type_hint, test.file);
         if parsed.language == Language::Rust && !self.config.in_app_crates.is_empty() {
             rust::mark_in_app(&mut parsed.frames, &self.config.in_app_crates);
@@ -261,14 +263,96 @@ impl Fingerprint for StructuredFingerprint {
             classname: case.id.classname.as_deref(),
             file: case.file.as_deref(),
         };
-        match case.primary_failure() {
+        let sig = match case.primary_failure() {
             Some(f) => self.signature_of(&f.full_text(), f.r#type.as_deref(), &test),
             None => Signature::from_components(vec![SignatureComponent::new("kind", "no-details")]),
+        };
+        if is_uninformative(&sig) {
+            // Nothing in the text says what failed: claiming a cause shared
+            // with other tests would be a guess, so the test stays alone
+            // (unless its subtests explain it, see `cluster`).
+            let mut components = sig.components;
+            components.push(SignatureComponent::new("test", case.id.key()));
+            return Signature::from_components(components);
         }
+        sig
     }
 
-    fn cluster(&self, run: &TestRun, signatures: Vec<(usize, Signature)>) -> Vec<Cluster> {
+    fn cluster(&self, run: &TestRun, mut signatures: Vec<(usize, Signature)>) -> Vec<Cluster> {
+        adopt_subtest_causes(run, &mut signatures);
         similar::cluster(run, signatures, &self.config.cluster)
+    }
+}
+
+/// Messages that say only that something failed.
+const EMPTY_MESSAGES: &[&str] = &[
+    "",
+    "failed",
+    "failure",
+    "fail",
+    "error",
+    "test failed",
+    "<test> failed",
+];
+
+/// Whether a signature carries nothing about the cause: no message beyond
+/// "failed", no location, no frame.
+fn is_uninformative(sig: &Signature) -> bool {
+    let mut message = "";
+    for c in &sig.components {
+        match c.name.as_str() {
+            "message" => message = c.value.as_str(),
+            "location" | "frame" | "statement" | "outer" | "environment" => return false,
+            "kind"
+                if !matches!(
+                    c.value.as_str(),
+                    "failure" | "t.Error" | "error" | "no-details" | "Failed"
+                ) =>
+            {
+                return false;
+            }
+            _ => {}
+        }
+    }
+    let m = message
+        .trim()
+        .trim_end_matches(['.', '!', ':'])
+        .to_ascii_lowercase();
+    EMPTY_MESSAGES.contains(&m.as_str())
+}
+
+/// A test that failed only because its subtests did (Go's `TestX` beside
+/// `TestX/case`, with no message of its own) takes the signature of its
+/// first failing subtest, so it joins that cause.
+fn adopt_subtest_causes(run: &TestRun, signatures: &mut [(usize, Signature)]) {
+    let lonely: Vec<usize> = (0..signatures.len())
+        .filter(|&k| signatures[k].1.components.iter().any(|c| c.name == "test"))
+        .collect();
+    if lonely.is_empty() {
+        return;
+    }
+    let mut by_name: std::collections::BTreeMap<(&str, Option<&str>), usize> =
+        std::collections::BTreeMap::new();
+    for (k, (i, _)) in signatures.iter().enumerate() {
+        let id = &run.cases[*i].id;
+        by_name
+            .entry((id.name.as_str(), id.classname.as_deref()))
+            .or_insert(k);
+    }
+    for k in lonely {
+        let id = &run.cases[signatures[k].0].id;
+        let prefix = format!("{}/", id.name);
+        let child = by_name
+            .range((prefix.as_str(), None)..)
+            .take_while(|((n, _), _)| n.starts_with(&prefix))
+            .map(|(_, &c)| c)
+            .find(|&c| {
+                run.cases[signatures[c].0].id.classname == id.classname
+                    && !signatures[c].1.components.iter().any(|x| x.name == "test")
+            });
+        if let Some(c) = child {
+            signatures[k].1 = signatures[c].1.clone();
+        }
     }
 }
 
@@ -303,6 +387,8 @@ pub fn detect(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> L
     }
     if (text.contains("panic: ") && text.contains("goroutine "))
         || text.contains("--- FAIL: ")
+        || text.contains("=== FAIL: ")
+        || text.contains("=== RUN ")
         || text.contains("Error Trace:")
         || go::has_test_line(text)
     {
@@ -314,7 +400,7 @@ pub fn detect(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> L
     if native::has_marker(text) {
         return Language::Native;
     }
-    if jvm::has_frame(text) || text.contains("\nCaused by: ") {
+    if jvm::has_frame(text) || (text.contains("\nCaused by: ") && !js::has_marker(text)) {
         return Language::Jvm;
     }
     if js::has_marker(text) {
@@ -405,6 +491,7 @@ pub fn is_test_file(path: &str, test: &TestRef<'_>) -> bool {
         || stem == "tests"
         || stem == "conftest"
         || name.contains(".test.")
+        || name.contains(".tests.")
         || name.contains(".spec.")
         || p.starts_with("tests/")
         || p.starts_with("test/")
@@ -421,7 +508,7 @@ pub fn is_test_frame(f: &Frame, test: &TestRef<'_>) -> bool {
         return true;
     }
     let func = f.function.as_str();
-    if func.contains("::tests::") || func.starts_with("tests::") {
+    if func.contains("::tests::") || func.starts_with("tests::") || func.contains("<test>") {
         return true;
     }
     let last = func
@@ -458,6 +545,47 @@ fn truncate_at_char(s: &mut String, max: usize) {
         }
         s.truncate(end);
     }
+}
+
+/// TeamCity service messages (`##teamcity[testFailed name='…' message='…' details='…']`)
+/// carry the failure in escaped attributes: their unescaped message and details.
+fn teamcity_messages(text: &str) -> Option<String> {
+    if !text.contains("##teamcity[test") {
+        return None;
+    }
+    let mut out = String::new();
+    for line in text.lines().filter(|l| l.contains("##teamcity[testFailed")) {
+        for attr in ["message='", "details='"] {
+            let Some(i) = line.find(attr) else { continue };
+            let mut chars = line[i + attr.len()..].chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '|' => match chars.next() {
+                        Some('n') => out.push('\n'),
+                        Some('r') => {}
+                        Some(other) => out.push(other),
+                        None => break,
+                    },
+                    '\'' => break,
+                    c => out.push(c),
+                }
+            }
+            out.push('\n');
+        }
+    }
+    (!out.trim().is_empty()).then_some(out)
+}
+
+/// Replaces the test's own name in its failure text with `<test>`: runners
+/// repeat it in headers (`--- FAIL: TestX`, `● Suite › test`, `thread
+/// 'tests::x' panicked`) and it must never decide the cause. Names shorter
+/// than 6 bytes are left alone (they are common words).
+fn mask_test_name<'a>(text: &'a str, name: &str) -> std::borrow::Cow<'a, str> {
+    let name = name.trim();
+    if name.len() < 6 || !text.contains(name) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.replace(name, "<test>"))
 }
 
 /// Removes ANSI colour sequences (jest and cargo colour their output).

@@ -23,6 +23,26 @@ const SIGNALS: &[(&str, &str)] = &[
 
 pub(super) fn has_marker(text: &str) -> bool {
     text.contains("Sanitizer")
+        || text.contains("Check failed: ")
+        || text.contains(": FAILED:")
+        || text.starts_with("FAILED:")
+        || text.contains("\nwith expansion:\n")
+        || text.contains("<Expression success=\"false\"")
+        || text.contains("<Failure filename=")
+        || text.contains("\nexpression failed")
+        || text.contains("\nexplicit failure")
+        || text.contains("\nunexpected exception with message")
+        || text.contains("<Exception filename=")
+        || text.lines().any(|l| {
+            l.trim()
+                .strip_prefix("not ok ")
+                .and_then(|r| r.split_once(" - "))
+                .is_some_and(|(_, d)| is_catch2_tap(d))
+        })
+        || text.contains("is NOT correct!")
+        || text.contains("did NOT throw at all!")
+        || text.contains("threw a DIFFERENT exception")
+        || text.contains("The following tests FAILED:")
         || text.contains("terminate called after throwing")
         || text.contains("Expected equality of these values")
         || text.contains("\nWhich is: ")
@@ -41,7 +61,11 @@ fn gtest_location(line: &str) -> Option<&str> {
         .find_map(|e| t.find(e).map(|i| i + e.len() - 1))?;
     let path = &t[..ext];
     let rest = &t[ext + 1..];
-    let d = rest.bytes().take_while(u8::is_ascii_digit).count();
+    // Digits, or the `#`/`*` that googletest's golden files write instead.
+    let d = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'#' || *b == b'*')
+        .count();
     let tail = rest[d..].trim();
     (d > 0 && !path.contains(' ') && (tail.is_empty() || tail == ": Failure" || tail == ":Failure"))
         .then_some(path)
@@ -115,7 +139,7 @@ pub(super) fn parse(text: &str) -> Parsed {
             .next()
             .unwrap_or(what);
         p.kind = format!("{tool}: {}", what.trim());
-        p.message = lines.get(i + 1).map_or("", |l| l.trim()).to_owned();
+        p.message = without_thread_ids(lines.get(i + 1).map_or("", |l| l.trim()));
         p.frames = lines[i..].iter().filter_map(|l| frame_of(l)).collect();
         return p;
     }
@@ -144,6 +168,26 @@ pub(super) fn parse(text: &str) -> Parsed {
             .trim()
             .to_owned();
         p.frames = lines.iter().filter_map(|l| frame_of(l)).collect();
+        return p;
+    }
+    // glog: `F1204 12:00:00.123456  4242 cache.cc:88] Check failed: a == b (1 vs. 2)`.
+    if let Some(l) = lines.iter().find(|l| l.contains("Check failed: ")) {
+        let (head, cond) = l.split_once("Check failed: ").unwrap_or(("", l));
+        p.kind = "Check failed".into();
+        p.message = cond.trim().to_owned();
+        if let Some(loc) = head.trim_end().strip_suffix(']') {
+            let loc = loc.rsplit(' ').next().unwrap_or(loc);
+            p.location = Some(loc.split(':').next().unwrap_or(loc).to_owned());
+        }
+        p.frames = lines.iter().filter_map(|l| frame_of(l)).collect();
+        return p;
+    }
+    // Catch2 (console, compact, JUnit, SonarQube, TeamCity, TAP, XML) and
+    // doctest (console, JUnit): one canonical form per failed check, so
+    // every reporter's text of one check gives one signature.
+    if let Some((kind, message)) = cpp_check(&lines) {
+        p.kind = kind.to_owned();
+        p.message = message;
         return p;
     }
     // googletest: the first failure block.
@@ -181,11 +225,264 @@ pub(super) fn parse(text: &str) -> Parsed {
         }
         return p;
     }
+    // ctest's wrapper names the tests (`  3 - cache_test (Failed)`,
+    // `Test #3: cache_test ......***Failed`): keep only the outcome.
+    if let Some(outcome) = lines.iter().find_map(|l| ctest_outcome(l)) {
+        p.kind = "ctest".into();
+        p.message = outcome.to_owned();
+        return p;
+    }
     p.message = lines
         .iter()
         .map(|l| l.trim())
-        .find(|l| !l.is_empty())
+        .find(|l| !l.is_empty() && !is_banner(l))
         .unwrap_or("")
         .to_owned();
     p
+}
+
+/// Lines a C++ runner prints around a test (googletest's `[ RUN      ]`,
+/// separators, a bare `file.cpp(12):` location).
+fn is_banner(l: &str) -> bool {
+    l.starts_with("[ RUN")
+        || l.starts_with("[       OK")
+        || l.starts_with("[  FAILED")
+        || l.starts_with("[==========")
+        || l.starts_with("[----------")
+        || l.starts_with("Running main()")
+        || l.bytes().all(|b| b == b'=' || b == b'-' || b == b'.')
+        || (l.ends_with("):") && SOURCE_EXT.iter().any(|e| l.contains(&e[..e.len() - 1])))
+        || l.starts_with("TEST CASE:")
+}
+
+/// `path/x.cpp:15` or `path\\x.cpp(15)` → the path.
+fn strip_source_line(loc: &str) -> &str {
+    let loc = loc.trim();
+    let loc = match loc.strip_suffix(')').and_then(|l| l.rsplit_once('(')) {
+        Some((path, n)) if n.bytes().all(|b| b.is_ascii_digit()) => path,
+        _ => loc,
+    };
+    match loc.rsplit_once(':') {
+        Some((path, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => path,
+        _ => loc,
+    }
+}
+
+/// `Write of size 8 at 0x7b04 by thread T12:` → `… by thread T:` (thread numbers vary run to run).
+fn without_thread_ids(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = rest.find("thread T") {
+        out.push_str(&rest[..i + 8]);
+        rest = rest[i + 8..].trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The outcome of a ctest summary line (`Failed`, `SEGFAULT`, `Timeout`, `Subprocess aborted`).
+fn ctest_outcome(line: &str) -> Option<&str> {
+    let t = line.trim();
+    if let Some(i) = t.find("***") {
+        let o = t[i + 3..].trim();
+        let o = o.split("  ").next().unwrap_or(o);
+        let o = o
+            .split(|c: char| c.is_ascii_digit())
+            .next()
+            .unwrap_or(o)
+            .trim();
+        return (!o.is_empty()).then_some(o);
+    }
+    let (num, rest) = t.split_once(" - ")?;
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let open = rest.rfind(" (")?;
+    rest[open + 2..].strip_suffix(')')
+}
+
+/// `CHECK( a == b ) is NOT correct!` → (`CHECK`, `a == b`, `is NOT correct!`).
+fn macro_call(line: &str) -> Option<(&str, &str, &str)> {
+    let t = line.trim();
+    let open = t.find("( ")?;
+    let name = &t[..open];
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
+        return None;
+    }
+    let close = t.rfind(" )")?;
+    (close > open).then(|| (name, t[open + 2..close].trim(), t[close + 2..].trim()))
+}
+
+fn xml_unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Strips the quotes Catch2's TeamCity and TAP reporters put around messages.
+fn unquote(s: &str) -> String {
+    let s = s.trim();
+    for q in ['"', '\''] {
+        if s.len() >= 2 && s.starts_with(q) && s.ends_with(q) {
+            return s[1..s.len() - 1].to_owned();
+        }
+    }
+    s.to_owned()
+}
+
+/// The first failed check of a Catch2 or doctest report, in any of their
+/// reporters' forms, as one canonical text: the message of what was thrown
+/// or explicitly failed when there is one, else the checked expression.
+/// Reporters disagree on the macro's name, the expansion and the order of
+/// captured `INFO`s, so none of those is kept.
+pub(super) fn cpp_check(lines: &[&str]) -> Option<(&'static str, String)> {
+    let trimmed: Vec<&str> = lines.iter().map(|l| l.trim()).collect();
+    // Catch2 XML reporter.
+    for (i, t) in trimmed.iter().enumerate() {
+        if t.starts_with("<Expression success=\"false\"") {
+            let end = trimmed[i..]
+                .iter()
+                .position(|l| *l == "</Expression>")
+                .map_or(trimmed.len(), |e| i + e);
+            let block = &trimmed[i..end];
+            let inner = |open: &str, close: &str| -> Option<String> {
+                let o = block.iter().position(|l| l.starts_with(open))?;
+                let body: Vec<&str> = block[o + 1..]
+                    .iter()
+                    .take_while(|l| **l != close)
+                    .copied()
+                    .collect();
+                Some(xml_unescape(&body.join(" ")))
+            };
+            if let Some(m) = inner("<Exception", "</Exception>") {
+                return Some(("assertion", m));
+            }
+            return Some(("assertion", inner("<Original>", "</Original>")?));
+        }
+        for (tag, close) in [("<Exception", "</Exception>"), ("<Failure", "</Failure>")] {
+            if t.starts_with(tag) && t.contains("filename=") {
+                let body: Vec<&str> = trimmed[i + 1..]
+                    .iter()
+                    .take_while(|l| **l != close)
+                    .copied()
+                    .collect();
+                return Some(("assertion", xml_unescape(&body.join(" "))));
+            }
+        }
+    }
+    // Catch2 TAP reporter: `not ok {n} - expr for: expansion`.
+    if let Some(rest) = trimmed.iter().find_map(|t| {
+        t.strip_prefix("not ok ")
+            .and_then(|r| r.split_once(" - ").map(|(_, d)| d))
+            .filter(|d| is_catch2_tap(d))
+    }) {
+        if let Some(m) = rest.strip_prefix("unexpected exception with message: ") {
+            let m = m.split("; expression was:").next().unwrap_or(m);
+            return Some(("assertion", unquote(m)));
+        }
+        if let Some(m) = rest.strip_prefix("explicitly") {
+            let m = m.split_once("message: ").map_or("", |(_, m)| m);
+            let m = m.split("'; ").next().unwrap_or(m);
+            return Some(("assertion", unquote(m)));
+        }
+        let expr = rest.split(" for: ").next().unwrap_or(rest);
+        let expr = expr.split(" with ").next().unwrap_or(expr);
+        return Some(("assertion", expr.trim().to_owned()));
+    }
+    // doctest: `x.cpp(15): ERROR: CHECK( a ) is NOT correct!` or JUnit `x.cpp(15):` then the check.
+    for t in &trimmed {
+        let t = t.split_once("ERROR: ").map_or(*t, |(_, r)| r);
+        if let Some((_, expr, verdict)) = macro_call(t)
+            && (verdict.starts_with("is NOT correct")
+                || verdict.starts_with("did NOT throw")
+                || verdict.starts_with("threw a DIFFERENT exception")
+                || verdict.starts_with("THREW exception"))
+        {
+            let verdict = verdict.split(':').next().unwrap_or(verdict);
+            return Some(("assertion", format!("{expr} {verdict}")));
+        }
+    }
+    // Catch2 console, compact, JUnit, SonarQube, TeamCity: `FAILED:` (or
+    // TeamCity's `expression failed` / `explicit failure` / `unexpected exception`).
+    let start = trimmed.iter().position(|t| {
+        t.ends_with(": FAILED:")
+            || *t == "FAILED:"
+            || t.starts_with("expression failed")
+            || t.starts_with("explicit failure")
+            || t.starts_with("unexpected exception with message")
+    })?;
+    let head = trimmed[start];
+    let rest: Vec<&str> = trimmed[start + 1..]
+        .iter()
+        .copied()
+        .filter(|l| {
+            !l.is_empty()
+                && !l.starts_with("at ")
+                && !l.starts_with("----")
+                && !l.starts_with("....")
+        })
+        .collect();
+    if head.starts_with("explicit failure") || head.starts_with("unexpected exception with message")
+    {
+        return Some((
+            "assertion",
+            rest.first().map(|m| unquote(m)).unwrap_or_default(),
+        ));
+    }
+    let mut k = 0;
+    let mut expr = None;
+    if head.starts_with("expression failed") {
+        // TeamCity: captured messages (quoted) come before the check.
+        k = rest
+            .iter()
+            .position(|l| macro_call(l).is_some())
+            .unwrap_or(0);
+    }
+    if let Some((_, e, _)) = rest.get(k).and_then(|l| macro_call(l)) {
+        expr = Some(e);
+        k += 1;
+    }
+    match rest.get(k) {
+        Some(l) if l.starts_with("due to unexpected exception with messages") => {
+            // Console: captured INFOs first, the exception's message last.
+            let msgs: Vec<&str> = rest[k + 1..]
+                .iter()
+                .copied()
+                .take_while(|l| !l.ends_with(": FAILED:"))
+                .collect();
+            Some((
+                "assertion",
+                msgs.last().map(|m| unquote(m)).unwrap_or_default(),
+            ))
+        }
+        Some(l)
+            if l.starts_with("due to unexpected exception with message")
+                || l.starts_with("explicitly with message") =>
+        {
+            Some((
+                "assertion",
+                rest.get(k + 1).map(|m| unquote(m)).unwrap_or_default(),
+            ))
+        }
+        Some(l)
+            if l.starts_with("with expansion")
+                || l.starts_with("with message")
+                || l.ends_with(": FAILED:") =>
+        {
+            Some(("assertion", expr.unwrap_or_default().to_owned()))
+        }
+        Some(l) if *l == "explicitly" => Some(("assertion", String::new())),
+        // JUnit/SonarQube: the message of what was thrown or failed follows directly.
+        Some(l) => Some(("assertion", unquote(l))),
+        None => Some(("assertion", expr.unwrap_or_default().to_owned())),
+    }
+}
+
+/// A Catch2 TAP description (`expr for: value`, `explicitly …`, `unexpected exception …`).
+pub(super) fn is_catch2_tap(d: &str) -> bool {
+    d.contains(" for: ")
+        || d.starts_with("explicitly")
+        || d.starts_with("unexpected exception with message")
 }

@@ -83,6 +83,14 @@ pub(super) fn parse(text: &str) -> Parsed {
 
 /// Sets the kind from the message's shape and trims the message to what identifies the cause.
 fn classify(p: &mut Parsed) {
+    // proptest: `Test failed: <the panic>; minimal failing input: x = 3` then its counters.
+    if let Some(inner) = p.message.trim_start().strip_prefix("Test failed: ") {
+        let inner = inner
+            .rsplit_once("; minimal failing input:")
+            .map_or(inner, |(m, _)| m);
+        let inner = inner.split("\n\tsuccesses:").next().unwrap_or(inner);
+        p.message = inner.to_owned();
+    }
     let m = p.message.trim_start();
     let (kind, rest) = if let Some(r) = m.strip_prefix("assertion `left == right` failed") {
         ("assert_eq", r)
@@ -225,23 +233,123 @@ const NOT_IN_APP: &[&str] = &[
     "once_cell",
 ];
 
-/// Marks in-app frames: in one of `crates` when given, else outside the
-/// standard library, the harness and well-known dependencies.
+/// Well-known dependencies, for frames whose backtrace line names no file.
+const DEPENDENCIES: &[&str] = &[
+    "h2",
+    "http",
+    "http_body",
+    "hyper_util",
+    "mio",
+    "bytes",
+    "tracing",
+    "tracing_core",
+    "tracing_subscriber",
+    "tokio_util",
+    "tokio_stream",
+    "tower_http",
+    "tower_service",
+    "axum",
+    "axum_core",
+    "actix_rt",
+    "actix_web",
+    "async_std",
+    "async_trait",
+    "smol",
+    "rustls",
+    "tokio_rustls",
+    "native_tls",
+    "openssl",
+    "sqlx_core",
+    "sqlx_postgres",
+    "sqlx_mysql",
+    "sqlx_sqlite",
+    "tokio_postgres",
+    "postgres",
+    "rusqlite",
+    "redis",
+    "mongodb",
+    "serde_yaml",
+    "toml",
+    "regex",
+    "regex_automata",
+    "itertools",
+    "clap",
+    "clap_builder",
+    "log",
+    "env_logger",
+    "criterion",
+    "test_case",
+    "tempfile",
+    "similar_asserts",
+    "assert_cmd",
+    "predicates",
+    "wasm_bindgen",
+    "wasm_bindgen_test",
+    "js_sys",
+    "quickcheck",
+    "arbitrary",
+    "libfuzzer_sys",
+    "nextest_runner",
+    "cargo_nextest",
+    "gimli",
+    "addr2line",
+    "miniz_oxide",
+    "hashbrown",
+    "indexmap",
+    "dashmap",
+    "tonic",
+    "prost",
+    "mockall",
+    "wiremock",
+    "httpmock",
+    "url",
+    "chrono",
+    "time",
+    "uuid",
+    "rand",
+    "rand_core",
+    "getrandom",
+];
+
+/// Marks in-app frames: in one of `crates` when given. Without a crate
+/// list (results analysed away from their workspace), a frame whose
+/// backtrace names its file is in-app unless the file is the toolchain's or
+/// a registry's; a frame without a file is in-app unless its crate is the
+/// standard library, the harness or a well-known dependency.
 pub(super) fn mark_in_app(frames: &mut [Frame], crates: &std::collections::BTreeSet<String>) {
     for f in frames {
         let krate = crate_of(&f.function);
-        f.in_app = if crates.is_empty() {
-            !NOT_IN_APP.contains(&krate)
-                && !f.file.contains("/rustc/")
-                && !f.file.contains("/.cargo/registry/")
-                && !f.file.contains("/.cargo/git/")
-                && !f.file.contains("/library/std/")
-                && !f.file.contains("/library/core/")
-                && !f.function.starts_with("<alloc::")
-                && !f.function.starts_with("<core::")
-                && !f.function.starts_with("<std::")
-        } else {
+        f.in_app = if !crates.is_empty() {
             crates.contains(krate)
+        } else if std_function(&f.function) || NOT_IN_APP.contains(&krate) {
+            false
+        } else if !f.file.is_empty() {
+            !(f.file.contains("/rustc/")
+                || f.file.contains("/.cargo/registry/")
+                || f.file.contains("/.cargo/git/")
+                || f.file.contains("/cargo/registry/")
+                || f.file.contains("/library/std/")
+                || f.file.contains("/library/core/")
+                || f.file.contains("/library/alloc/")
+                || f.file.contains("/library/test/")
+                || f.file.contains("/vendor/"))
+        } else {
+            !DEPENDENCIES.contains(&krate)
         };
     }
+}
+
+fn std_function(f: &str) -> bool {
+    [
+        "<alloc::",
+        "<core::",
+        "<std::",
+        "<F as ",
+        "<T as ",
+        "__rust",
+        "_Unwind",
+        "rust_panic",
+    ]
+    .iter()
+    .any(|p| f.starts_with(p))
 }

@@ -361,7 +361,7 @@ READ of size 4 at 0x602000000010 thread T0
 ";
     let s = sig(asan);
     assert_eq!(one(&s, "kind"), "AddressSanitizer: heap-use-after-free");
-    assert_eq!(one(&s, "message"), "READ of size <num> at <hex> thread T0");
+    assert_eq!(one(&s, "message"), "READ of size <num> at <hex> thread T");
     assert_eq!(
         get(&s, "frame"),
         vec!["Buffer::read (buffer.cc)", "Parser::next (parser.cc)"]

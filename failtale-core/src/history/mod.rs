@@ -396,9 +396,15 @@ mod tests {
         assert_eq!(a.outcome, Outcome::Failed, "worst outcome wins");
         assert_eq!(a.attempts, 2);
         assert_eq!(a.duration_us, Some(3000));
+        // Failures without any text stay apart, one cluster per test.
+        assert_eq!(clusters.len(), 2);
+        let of_a = clusters
+            .iter()
+            .find(|c| c.case_indices.contains(&2))
+            .expect("a's cluster");
         assert_eq!(
             a.fingerprint.as_deref(),
-            Some(clusters[0].fingerprint.hash.as_str())
+            Some(of_a.fingerprint.hash.as_str())
         );
         assert!(rec.results[1].fingerprint.is_some());
     }
