@@ -236,6 +236,12 @@ fn main() {
             for c in &sig.components {
                 println!("  {} = {:?}", c.name, c.value);
             }
+            let an = OfflineAnalyzer::new().analyze_failure(&sig, &Sources::from_failure(i.r#type.as_deref(), &i.text));
+            println!("  => {} ({}) label {}", category_name(an.category), an.root_cause, i.category);
+            let m = failtale_core::analyze::RuleSet::builtin().classify(&Sources::from_failure(i.r#type.as_deref(), &i.text));
+            if let Some(m) = m {
+                println!("  rule {} score {} cites {:?}", m.rule, m.score, m.citations.iter().map(|c| c.quote.clone()).collect::<Vec<_>>());
+            }
         }
         return;
     }
@@ -459,6 +465,7 @@ fn main() {
 
     // Categories: the offline rules on each text.
     let analyzer = OfflineAnalyzer::new();
+    let fp = failtale_core::fingerprint::StructuredFingerprint::default();
     let mut confusion: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut right = 0usize;
     let mut by_lang: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
@@ -468,9 +475,10 @@ fn main() {
             .primary_failure()
             .map(Failure::full_text)
             .unwrap_or_default();
+        let sig = failtale_core::Fingerprint::fingerprint(&fp, &run.cases[k]);
         let got = category_name(
             analyzer
-                .analyze_sources(&Sources::from_failure(i.r#type.as_deref(), &text))
+                .analyze_failure(&sig, &Sources::from_failure(i.r#type.as_deref(), &text))
                 .category,
         )
         .to_owned();

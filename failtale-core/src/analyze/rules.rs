@@ -12,7 +12,7 @@ use super::{
     KnownFailures, RulesError, Sources, cite, cluster_sources, parse_category, parse_severity,
 };
 use crate::error::AnalyzeError;
-use crate::model::{Analysis, Category, Citation, Cluster, Evidence, Severity, TestRun};
+use crate::model::{Analysis, Category, Citation, Cluster, Evidence, Severity, Signature, TestRun};
 use crate::sanitize::Sanitized;
 use crate::stage::Analyze;
 
@@ -23,6 +23,117 @@ pub const BUILTIN_RULES: &str = include_str!("rules.toml");
 /// evidence, not in the failure text: a lead there is worth less than a
 /// generic match in the failure itself.
 const WEAK_SOURCE_PENALTY: i64 = 2_500;
+
+/// Rules scoring below this (priority under 35) name a mechanism, not a
+/// cause (`rust-panic`, `uncaught-exception`, `illegal-state`,
+/// `generic-expected-got`, …): what the signature's parser recognised wins over them.
+const GENERIC_RULE_SCORE: i64 = 3_500;
+
+/// Whether a cited line shows a compared value rather than what failed
+/// (`left: …`, `Expected: …`, `Which is: …`, a diff line).
+fn is_value_line(quote: &str) -> bool {
+    const MARKS: &[&str] = &[
+        "left:", "right:", "Left:", "Right:", "Expected", "Received", "expected:", "actual:",
+        "Actual:", "Which is:", "got:", "want:", "Got:", "Want:", "values:", "with expansion",
+        "+ ", "- ", "+\"", "-\"", "E     ", "Diff:", "diff:",
+    ];
+    let q = quote.trim_start();
+    MARKS.iter().any(|m| q.starts_with(m)) || q.starts_with('"') || q.starts_with('\'')
+}
+
+/// The mechanism a signature's parser recognised, as a category, with the
+/// words that name it (`assertion`, `uncaught TypeError`, `SIGSEGV`).
+pub fn mechanism(signature: &Signature) -> Option<(Category, String)> {
+    let get = |name: &str| {
+        signature
+            .components
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.value.as_str())
+    };
+    let kind = get("kind")?;
+    let message = get("message").unwrap_or("");
+    let last = kind.rsplit(['.', ':']).next().unwrap_or(kind);
+    let assertion = matches!(
+        kind,
+        "assert_eq" | "assert_ne" | "assert" | "googletest failure" | "assertion" | "testify assertion" | "Check failed" | "doctest assertion"
+    ) || kind.starts_with("expect.")
+        || kind.starts_with("Catch2")
+        || (kind == "t.Error" && !message.is_empty())
+        || last.contains("Assert")
+        || last == "ComparisonFailure"
+        || last == "ExpectationNotMetError"
+        || last == "MultipleFailuresError";
+    if assertion {
+        return Some((Category::Assertion, "a failed assertion".into()));
+    }
+    const SIGNALS: &[&str] = &["SIGSEGV", "SIGABRT", "SIGBUS", "SIGFPE", "SIGILL"];
+    if SIGNALS.contains(&kind) || kind.starts_with("AddressSanitizer") || kind.starts_with("MemorySanitizer") || kind.starts_with("UndefinedBehaviorSanitizer") {
+        return Some((Category::Crash, format!("a crash ({kind})")));
+    }
+    if kind.starts_with("ThreadSanitizer") {
+        return Some((Category::Concurrency, format!("a race ({kind})")));
+    }
+    if kind.starts_with("LeakSanitizer") {
+        return Some((Category::Resource, "a memory leak".into()));
+    }
+    let exception = matches!(kind, "panic" | "unwrap on Err" | "unwrap on None" | "uncaught exception" | "unexpected exception")
+        || (crate::fingerprint::is_exception_name(kind) && !last.contains("Timeout"));
+    if exception {
+        return Some((Category::Panic, format!("an unhandled {kind}")));
+    }
+    None
+}
+
+fn mechanism_analysis(category: Category, what: &str, sources: &Sources) -> Analysis {
+    let cite_first = || {
+        sources
+            .sources
+            .first()
+            .and_then(|s| s.text.find(|c: char| !c.is_whitespace()).and_then(|at| cite(s, at)))
+            .into_iter()
+            .collect()
+    };
+    let (cause, fix, severity) = match category {
+        Category::Assertion => (
+            "An assertion in the test did not hold: the code under test returned something other than what the test expects.".to_owned(),
+            "Compare the expected and actual values in the failure; fix the code, or the expectation if the new behaviour is intended.",
+            Severity::Medium,
+        ),
+        Category::Crash => (
+            format!("The test process ended in {what}."),
+            "Run the test under a debugger or with sanitizers to find the faulting access; the first in-app frame is the place to start.",
+            Severity::High,
+        ),
+        Category::Concurrency => (
+            format!("The test hit {what}."),
+            "Find the two accesses in the report and guard them with one lock or make them ordered.",
+            Severity::High,
+        ),
+        Category::Resource => (
+            format!("The test process reported {what}."),
+            "Free what the allocation stack shows was allocated, or release it in the test's teardown.",
+            Severity::Medium,
+        ),
+        _ => (
+            format!("The test failed with {what} that nothing caught."),
+            "Read the message and the first in-app frame: handle the error case or fix the value that triggered it.",
+            Severity::High,
+        ),
+    };
+    Analysis {
+        root_cause: cause,
+        category,
+        severity,
+        fix_suggestion: fix.into(),
+        confidence: 0.5,
+        evidence: cite_first(),
+        analyzer: "rules".into(),
+        critic_override: false,
+        grounded: true,
+        fallback_reason: None,
+    }
+}
 
 /// Most citations one rule match produces.
 const MAX_CITATIONS: usize = 4;
@@ -358,11 +469,24 @@ impl OfflineAnalyzer {
         if let Some(a) = self.known.find(&cluster.fingerprint.hash, &sources) {
             return a;
         }
-        self.analyze_sources(&sources)
+        self.analyze_failure(&cluster.fingerprint, &sources)
     }
 
-    /// Analyzes texts with the rules only (no known failures).
+    /// Analyzes texts with the rules only (no known failures, no signature).
     pub fn analyze_sources(&self, sources: &Sources) -> Analysis {
+        self.decide(sources, None)
+    }
+
+    /// Analyzes the texts of one failure whose signature is known: the rules
+    /// first, then what the signature's parser recognised (an assertion, an
+    /// uncaught exception, a crash) where no specific rule applies. A failed
+    /// assertion stays an assertion when a rule matched only inside its
+    /// compared values (`left: "timeout"` is not a timeout).
+    pub fn analyze_failure(&self, signature: &Signature, sources: &Sources) -> Analysis {
+        self.decide(sources, mechanism(signature))
+    }
+
+    fn decide(&self, sources: &Sources, mechanism: Option<(Category, String)>) -> Analysis {
         let builtin;
         let rules = match &self.rules {
             Some(r) => r,
@@ -371,7 +495,22 @@ impl OfflineAnalyzer {
                 &builtin
             }
         };
-        match rules.classify(sources) {
+        let matched = rules.classify(sources);
+        let use_mechanism = match (&matched, &mechanism) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(m), Some((mech, _))) => {
+                m.category != *mech
+                    && (m.score < GENERIC_RULE_SCORE
+                        || (*mech == Category::Assertion
+                            && !m.citations.is_empty()
+                            && m.citations.iter().all(|c| is_value_line(&c.quote))))
+            }
+        };
+        if use_mechanism && let Some((category, what)) = mechanism {
+            return mechanism_analysis(category, &what, sources);
+        }
+        match matched {
             Some(m) => Analysis {
                 root_cause: m.root_cause,
                 category: m.category,

@@ -464,6 +464,12 @@ pub(crate) fn is_type_name(s: &str) -> bool {
         })
 }
 
+/// Whether a kind is an exception or error type name (`ValueError`,
+/// `java.lang.IllegalStateException`, `TypeError`).
+pub fn is_exception_name(kind: &str) -> bool {
+    is_type_name(kind) && !kind.ends_with("Warning")
+}
+
 /// The last component of a path.
 pub fn file_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
