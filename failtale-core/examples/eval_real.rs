@@ -35,6 +35,7 @@ struct Item {
     shape: String,
     cause: String,
     category: String,
+    #[serde(default)]
     name: String,
     #[serde(default)]
     classname: Option<String>,

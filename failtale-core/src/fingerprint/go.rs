@@ -48,22 +48,6 @@ fn in_app(func: &str, file: &str) -> bool {
         || file.contains("/libexec/src/"))
 }
 
-/// A line `go test` or gotestsum writes around a test's own output, naming the test.
-pub(super) fn is_runner_line(t: &str) -> bool {
-    t.starts_with("=== RUN")
-        || t.starts_with("=== PAUSE")
-        || t.starts_with("=== CONT")
-        || t.starts_with("=== NAME")
-        || t.starts_with("=== FAIL:")
-        || t.starts_with("--- FAIL:")
-        || t.starts_with("--- PASS:")
-        || t.starts_with("--- SKIP:")
-        || t.starts_with("FAIL\t")
-        || t.starts_with("ok  \t")
-        || t == "FAIL"
-        || t == "PASS"
-}
-
 /// A compile error of the test binary: `# pkg [pkg.test]` then `./x_test.go:3:10: undefined: foo`.
 fn build_error(lines: &[&str]) -> Option<(String, String)> {
     let header = lines.iter().position(|l| l.starts_with("# "))?;

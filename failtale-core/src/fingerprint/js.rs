@@ -339,7 +339,11 @@ pub(super) fn parse(text: &str) -> Parsed {
         p.message = rest.join("\n");
         return finish(p);
     }
-    p.kind = kind.unwrap_or("").to_owned();
+    // Jest prints a thrown error's message without its `Error:` prefix; with
+    // a stack below it, it is an error nothing caught.
+    p.kind = kind
+        .unwrap_or(if p.frames.is_empty() { "" } else { "Error" })
+        .to_owned();
     let mut msg_lines = vec![msg];
     msg_lines.extend(
         head[1..]
@@ -377,6 +381,13 @@ fn split_type(line: &str) -> (Option<&str>, &str) {
 }
 
 fn matcher(msg: &str) -> Option<String> {
+    // Jest's rendering of node's assert: `assert(received)`, `assert.equal(received, expected)`.
+    if let Some(rest) = msg.trim().strip_prefix("assert") {
+        let name = rest.split('(').next().unwrap_or("");
+        if rest.contains("(received") && name.bytes().all(|b| b == b'.' || b.is_ascii_alphabetic()) {
+            return Some(format!("assert{name}"));
+        }
+    }
     let i = msg.find("expect(")?;
     let call = &msg[i..];
     let (_, m) = call.split_once(").")?;

@@ -67,8 +67,10 @@ fn gtest_location(line: &str) -> Option<&str> {
         .take_while(|b| b.is_ascii_digit() || *b == b'#' || *b == b'*')
         .count();
     let tail = rest[d..].trim();
-    (d > 0 && !path.contains(' ') && (tail.is_empty() || tail == ": Failure" || tail == ":Failure"))
-        .then_some(path)
+    (d > 0
+        && !path.contains(' ')
+        && (tail.is_empty() || tail == ": Failure" || tail == ":Failure" || tail.starts_with(": error: ")))
+    .then_some(path)
 }
 
 /// `#3 0x55d4b2 in Buffer::read(unsigned long) /src/buffer.cc:88:12` (sanitizers)
@@ -194,8 +196,10 @@ pub(super) fn parse(text: &str) -> Parsed {
     if let Some(i) = lines.iter().position(|l| gtest_location(l).is_some()) {
         p.kind = "googletest failure".into();
         p.location = gtest_location(lines[i]).map(str::to_owned);
-        let block: Vec<&str> = lines[i + 1..]
-            .iter()
+        let inline = lines[i].split_once(": error: ").map(|(_, r)| r.trim());
+        let block: Vec<&str> = inline
+            .into_iter()
+            .chain(lines[i + 1..].iter().copied())
             .map(|l| l.trim())
             .take_while(|l| {
                 !l.is_empty() && !l.starts_with("[  FAILED") && gtest_location(l).is_none()
@@ -253,19 +257,6 @@ fn is_banner(l: &str) -> bool {
         || l.bytes().all(|b| b == b'=' || b == b'-' || b == b'.')
         || (l.ends_with("):") && SOURCE_EXT.iter().any(|e| l.contains(&e[..e.len() - 1])))
         || l.starts_with("TEST CASE:")
-}
-
-/// `path/x.cpp:15` or `path\\x.cpp(15)` → the path.
-fn strip_source_line(loc: &str) -> &str {
-    let loc = loc.trim();
-    let loc = match loc.strip_suffix(')').and_then(|l| l.rsplit_once('(')) {
-        Some((path, n)) if n.bytes().all(|b| b.is_ascii_digit()) => path,
-        _ => loc,
-    };
-    match loc.rsplit_once(':') {
-        Some((path, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => path,
-        _ => loc,
-    }
 }
 
 /// `Write of size 8 at 0x7b04 by thread T12:` → `… by thread T:` (thread numbers vary run to run).

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Rebuilds the real-failure evaluation set in a cache outside the repository.
+#
+# The texts are third parties' (runner repositories' expected-output files
+# and CI logs from issue threads), so none of them is committed. The
+# extractors read public repositories brought onto the machine as bare git
+# mirrors under $FAILTALE_MIRRORS (one `owner+name` folder each, as the
+# session tool `fetch github:owner/name` makes them), plus the shared result
+# corpus, and write one JSONL file per language group into $FAILTALE_EVAL.
+# Texts that only exist in issue threads cannot be fetched by a script: they
+# are kept under $FAILTALE_EVAL/manual/<group>/, one file per thread, each
+# starting with the thread's address.
+#
+#   FAILTALE_EVAL=../cache/failtale-eval failtale-core/eval/fetch.sh
+#   cargo run --release -p failtale-core --example eval_real -- "$FAILTALE_EVAL" --half test
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+export FAILTALE_EVAL="${FAILTALE_EVAL:-$here/../../../cache/failtale-eval}"
+export FAILTALE_MIRRORS="${FAILTALE_MIRRORS:-/work/.mirror}"
+export FAILTALE_CORPUS="${FAILTALE_CORPUS:-$here/../../../shared/corpus}"
+mkdir -p "$FAILTALE_EVAL"
+status=0
+for x in js cpp rust jvm_go_python; do
+  echo "==> extract_$x.py"
+  python3 "$here/extract_$x.py" || status=$?
+done
+wc -l "$FAILTALE_EVAL"/*.jsonl
+exit "$status"
