@@ -138,7 +138,25 @@ pub(super) fn parse(text: &str) -> Parsed {
     }
     .into();
     p.message = message.join("\n").trim().to_owned();
+    if p.message.is_empty() {
+        // No `t.Error` line: what the test binary itself printed, without
+        // the lines `go test` and gotestsum write around it.
+        if let Some(l) = lines.iter().map(|l| l.trim()).find(|l| !l.is_empty() && !is_runner_line(l)) {
+            p.kind = "failure".into();
+            p.message = l.to_owned();
+        }
+    }
     p
+}
+
+/// A line `go test` or gotestsum writes around a test's own output.
+fn is_runner_line(t: &str) -> bool {
+    [
+        "=== RUN", "=== PAUSE", "=== CONT", "=== NAME", "=== FAIL", "--- FAIL", "--- PASS",
+        "--- SKIP", "FAIL", "PASS", "ok  ", "SEED:", "exit status",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
 }
 
 /// The `Error:` and `Messages:` fields of a testify block (not `Error Trace:` or `Test:`).

@@ -238,6 +238,15 @@ fn content(text: &str) -> (Vec<&str>, Option<&str>) {
             }
             continue;
         }
+        // TAP: `not ok 4 - TypeError: x is not a function` carries the error itself.
+        if let Some(desc) = t
+            .strip_prefix("not ok ")
+            .and_then(|r| r.split_once(" - ").map(|(_, d)| d))
+            .filter(|d| split_type(d).0.is_some())
+        {
+            out.push(desc);
+            continue;
+        }
         if is_title_line(t) {
             continue;
         }
@@ -306,7 +315,7 @@ pub(super) fn parse(text: &str) -> Parsed {
         p.kind = kind
             .map(str::to_owned)
             .or_else(|| tap_code.map(str::to_owned))
-            .unwrap_or_default();
+            .unwrap_or_else(|| "Error".to_owned());
         p.message = msg.to_owned();
         return finish(p);
     }
@@ -341,9 +350,7 @@ pub(super) fn parse(text: &str) -> Parsed {
     }
     // Jest prints a thrown error's message without its `Error:` prefix; with
     // a stack below it, it is an error nothing caught.
-    p.kind = kind
-        .unwrap_or(if p.frames.is_empty() { "" } else { "Error" })
-        .to_owned();
+    p.kind = kind.unwrap_or("Error").to_owned();
     let mut msg_lines = vec![msg];
     msg_lines.extend(
         head[1..]

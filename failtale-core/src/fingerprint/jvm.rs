@@ -128,13 +128,43 @@ fn header(line: &str) -> Option<(String, String)> {
     (is_class_name(kind) || super::is_type_name(kind)).then(|| (kind.to_owned(), msg.to_owned()))
 }
 
+/// `[ERROR] `, `[INFO] `, `[junit] ` and similar prefixes build tools put before test output.
+fn strip_build_prefix(line: &str) -> &str {
+    let t = line.trim_start();
+    for p in ["[ERROR] ", "[INFO] ", "[WARNING] ", "[WARN] ", "[junit] ", "[java] ", "Error: ", "Error:  "] {
+        if let Some(rest) = t.strip_prefix(p) {
+            return rest;
+        }
+    }
+    line
+}
+
+/// Lines Maven Surefire, Ant and Gradle print around a failing test.
+fn is_runner_line(t: &str) -> bool {
+    t.starts_with("Running ")
+        || t.starts_with("Tests run:")
+        || t.starts_with("Testcase:")
+        || t.starts_with("Testsuite:")
+        || t.starts_with("-------")
+        || t.starts_with("T E S T S")
+        || t.starts_with("Results")
+        || t.starts_with("Failed tests:")
+        || t.starts_with("Tests in error:")
+        || (t.contains("Time elapsed:") && (t.contains("<<<") || t.contains('(')))
+        || t.ends_with("FAILED")
+}
+
 pub(super) fn parse(text: &str, type_hint: Option<&str>) -> Parsed {
     let mut p = Parsed::new(Language::Jvm);
     let mut chain: Vec<Link> = Vec::new();
     let mut in_suppressed = false;
     let mut seen_frame = false;
     for line in text.lines() {
+        let line = strip_build_prefix(line);
         let t = line.trim();
+        if chain.is_empty() && is_runner_line(t) {
+            continue;
+        }
         if let Some(f) = frame_of(line) {
             seen_frame = true;
             if !in_suppressed && let Some(link) = chain.last_mut() {

@@ -346,10 +346,7 @@ fn adopt_subtest_causes(run: &TestRun, signatures: &mut [(usize, Signature)]) {
             .range((prefix.as_str(), None)..)
             .take_while(|((n, _), _)| n.starts_with(&prefix))
             .map(|(_, &c)| c)
-            .find(|&c| {
-                run.cases[signatures[c].0].id.classname == id.classname
-                    && !signatures[c].1.components.iter().any(|x| x.name == "test")
-            });
+            .find(|&c| run.cases[signatures[c].0].id.classname == id.classname);
         if let Some(c) = child {
             signatures[k].1 = signatures[c].1.clone();
         }
@@ -390,11 +387,16 @@ pub fn detect(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> L
         || text.contains("=== FAIL: ")
         || text.contains("=== RUN ")
         || text.contains("Error Trace:")
+        || text.lines().any(|l| l.starts_with("FAIL\t") || l.starts_with("ok  \t"))
+        || (text.starts_with("# ") && text.contains(".go:"))
         || go::has_test_line(text)
     {
         return Language::Go;
     }
-    if text.contains("Traceback (most recent call last)") || python::has_pytest_marker(text) {
+    if text.contains("Traceback (most recent call last)")
+        || python::has_pytest_marker(text)
+        || python::summary_line(text).is_some()
+    {
         return Language::Python;
     }
     if native::has_marker(text) {
@@ -588,10 +590,43 @@ fn teamcity_messages(text: &str) -> Option<String> {
 /// than 6 bytes are left alone (they are common words).
 fn mask_test_name<'a>(text: &'a str, name: &str) -> std::borrow::Cow<'a, str> {
     let name = name.trim();
-    if name.len() < 6 || !text.contains(name) {
+    if name.len() < 6 || !text.contains(name) || is_source_path(name) {
         return std::borrow::Cow::Borrowed(text);
     }
-    std::borrow::Cow::Owned(text.replace(name, "<test>"))
+    // Only where the name stands on its own: not inside a path, a file
+    // name or a longer identifier (`pkg` in `/tmp/go-build1/pkg/_test/pkg.test`).
+    let glued = |c: Option<char>| {
+        c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '/' | '\\' | '.' | '-'))
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in text.match_indices(name) {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        if at < last || glued(before) || (glued(after) && after != Some('.')) {
+            continue;
+        }
+        // A trailing `.` is punctuation only when no word follows it.
+        if after == Some('.') && glued(text[at + name.len() + 1..].chars().next()) {
+            continue;
+        }
+        out.push_str(&text[last..at]);
+        out.push_str("<test>");
+        last = at + name.len();
+    }
+    if last == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// A test named by its source file (`tests/ui/panic.rs`): the name is the
+/// location and must stay one.
+fn is_source_path(name: &str) -> bool {
+    name.rsplit_once('.').is_some_and(|(_, ext)| {
+        ["rs", "py", "js", "ts", "go", "java", "cc", "cpp", "c", "rb"].contains(&ext)
+    })
 }
 
 /// Removes ANSI colour sequences (jest and cargo colour their output).

@@ -43,8 +43,29 @@ fn in_app(file: &str) -> bool {
         || file.contains("/asyncio/"))
 }
 
+/// pytest's short summary: `FAILED tests/x.py::test_y - ValueError: bad` → `ValueError: bad`.
+pub(super) fn summary_line(text: &str) -> Option<&str> {
+    text.lines().find_map(|l| {
+        let rest = l.trim().strip_prefix("FAILED ").or_else(|| l.trim().strip_prefix("ERROR "))?;
+        let (id, what) = rest.split_once(" - ")?;
+        (id.contains(".py") || id.contains("::") || id == "<test>").then_some(what)
+    })
+}
+
 pub(super) fn parse(text: &str) -> Parsed {
     let mut p = Parsed::new(Language::Python);
+    if !text.contains("Traceback (most recent call last)")
+        && !has_pytest_marker(text)
+        && let Some(what) = summary_line(text)
+    {
+        let (kind, msg) = match what.split_once(": ") {
+            Some((k, m)) if super::is_type_name(k) || is_plain_type(k) => (k, m),
+            _ => ("", what),
+        };
+        p.kind = kind.to_owned();
+        p.message = msg.trim().to_owned();
+        return p;
+    }
     let lines: Vec<&str> = text.lines().collect();
     let mut e_lines: Vec<&str> = Vec::new();
     let mut statement: Option<&str> = None;

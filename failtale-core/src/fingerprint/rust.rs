@@ -119,9 +119,10 @@ fn classify(p: &mut Parsed) {
 fn strip_line_col(loc: &str) -> &str {
     let mut s = loc.trim();
     for _ in 0..2 {
+        // Digits, or the `LL`/`CC` placeholders of normalised compiler test output.
         if let Some((head, tail)) = s.rsplit_once(':')
             && !tail.is_empty()
-            && tail.bytes().all(|b| b.is_ascii_digit())
+            && (tail.bytes().all(|b| b.is_ascii_digit()) || tail == "LL" || tail == "CC")
         {
             s = head;
         }
