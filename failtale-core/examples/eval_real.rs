@@ -17,7 +17,11 @@
 //! ```
 //!
 //! The figure that counts is `--half test`: tune on `tune` only.
-#![allow(clippy::print_stdout, reason = "the evaluation prints its figures")]
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the evaluation prints its figures and the lines it skips"
+)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -103,7 +107,11 @@ fn half_of(cause: &str) -> &'static str {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    if (h >> 7) % 2 == 0 { "tune" } else { "test" }
+    if (h >> 7).is_multiple_of(2) {
+        "tune"
+    } else {
+        "test"
+    }
 }
 
 fn load(dir: &PathBuf) -> Vec<Item> {
@@ -237,18 +245,35 @@ fn main() {
             for c in &sig.components {
                 println!("  {} = {:?}", c.name, c.value);
             }
-            let an = OfflineAnalyzer::new().analyze_failure(&sig, &Sources::from_failure(i.r#type.as_deref(), &i.text));
-            println!("  => {} ({}) label {}", category_name(an.category), an.root_cause, i.category);
-            let m = failtale_core::analyze::RuleSet::builtin().classify(&Sources::from_failure(i.r#type.as_deref(), &i.text));
+            let an = OfflineAnalyzer::new()
+                .analyze_failure(&sig, &Sources::from_failure(i.r#type.as_deref(), &i.text));
+            println!(
+                "  => {} ({}) label {}",
+                category_name(an.category),
+                an.root_cause,
+                i.category
+            );
+            let m = failtale_core::analyze::RuleSet::builtin()
+                .classify(&Sources::from_failure(i.r#type.as_deref(), &i.text));
             if let Some(m) = m {
-                println!("  rule {} score {} cites {:?}", m.rule, m.score, m.citations.iter().map(|c| c.quote.clone()).collect::<Vec<_>>());
+                println!(
+                    "  rule {} score {} cites {:?}",
+                    m.rule,
+                    m.score,
+                    m.citations
+                        .iter()
+                        .map(|c| c.quote.clone())
+                        .collect::<Vec<_>>()
+                );
             }
         }
         return;
     }
     // One run holding every failure of the half, as a CI job would hand it over.
-    let mut run = TestRun::default();
-    run.cases = items.iter().map(|i| case_of(i)).collect();
+    let run = TestRun {
+        cases: items.iter().map(|i| case_of(i)).collect(),
+        ..TestRun::default()
+    };
     let pipeline = Pipeline::default();
     let mut redactions = Redactions::default();
     let run = pipeline.sanitize(run, &mut redactions).into_inner();

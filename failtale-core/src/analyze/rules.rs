@@ -33,9 +33,29 @@ const GENERIC_RULE_SCORE: i64 = 3_500;
 /// (`left: …`, `Expected: …`, `Which is: …`, a diff line).
 fn is_value_line(quote: &str) -> bool {
     const MARKS: &[&str] = &[
-        "left:", "right:", "Left:", "Right:", "Expected", "Received", "expected:", "actual:",
-        "Actual:", "Which is:", "got:", "want:", "Got:", "Want:", "values:", "with expansion",
-        "+ ", "- ", "+\"", "-\"", "E     ", "Diff:", "diff:",
+        "left:",
+        "right:",
+        "Left:",
+        "Right:",
+        "Expected",
+        "Received",
+        "expected:",
+        "actual:",
+        "Actual:",
+        "Which is:",
+        "got:",
+        "want:",
+        "Got:",
+        "Want:",
+        "values:",
+        "with expansion",
+        "+ ",
+        "- ",
+        "+\"",
+        "-\"",
+        "E     ",
+        "Diff:",
+        "diff:",
     ];
     let q = quote.trim_start();
     MARKS.iter().any(|m| q.starts_with(m)) || q.starts_with('"') || q.starts_with('\'')
@@ -56,7 +76,14 @@ pub fn mechanism(signature: &Signature) -> Option<(Category, String)> {
     let last = kind.rsplit(['.', ':']).next().unwrap_or(kind);
     let assertion = matches!(
         kind,
-        "assert_eq" | "assert_ne" | "assert" | "googletest failure" | "assertion" | "testify assertion" | "Check failed" | "doctest assertion"
+        "assert_eq"
+            | "assert_ne"
+            | "assert"
+            | "googletest failure"
+            | "assertion"
+            | "testify assertion"
+            | "Check failed"
+            | "doctest assertion"
     ) || kind.starts_with("expect.")
         || kind.starts_with("Catch2")
         || (kind == "t.Error" && !message.is_empty())
@@ -68,7 +95,11 @@ pub fn mechanism(signature: &Signature) -> Option<(Category, String)> {
         return Some((Category::Assertion, "a failed assertion".into()));
     }
     const SIGNALS: &[&str] = &["SIGSEGV", "SIGABRT", "SIGBUS", "SIGFPE", "SIGILL"];
-    if SIGNALS.contains(&kind) || kind.starts_with("AddressSanitizer") || kind.starts_with("MemorySanitizer") || kind.starts_with("UndefinedBehaviorSanitizer") {
+    if SIGNALS.contains(&kind)
+        || kind.starts_with("AddressSanitizer")
+        || kind.starts_with("MemorySanitizer")
+        || kind.starts_with("UndefinedBehaviorSanitizer")
+    {
         return Some((Category::Crash, format!("a crash ({kind})")));
     }
     if kind.starts_with("ThreadSanitizer") {
@@ -77,8 +108,14 @@ pub fn mechanism(signature: &Signature) -> Option<(Category, String)> {
     if kind.starts_with("LeakSanitizer") {
         return Some((Category::Resource, "a memory leak".into()));
     }
-    let exception = matches!(kind, "panic" | "unwrap on Err" | "unwrap on None" | "uncaught exception" | "unexpected exception")
-        || (crate::fingerprint::is_exception_name(kind) && !last.contains("Timeout"));
+    let exception = matches!(
+        kind,
+        "panic"
+            | "unwrap on Err"
+            | "unwrap on None"
+            | "uncaught exception"
+            | "unexpected exception"
+    ) || (crate::fingerprint::is_exception_name(kind) && !last.contains("Timeout"));
     if exception {
         return Some((Category::Panic, format!("an unhandled {kind}")));
     }
@@ -90,7 +127,11 @@ fn mechanism_analysis(category: Category, what: &str, sources: &Sources) -> Anal
         sources
             .sources
             .first()
-            .and_then(|s| s.text.find(|c: char| !c.is_whitespace()).and_then(|at| cite(s, at)))
+            .and_then(|s| {
+                s.text
+                    .find(|c: char| !c.is_whitespace())
+                    .and_then(|at| cite(s, at))
+            })
             .into_iter()
             .collect()
     };

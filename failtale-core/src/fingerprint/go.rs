@@ -141,7 +141,11 @@ pub(super) fn parse(text: &str) -> Parsed {
     if p.message.is_empty() {
         // No `t.Error` line: what the test binary itself printed, without
         // the lines `go test` and gotestsum write around it.
-        if let Some(l) = lines.iter().map(|l| l.trim()).find(|l| !l.is_empty() && !is_runner_line(l)) {
+        if let Some(l) = lines
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| !l.is_empty() && !is_runner_line(l))
+        {
             p.kind = "failure".into();
             p.message = l.to_owned();
         }
@@ -152,8 +156,19 @@ pub(super) fn parse(text: &str) -> Parsed {
 /// A line `go test` or gotestsum writes around a test's own output.
 fn is_runner_line(t: &str) -> bool {
     [
-        "=== RUN", "=== PAUSE", "=== CONT", "=== NAME", "=== FAIL", "--- FAIL", "--- PASS",
-        "--- SKIP", "FAIL", "PASS", "ok  ", "SEED:", "exit status",
+        "=== RUN",
+        "=== PAUSE",
+        "=== CONT",
+        "=== NAME",
+        "=== FAIL",
+        "--- FAIL",
+        "--- PASS",
+        "--- SKIP",
+        "FAIL",
+        "PASS",
+        "ok  ",
+        "SEED:",
+        "exit status",
     ]
     .iter()
     .any(|p| t.starts_with(p))

@@ -20,6 +20,8 @@ pub(super) fn has_marker(text: &str) -> bool {
         || text.contains("AssertionError: expected ")
         || text.contains("Test suite failed to run")
         || text.contains("Require stack:")
+        || text.contains("failureType: '")
+        || (text.contains("not ok ") && text.contains("stack: |") && is_js_location(text))
         || text.lines().any(|l| {
             let t = l.trim_start();
             t.starts_with('●') || frame_of(l).is_some()
@@ -391,7 +393,8 @@ fn matcher(msg: &str) -> Option<String> {
     // Jest's rendering of node's assert: `assert(received)`, `assert.equal(received, expected)`.
     if let Some(rest) = msg.trim().strip_prefix("assert") {
         let name = rest.split('(').next().unwrap_or("");
-        if rest.contains("(received") && name.bytes().all(|b| b == b'.' || b.is_ascii_alphabetic()) {
+        if rest.contains("(received") && name.bytes().all(|b| b == b'.' || b.is_ascii_alphabetic())
+        {
             return Some(format!("assert{name}"));
         }
     }

@@ -131,7 +131,16 @@ fn header(line: &str) -> Option<(String, String)> {
 /// `[ERROR] `, `[INFO] `, `[junit] ` and similar prefixes build tools put before test output.
 fn strip_build_prefix(line: &str) -> &str {
     let t = line.trim_start();
-    for p in ["[ERROR] ", "[INFO] ", "[WARNING] ", "[WARN] ", "[junit] ", "[java] ", "Error: ", "Error:  "] {
+    for p in [
+        "[ERROR] ",
+        "[INFO] ",
+        "[WARNING] ",
+        "[WARN] ",
+        "[junit] ",
+        "[java] ",
+        "Error: ",
+        "Error:  ",
+    ] {
         if let Some(rest) = t.strip_prefix(p) {
             return rest;
         }

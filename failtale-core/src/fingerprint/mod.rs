@@ -387,7 +387,9 @@ pub fn detect(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> L
         || text.contains("=== FAIL: ")
         || text.contains("=== RUN ")
         || text.contains("Error Trace:")
-        || text.lines().any(|l| l.starts_with("FAIL\t") || l.starts_with("ok  \t"))
+        || text
+            .lines()
+            .any(|l| l.starts_with("FAIL\t") || l.starts_with("ok  \t"))
         || (text.starts_with("# ") && text.contains(".go:"))
         || go::has_test_line(text)
     {

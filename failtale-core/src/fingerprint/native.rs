@@ -69,7 +69,10 @@ fn gtest_location(line: &str) -> Option<&str> {
     let tail = rest[d..].trim();
     (d > 0
         && !path.contains(' ')
-        && (tail.is_empty() || tail == ": Failure" || tail == ":Failure" || tail.starts_with(": error: ")))
+        && (tail.is_empty()
+            || tail == ": Failure"
+            || tail == ":Failure"
+            || tail.starts_with(": error: ")))
     .then_some(path)
 }
 

@@ -46,7 +46,10 @@ fn in_app(file: &str) -> bool {
 /// pytest's short summary: `FAILED tests/x.py::test_y - ValueError: bad` → `ValueError: bad`.
 pub(super) fn summary_line(text: &str) -> Option<&str> {
     text.lines().find_map(|l| {
-        let rest = l.trim().strip_prefix("FAILED ").or_else(|| l.trim().strip_prefix("ERROR "))?;
+        let rest = l
+            .trim()
+            .strip_prefix("FAILED ")
+            .or_else(|| l.trim().strip_prefix("ERROR "))?;
         let (id, what) = rest.split_once(" - ")?;
         (id.contains(".py") || id.contains("::") || id == "<test>").then_some(what)
     })

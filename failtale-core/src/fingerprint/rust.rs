@@ -5,9 +5,31 @@
 
 use super::{Frame, Language, Parsed};
 
+/// The changed lines of an insta snapshot diff (`    4       │-VAT: 2.00`), in order.
+fn insta_changes<'a>(lines: &[&'a str]) -> Option<Vec<&'a str>> {
+    lines
+        .iter()
+        .position(|l| l.starts_with("Snapshot: ") || l.starts_with("Snapshot file: "))?;
+    let changes: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| {
+            let (_, rest) = l.split_once('│')?;
+            (rest.starts_with('-') || rest.starts_with('+')).then_some(rest)
+        })
+        .take(12)
+        .collect();
+    (!changes.is_empty()).then_some(changes)
+}
+
 pub(super) fn parse(text: &str) -> Parsed {
     let mut p = Parsed::new(Language::Rust);
     let lines: Vec<&str> = text.lines().collect();
+    // insta: the snapshot's name is the test's; what changed is the cause.
+    if let Some(changes) = insta_changes(&lines) {
+        p.kind = "snapshot mismatch".into();
+        p.message = changes.join("\n");
+        return p;
+    }
     let Some(start) = lines.iter().position(|l| l.contains("panicked at")) else {
         // `called Result::unwrap()` without a panic header (a cut-off capture).
         p.message = lines
