@@ -72,7 +72,6 @@ pub fn mechanism(signature: &Signature) -> Option<(Category, String)> {
             .map(|c| c.value.as_str())
     };
     let kind = get("kind")?;
-    let message = get("message").unwrap_or("");
     let last = kind.rsplit(['.', ':']).next().unwrap_or(kind);
     let assertion = matches!(
         kind,
@@ -86,7 +85,7 @@ pub fn mechanism(signature: &Signature) -> Option<(Category, String)> {
             | "doctest assertion"
     ) || kind.starts_with("expect.")
         || kind.starts_with("Catch2")
-        || (kind == "t.Error" && !message.is_empty())
+        || kind == "t.Error"
         || last.contains("Assert")
         || last == "ComparisonFailure"
         || last == "ExpectationNotMetError"

@@ -24,6 +24,7 @@ const SIGNALS: &[(&str, &str)] = &[
 pub(super) fn has_marker(text: &str) -> bool {
     text.contains("Sanitizer")
         || text.contains("Check failed: ")
+        || text.contains(": runtime error: ")
         || text.contains(": FAILED:")
         || text.starts_with("FAILED:")
         || text.contains("\nwith expansion:\n")
