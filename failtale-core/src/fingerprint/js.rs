@@ -161,6 +161,8 @@ fn is_title_line(t: &str) -> bool {
         || t.starts_with("⎯")
         || t.starts_with("───")
         || t.starts_with("Test suite failed to run")
+        || t.starts_with("Uncaught exception in ")
+        || t.starts_with("Unhandled rejection in ")
         || playwright_title(t)
 }
 

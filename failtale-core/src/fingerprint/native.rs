@@ -386,17 +386,21 @@ pub(super) fn cpp_check(lines: &[&str]) -> Option<(&'static str, String)> {
         let expr = expr.split(" with ").next().unwrap_or(expr);
         return Some(("assertion", expr.trim().to_owned()));
     }
-    // doctest: `x.cpp(15): ERROR: CHECK( a ) is NOT correct!` or JUnit `x.cpp(15):` then the check.
+    // doctest: `x.cpp(15): ERROR: CHECK( a ) is NOT correct!` or JUnit `x.cpp(15):`
+    // then the check: the expression, or what it threw (as the XML reporter shows it).
     for t in &trimmed {
         let t = t.split_once("ERROR: ").map_or(*t, |(_, r)| r);
-        if let Some((_, expr, verdict)) = macro_call(t)
-            && (verdict.starts_with("is NOT correct")
+        if let Some((_, expr, verdict)) = macro_call(t) {
+            if let Some(thrown) = verdict.strip_prefix("THREW exception:") {
+                return Some(("assertion", unquote(thrown)));
+            }
+            if verdict.starts_with("is NOT correct")
                 || verdict.starts_with("did NOT throw")
                 || verdict.starts_with("threw a DIFFERENT exception")
-                || verdict.starts_with("THREW exception"))
-        {
-            let verdict = verdict.split(':').next().unwrap_or(verdict);
-            return Some(("assertion", format!("{expr} {verdict}")));
+                || verdict.starts_with("THREW exception")
+            {
+                return Some(("assertion", expr.to_owned()));
+            }
         }
     }
     // Catch2 console, compact, JUnit, SonarQube, TeamCity: `FAILED:` (or
@@ -428,6 +432,7 @@ pub(super) fn cpp_check(lines: &[&str]) -> Option<(&'static str, String)> {
     }
     let mut k = 0;
     let mut expr = None;
+    let mut throws_check = false;
     if head.starts_with("expression failed") {
         // TeamCity: captured messages (quoted) come before the check.
         k = rest
@@ -435,8 +440,9 @@ pub(super) fn cpp_check(lines: &[&str]) -> Option<(&'static str, String)> {
             .position(|l| macro_call(l).is_some())
             .unwrap_or(0);
     }
-    if let Some((_, e, _)) = rest.get(k).and_then(|l| macro_call(l)) {
+    if let Some((name, e, _)) = rest.get(k).and_then(|l| macro_call(l)) {
         expr = Some(e);
+        throws_check = name.contains("NOTHROW");
         k += 1;
     }
     match rest.get(k) {
@@ -469,8 +475,11 @@ pub(super) fn cpp_check(lines: &[&str]) -> Option<(&'static str, String)> {
             Some(("assertion", expr.unwrap_or_default().to_owned()))
         }
         Some(l) if *l == "explicitly" => Some(("assertion", String::new())),
-        // JUnit/SonarQube: the message of what was thrown or failed follows directly.
-        Some(l) => Some(("assertion", unquote(l))),
+        // JUnit/SonarQube: after a NOTHROW check (or with no check) the
+        // message of what was thrown or failed; after any other check the
+        // captured INFO messages, and the check is what failed.
+        Some(l) if expr.is_none() || throws_check => Some(("assertion", unquote(l))),
+        Some(_) => Some(("assertion", expr.unwrap_or_default().to_owned())),
         None => Some(("assertion", expr.unwrap_or_default().to_owned())),
     }
 }
