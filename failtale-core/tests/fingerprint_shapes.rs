@@ -472,6 +472,30 @@ fn rust_panic_formats_assertions_and_nested_debug_values() {
 }
 
 #[test]
+fn rust_unit_tests_in_different_modules_share_an_environment_cause() {
+    // Unit tests live in their module's file: the panic location is the
+    // test's own code, not where the application failed.
+    let t = |test: &str, file: &str, line: u32| {
+        format!(
+            "thread '{test}' panicked at {file}:{line}:42:\ncalled `Result::unwrap()` on an `Err` value: Io(Custom {{ kind: ConnectionRefused, error: \"tcp connect to 127.0.0.1:5432 failed\" }})"
+        )
+    };
+    let a = t("orders::tests::lists_orders", "src/orders.rs", 310);
+    let b = t("billing::tests::charges", "src/billing/mod.rs", 88);
+    let c = t("tests::smoke", "src/lib.rs", 20);
+    let other = "thread 'orders::tests::totals' panicked at src/orders.rs:120:9:\nattempt to subtract with overflow";
+    shape(
+        "rust unit tests",
+        &[
+            case("orders::tests::lists_orders", &a),
+            case("billing::tests::charges", &b),
+            case("tests::smoke", &c),
+        ],
+        &[case("orders::tests::totals", other)],
+    );
+}
+
+#[test]
 fn rust_backtraces_tokio_workers_and_missing_crate_list() {
     let bt = |test: &str, hash: &str, n: u32| {
         format!(

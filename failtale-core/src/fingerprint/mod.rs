@@ -489,6 +489,9 @@ pub fn is_test_file(path: &str, test: &TestRef<'_>) -> bool {
         return true;
     }
     let stem = name.split('.').next().unwrap_or(name);
+    if is_unit_test_module_file(path, test.name) {
+        return true;
+    }
     let p = path.replace('\\', "/");
     stem.starts_with("test_")
         || stem.ends_with("_test")
@@ -510,6 +513,33 @@ pub fn is_test_file(path: &str, test: &TestRef<'_>) -> bool {
         || p.contains("/__tests__/")
         || p.contains("/spec/")
         || p.contains("/src/test/")
+}
+
+/// Rust unit tests live in the file of the module they test: a panic of
+/// `db::tests::connects` at `src/db.rs` (or `src/db/mod.rs`), or of
+/// `tests::parses` at `src/lib.rs`/`src/main.rs`, is in the test's own code.
+fn is_unit_test_module_file(path: &str, test: &str) -> bool {
+    let Some(at) = test
+        .find("tests::")
+        .filter(|&i| i == 0 || test[..i].ends_with("::"))
+    else {
+        return false;
+    };
+    let module = test[..at].trim_end_matches("::");
+    let file = file_name(path);
+    let stem = file.strip_suffix(".rs").unwrap_or(file);
+    match module.rsplit("::").next().filter(|m| !m.is_empty()) {
+        None => stem == "lib" || stem == "main",
+        Some(m) => {
+            stem == m
+                || (stem == "mod"
+                    && path
+                        .replace('\\', "/")
+                        .rsplit('/')
+                        .nth(1)
+                        .is_some_and(|dir| dir == m))
+        }
+    }
 }
 
 /// Whether a frame is the test itself (its file, its function, its class).
