@@ -259,6 +259,27 @@ fn mocha_numbered_titles_and_playwright_call_logs() {
 }
 
 #[test]
+fn jasmine_and_karma_titles_and_repeated_messages() {
+    let jasmine = |n: u32, title: &str| {
+        format!(
+            "Failures:\n{n}) {title}\n  Message:\n    Expected 3 to be 4.\n  Stack:\n    Error: Expected 3 to be 4.\n        at <Jasmine>\n        at UserContext.<anonymous> (spec/cart.spec.js:{l}:20)\n        at <Jasmine>",
+            l = 10 + n
+        )
+    };
+    let karma = "Chrome Headless 120.0.6099.109 (Linux x86_64) Cart adds an item twice FAILED\n\tError: Expected 3 to be 4.\n\t    at <Jasmine>\n\t    at UserContext.apply (src/app/cart.spec.ts:40:31)";
+    let other = "Failures:\n3) Cart empties\n  Message:\n    TypeError: Cannot read properties of null (reading 'clear')\n  Stack:\n    TypeError: Cannot read properties of null (reading 'clear')\n        at Cart.empty (src/cart.js:30:11)";
+    shape(
+        "jasmine and karma",
+        &[
+            case("Cart adds an item", &jasmine(1, "Cart adds an item")),
+            case("Cart adds two items", &jasmine(2, "Cart adds two items")),
+            case("Cart adds an item twice", karma),
+        ],
+        &[case("Cart empties", other)],
+    );
+}
+
+#[test]
 fn node_test_tap_yaml_and_ava() {
     let tap = |n: u32, title: &str| {
         format!(

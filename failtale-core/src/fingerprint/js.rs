@@ -134,7 +134,7 @@ fn in_app(file: &str) -> bool {
     !(file.contains("node_modules")
         || file.starts_with("node:")
         || file.starts_with("internal/")
-        || file == "<anonymous>"
+        || (file.starts_with('<') && file.ends_with('>'))
         || file.contains("/jest-circus/")
         || file.contains("/jest-jasmine")
         || file.contains("/vitest/")
@@ -162,6 +162,8 @@ fn is_title_line(t: &str) -> bool {
         || t.starts_with("───")
         || t.starts_with("Test suite failed to run")
         || t.starts_with("Uncaught exception in ")
+        || karma_title(t)
+        || mocha_title(t)
         || t.starts_with("Unhandled rejection in ")
         || playwright_title(t)
 }
@@ -206,6 +208,9 @@ fn content(text: &str) -> (Vec<&str>, Option<&str>) {
     let mut statement = None;
     let mut in_require_stack = false;
     let mut in_call_log = false;
+    // Jasmine prints the message twice: under `Message:` and as the first line under `Stack:`.
+    let mut in_jasmine_message = text.contains("\n  Stack:\n") || text.contains("\nStack:\n");
+    in_jasmine_message &= text.contains("Message:");
     let mut lines = text.lines().peekable();
     // Mocha's numbered title: `  1) Suite` then indented title lines up to a blank line.
     if let Some(first) = lines.peek().map(|l| l.trim())
@@ -213,7 +218,7 @@ fn content(text: &str) -> (Vec<&str>, Option<&str>) {
     {
         while lines.next_if(|l| !l.trim().is_empty()).is_some() {}
     }
-    for l in lines {
+    while let Some(l) = lines.next() {
         let t = l.trim();
         if in_require_stack {
             // Node writes `- /path`, Jest indented paths; the list ends at a blank line or a frame.
@@ -227,6 +232,13 @@ fn content(text: &str) -> (Vec<&str>, Option<&str>) {
                 continue;
             }
             in_call_log = false;
+        }
+        if in_jasmine_message && t == "Message:" {
+            while lines.next_if(|l| l.trim() != "Stack:").is_some() {}
+            continue;
+        }
+        if t == "Stack:" || t == "Failures:" || t == "Message:" {
+            continue;
         }
         if t.starts_with("Require stack:") {
             in_require_stack = true;
@@ -257,6 +269,11 @@ fn content(text: &str) -> (Vec<&str>, Option<&str>) {
         out.push(l);
     }
     (out, statement)
+}
+
+/// Karma: `Chrome Headless 120.0.0.0 (Linux x86_64) Cart adds an item FAILED`.
+fn karma_title(t: &str) -> bool {
+    t.ends_with(" FAILED") && t.contains(") ") && t.contains(" (")
 }
 
 /// `1) Suite name` (mocha's and jasmine's numbered failure titles).
