@@ -194,6 +194,20 @@ fn is_code_frame(t: &str) -> bool {
     rest.starts_with('|') && (d > 0 || rest[1..].trim().chars().all(|c| matches!(c, '^' | '~')))
 }
 
+/// `     | ^` or `       |     ^`.
+fn is_caret_line(t: &str) -> bool {
+    t.strip_prefix('|')
+        .is_some_and(|r| r.contains('^') && r.trim().chars().all(|c| matches!(c, '^' | '~')))
+}
+
+/// The code of a numbered code-frame line (`  4|   expect(x).toBe(true)`).
+fn code_of(t: &str) -> Option<&str> {
+    let t = t.trim_start();
+    let d = t.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = t[d..].trim_start().strip_prefix('|')?;
+    (d > 0).then(|| rest.trim()).filter(|s| !s.is_empty())
+}
+
 /// The statement a code frame points at (`> 12 |   expect(x).toBe(3);`).
 fn pointed_statement(t: &str) -> Option<&str> {
     let t = t.strip_prefix('>')?.trim_start();
@@ -208,6 +222,7 @@ fn content(text: &str) -> (Vec<&str>, Option<&str>) {
     let mut statement = None;
     let mut in_require_stack = false;
     let mut in_call_log = false;
+    let mut last_code: Option<&str> = None;
     // Jasmine prints the message twice: under `Message:` and as the first line under `Stack:`.
     let mut in_jasmine_message = text.contains("\n  Stack:\n") || text.contains("\nStack:\n");
     in_jasmine_message &= text.contains("Message:");
@@ -251,7 +266,12 @@ fn content(text: &str) -> (Vec<&str>, Option<&str>) {
         if is_code_frame(t) {
             if statement.is_none() {
                 statement = pointed_statement(t);
+                // Vitest marks the line with a caret line below it, not a `>`.
+                if statement.is_none() && is_caret_line(t) {
+                    statement = last_code.and_then(code_of);
+                }
             }
+            last_code = Some(t);
             continue;
         }
         // TAP: `not ok 4 - TypeError: x is not a function` carries the error itself.
@@ -521,6 +541,12 @@ mod tests {
         assert!(p.message.contains("ECONNREFUSED"), "{}", p.message);
         assert_eq!(p.frames[0].file, "src/api.ts");
         assert_eq!(p.frames[0].function, "fetchUser");
+    }
+
+    #[test]
+    fn vitest_caret_line_names_the_statement() {
+        let t = " FAIL  a.test.ts > works\nAssertionError: expected false to be true // Object.is equality\n ❯ a.test.ts:4:19\n      3| test('works', () => {\n      4|   expect(isLinux).toBe(true)\n       |                   ^\n      5| })";
+        assert_eq!(parse(t).statement.as_deref(), Some("expect(isLinux).toBe(true)"));
     }
 
     #[test]
