@@ -546,7 +546,10 @@ mod tests {
     #[test]
     fn vitest_caret_line_names_the_statement() {
         let t = " FAIL  a.test.ts > works\nAssertionError: expected false to be true // Object.is equality\n ❯ a.test.ts:4:19\n      3| test('works', () => {\n      4|   expect(isLinux).toBe(true)\n       |                   ^\n      5| })";
-        assert_eq!(parse(t).statement.as_deref(), Some("expect(isLinux).toBe(true)"));
+        assert_eq!(
+            parse(t).statement.as_deref(),
+            Some("expect(isLinux).toBe(true)")
+        );
     }
 
     #[test]

@@ -293,6 +293,7 @@ const EMPTY_MESSAGES: &[&str] = &[
     "error",
     "test failed",
     "<test> failed",
+    "not ok <num> - <test>",
 ];
 
 /// Whether a signature carries nothing about the cause: no message beyond
@@ -306,7 +307,7 @@ fn is_uninformative(sig: &Signature) -> bool {
             "kind"
                 if !matches!(
                     c.value.as_str(),
-                    "failure" | "t.Error" | "error" | "no-details" | "Failed"
+                    "failure" | "t.Error" | "error" | "Error" | "no-details" | "Failed"
                 ) =>
             {
                 return false;

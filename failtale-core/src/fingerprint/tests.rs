@@ -573,3 +573,22 @@ fn near_duplicates_merge_only_with_the_same_shape() {
         4
     );
 }
+
+#[test]
+fn a_tap_line_naming_only_the_test_carries_nothing() {
+    let fp = StructuredFingerprint::default();
+    let mut f = crate::model::Failure::new(crate::model::FailureKind::Failure);
+    f.body = Some("not ok 2 - ast-syntax-error.js exited with a non-zero exit code: 1".into());
+    let case = crate::model::TestCase::new(
+        crate::model::TestId {
+            name: "ast-syntax-error.js exited with a non-zero exit code: 1".into(),
+            ..crate::model::TestId::default()
+        },
+        vec![crate::model::Attempt {
+            failures: vec![f],
+            ..crate::model::Attempt::default()
+        }],
+    );
+    let sig = crate::Fingerprint::fingerprint(&fp, &case);
+    assert!(sig.components.iter().any(|c| c.name == "test"), "{sig:?}");
+}
