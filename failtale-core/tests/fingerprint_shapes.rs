@@ -350,6 +350,10 @@ fn sanitizer_reports_with_frames_shadow_bytes_and_thread_ids() {
     };
     let a = asan("0010", "CacheTest_Get");
     let b = asan("0af0", "CacheTest_GetAfterEvict");
+    // The same use-after-free reached through another caller, freed elsewhere.
+    let c = a
+        .replace("CacheTest_Get_Test::TestBody() /src/cache/cache_test.cc:31:3", "Session::Load() /src/net/session.cc:70:9\n    #2 0x55d4b2b3 in SessionTest_Loads_Test::TestBody() /src/net/session_test.cc:12:3")
+        .replace("Cache::Evict() /src/cache/cache.cc:120:5", "Cache::Clear() /src/cache/cache.cc:140:7");
     let overflow = "==77==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x6020 at pc 0x55 bp 0x7f sp 0x7f\nWRITE of size 1 at 0x6020 thread T0\n    #0 0x55 in Buffer::Put(char) /src/buffer.cc:40:9\nSUMMARY: AddressSanitizer: heap-buffer-overflow /src/buffer.cc:40:9 in Buffer::Put(char)";
     shape(
         "asan",

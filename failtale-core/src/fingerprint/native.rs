@@ -146,7 +146,7 @@ pub(super) fn parse(text: &str) -> Parsed {
             .unwrap_or(what);
         p.kind = format!("{tool}: {}", what.trim());
         p.message = without_thread_ids(lines.get(i + 1).map_or("", |l| l.trim()));
-        p.frames = lines[i..].iter().filter_map(|l| frame_of(l)).collect();
+        p.frames = first_stack(&lines[i..]);
         return p;
     }
     if let Some(l) = lines.iter().find(|l| l.contains(": runtime error: ")) {
@@ -261,6 +261,29 @@ fn is_banner(l: &str) -> bool {
         || l.bytes().all(|b| b == b'=' || b == b'-' || b == b'.')
         || (l.ends_with("):") && SOURCE_EXT.iter().any(|e| l.contains(&e[..e.len() - 1])))
         || l.starts_with("TEST CASE:")
+}
+
+/// The frames of a sanitizer report's first stack (where the bad access
+/// happened), of which only the two innermost in-app frames count: the
+/// allocation and free stacks below it, and the callers further up, depend
+/// on which test reached the bug.
+fn first_stack(lines: &[&str]) -> Vec<Frame> {
+    let mut out: Vec<Frame> = Vec::new();
+    for l in lines {
+        match frame_of(l) {
+            Some(f) => out.push(f),
+            None if !out.is_empty() => break,
+            None => {}
+        }
+    }
+    let mut kept = 0;
+    for f in &mut out {
+        if f.in_app {
+            kept += 1;
+            f.in_app = kept <= 2;
+        }
+    }
+    out
 }
 
 /// `Write of size 8 at 0x7b04 by thread T12:` → `… by thread T:` (thread numbers vary run to run).
