@@ -216,6 +216,21 @@ fn pair_scores(truth: &[usize], pred: &[usize]) -> Pairs {
     }
 }
 
+/// A signature as `name=value | …`, each value cut to `width` characters.
+fn describe(sig: &failtale_core::model::Signature, width: usize) -> String {
+    sig.components
+        .iter()
+        .map(|c| {
+            format!(
+                "{}={}",
+                c.name,
+                c.value.chars().take(width).collect::<String>()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 fn first_line(s: &str) -> String {
     let l = s
         .lines()
@@ -424,23 +439,11 @@ fn main() {
             );
             for c in cs.iter().take(4) {
                 let k = ks.iter().find(|&&k| pred[k] == *c).copied().unwrap_or(0);
-                let sig = &clusters[*c].fingerprint;
-                let comps: Vec<String> = sig
-                    .components
-                    .iter()
-                    .map(|c| {
-                        format!(
-                            "{}={}",
-                            c.name,
-                            c.value.chars().take(90).collect::<String>()
-                        )
-                    })
-                    .collect();
                 println!(
                     "- [{}] {}\n    {}",
                     items[k].id,
                     first_line(&items[k].text),
-                    comps.join(" | ")
+                    describe(&clusters[*c].fingerprint, 90)
                 );
             }
         }
@@ -469,19 +472,7 @@ fn main() {
                 c.case_indices.len(),
                 cs.iter().take(6).collect::<Vec<_>>()
             );
-            let comps: Vec<String> = c
-                .fingerprint
-                .components
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{}={}",
-                        c.name,
-                        c.value.chars().take(120).collect::<String>()
-                    )
-                })
-                .collect();
-            println!("    {}", comps.join(" | "));
+            println!("    {}", describe(&c.fingerprint, 120));
             for &k in c.case_indices.iter().take(4) {
                 println!("- [{}] {}", items[k].id, first_line(&items[k].text));
             }

@@ -360,6 +360,7 @@ fn sanitizer_reports_with_frames_shadow_bytes_and_thread_ids() {
         &[
             case("CacheTest.Get", &a),
             case("CacheTest.GetAfterEvict", &b),
+            case("SessionTest.Loads", &c),
         ],
         &[case("BufferTest.Put", overflow)],
     );
