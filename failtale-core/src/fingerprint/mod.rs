@@ -192,10 +192,13 @@ impl StructuredFingerprint {
             rust::mark_in_app(&mut parsed.frames, &self.config.in_app_crates);
         }
         let mut components = Vec::with_capacity(8);
-        components.push(SignatureComponent::info(
-            "language",
-            parsed.language.as_str(),
-        ));
+        // Two languages are two stories, even with the same words; a text no
+        // parser recognised says nothing about its language either way.
+        components.push(if parsed.language == Language::Generic {
+            SignatureComponent::info("language", parsed.language.as_str())
+        } else {
+            SignatureComponent::new("language", parsed.language.as_str())
+        });
         let kind = if parsed.kind.is_empty() {
             type_hint
                 .map(str::trim)

@@ -275,6 +275,7 @@ pub fn density_labels(sigs: &[&Signature], weights: &[usize], cfg: &ClusterConfi
 /// lower frames may differ.
 #[derive(PartialEq, Eq)]
 struct Shape<'a> {
+    language: &'a str,
     kind: &'a str,
     outer: &'a str,
     location: &'a str,
@@ -284,6 +285,7 @@ struct Shape<'a> {
 impl<'a> Shape<'a> {
     fn of(s: &'a Signature) -> Self {
         Shape {
+            language: component(s, "language"),
             kind: component(s, "kind"),
             outer: component(s, "outer"),
             location: component(s, "location"),
@@ -440,8 +442,10 @@ fn neighbours(sets: &[Vec<u64>], shapes: &[Shape<'_>], cfg: &ClusterConfig) -> V
             let (a, b) = (a as usize, b as usize);
             let j = jaccard(&sets[a], &sets[b]);
             let (x, y) = (&shapes[a], &shapes[b]);
-            let same_but_kind =
-                x.outer == y.outer && x.location == y.location && x.top_frame == y.top_frame;
+            let same_but_kind = x.language == y.language
+                && x.outer == y.outer
+                && x.location == y.location
+                && x.top_frame == y.top_frame;
             j >= lo
                 && same_but_kind
                 && j >= if x.kind == y.kind {

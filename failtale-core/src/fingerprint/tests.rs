@@ -415,8 +415,16 @@ fn hash_covers_only_hashed_components() {
     let without_info =
         Signature::from_components(s.components.iter().filter(|c| c.hashed).cloned().collect());
     assert_eq!(s.hash, without_info.hash);
+    // A recognised language is part of the hash (two languages are two
+    // stories); an unrecognised text's is information only.
     assert!(
         s.components
+            .iter()
+            .any(|c| c.hashed && c.name == "language")
+    );
+    let g = sig("something went sideways");
+    assert!(
+        g.components
             .iter()
             .any(|c| !c.hashed && c.name == "language")
     );
