@@ -222,6 +222,7 @@ fn content(text: &str) -> (Vec<&str>, Option<&str>) {
     let mut statement = None;
     let mut in_require_stack = false;
     let mut in_call_log = false;
+    let mut call_log_kept = false;
     let mut last_code: Option<&str> = None;
     // Jasmine prints the message twice: under `Message:` and as the first line under `Stack:`.
     let mut in_jasmine_message = text.contains("\n  Stack:\n") || text.contains("\nStack:\n");
@@ -243,7 +244,16 @@ fn content(text: &str) -> (Vec<&str>, Option<&str>) {
             in_require_stack = false;
         }
         if in_call_log {
-            if t.starts_with("- ") || t.is_empty() {
+            // Playwright's call log: what it waited for says which element
+            // was missing; the retries below it vary with timing.
+            if let Some(step) = t.strip_prefix("- ") {
+                if !call_log_kept && step.starts_with("waiting for") {
+                    out.push(step);
+                    call_log_kept = true;
+                }
+                continue;
+            }
+            if t.is_empty() {
                 continue;
             }
             in_call_log = false;

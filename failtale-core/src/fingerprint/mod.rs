@@ -310,7 +310,13 @@ fn is_uninformative(sig: &Signature) -> bool {
             "kind"
                 if !matches!(
                     c.value.as_str(),
-                    "failure" | "t.Error" | "error" | "Error" | "no-details" | "Failed"
+                    "failure"
+                        | "t.Error"
+                        | "error"
+                        | "Error"
+                        | "assertion"
+                        | "no-details"
+                        | "Failed"
                 ) =>
             {
                 return false;
