@@ -379,8 +379,18 @@ pub(super) fn cpp_check(lines: &[&str]) -> Option<(&'static str, String)> {
             }
             return Some(("assertion", inner("<Original>", "</Original>")?));
         }
+        if t.starts_with("<Message type=\"") && t.contains("ERROR") {
+            // doctest's XML: a FAIL/MESSAGE text, `<Text/>` when empty.
+            let body: Vec<&str> = trimmed[i + 1..]
+                .iter()
+                .take_while(|l| **l != "</Message>")
+                .filter(|l| **l != "<Text/>" && **l != "<Text>" && **l != "</Text>")
+                .copied()
+                .collect();
+            return Some(("assertion", xml_unescape(&body.join(" "))));
+        }
         for (tag, close) in [("<Exception", "</Exception>"), ("<Failure", "</Failure>")] {
-            if t.starts_with(tag) && t.contains("filename=") {
+            if t.starts_with(tag) && (t.contains("filename=") || t.contains("crash=")) {
                 let body: Vec<&str> = trimmed[i + 1..]
                     .iter()
                     .take_while(|l| **l != close)
@@ -413,7 +423,16 @@ pub(super) fn cpp_check(lines: &[&str]) -> Option<(&'static str, String)> {
     // then the check: the expression, or what it threw (as the XML reporter shows it).
     for t in &trimmed {
         let t = t.split_once("ERROR: ").map_or(*t, |(_, r)| r);
-        if let Some((_, expr, verdict)) = macro_call(t) {
+        if let Some(thrown) = t.strip_prefix("test case THREW exception:") {
+            return Some(("assertion", unquote(thrown)));
+        }
+        if let Some((name, expr, verdict)) = macro_call(t) {
+            // `CHECK_THROWS_AS( expr, type )`: the XML reporter shows the expression alone.
+            let expr = if name.contains("THROWS") {
+                first_argument(expr)
+            } else {
+                expr
+            };
             if let Some(thrown) = verdict.strip_prefix("THREW exception:") {
                 return Some(("assertion", unquote(thrown)));
             }
@@ -505,6 +524,24 @@ pub(super) fn cpp_check(lines: &[&str]) -> Option<(&'static str, String)> {
         Some(_) => Some(("assertion", expr.unwrap_or_default().to_owned())),
         None => Some(("assertion", expr.unwrap_or_default().to_owned())),
     }
+}
+
+/// The first top-level argument of a macro's argument list (`f(a, b), int` → `f(a, b)`).
+fn first_argument(args: &str) -> &str {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in args.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[' | '{' | '<') => depth += 1,
+            (None, ')' | ']' | '}' | '>') => depth -= 1,
+            (None, ',') if depth == 0 => return args[..i].trim(),
+            _ => {}
+        }
+    }
+    args.trim()
 }
 
 /// A Catch2 TAP description (`expr for: value`, `explicitly …`, `unexpected exception …`).
