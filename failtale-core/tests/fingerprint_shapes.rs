@@ -672,6 +672,24 @@ fn go_parents_subtests_old_parallel_lines_and_build_errors() {
 }
 
 #[test]
+fn go_test_binaries_that_cannot_start() {
+    let t = |pkg: &str, n: u32| {
+        format!(
+            "fork/exec /tmp/go-build{n}/{pkg}/_test/{pkg}.test: permission denied\nFAIL\t{pkg}\t0.00{n}s"
+        )
+    };
+    shape(
+        "go exec failures",
+        &[
+            case("sort", &t("sort", 1)),
+            case("strconv", &t("strconv", 2)),
+            case("net/http", &t("net/http", 3)),
+        ],
+        &[case("TestTax", "    tax_test.go:9: rate = 0.2, want 0.19")],
+    );
+}
+
+#[test]
 fn surefire_console_lines_and_pytest_summaries() {
     let sf = |test: &str, secs: &str| {
         format!(

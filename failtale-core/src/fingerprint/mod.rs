@@ -397,9 +397,7 @@ pub fn detect(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> L
         || text.contains("=== FAIL: ")
         || text.contains("=== RUN ")
         || text.contains("Error Trace:")
-        || text
-            .lines()
-            .any(|l| l.starts_with("FAIL\t") || l.starts_with("ok  \t"))
+        || text.lines().any(go_package_line)
         || (text.starts_with("# ") && text.contains(".go:"))
         || go::has_test_line(text)
     {
@@ -434,6 +432,22 @@ pub fn detect(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> L
         return Language::Jvm;
     }
     Language::Generic
+}
+
+/// `FAIL\tpkg\t0.01s`, `FAIL  pkg  0.01s`, `ok  \tpkg\t0.3s`, `FAIL pkg [build failed]`.
+fn go_package_line(l: &str) -> bool {
+    let Some(rest) = l.strip_prefix("FAIL").or_else(|| l.strip_prefix("ok ")) else {
+        return false;
+    };
+    let mut words = rest.split_whitespace();
+    let (Some(pkg), Some(last)) = (words.next(), words.next_back()) else {
+        return false;
+    };
+    rest.starts_with(char::is_whitespace)
+        && !pkg.contains(':')
+        && (last.ends_with('s') && last[..last.len() - 1].parse::<f64>().is_ok()
+            || last == "failed]"
+            || last == "(cached)")
 }
 
 /// The fallback: the declared type (or a leading `Type:`) and the first lines.
