@@ -724,6 +724,29 @@ fn surefire_console_lines_and_pytest_summaries() {
 }
 
 #[test]
+fn a_bare_exception_type_is_kept_to_the_test_class_it_was_seen_in() {
+    let npe =
+        "java.lang.NullPointerException\n\tat com.acme.ui.ListViewTest.setUp(ListViewTest.java:31)";
+    let cases: Vec<TestCase> = [
+        ("com.acme.ui.ListViewTest", "shows"),
+        ("com.acme.ui.ListViewTest", "scrolls"),
+        ("com.acme.sim.LocationTest", "bounds"),
+    ]
+    .iter()
+    .map(|(class, name)| test_case(&case(name, npe), Some(class)))
+    .collect();
+    let label = clusters_of(&Pipeline::default(), &cases);
+    assert_eq!(
+        label[0], label[1],
+        "one class, one bare NullPointerException"
+    );
+    assert_ne!(
+        label[0], label[2],
+        "another class's bare NullPointerException is no evidence of the same cause"
+    );
+}
+
+#[test]
 fn never_merged_across_languages() {
     // The same words raised in two languages are two stories.
     let py = "Traceback (most recent call last):\n  File \"app/db.py\", line 10, in connect\n    raise ConnectionError(\"database unavailable\")\nConnectionError: database unavailable";

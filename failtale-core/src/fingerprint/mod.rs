@@ -278,6 +278,22 @@ impl Fingerprint for StructuredFingerprint {
             components.push(SignatureComponent::new("test", case.id.key()));
             return Signature::from_components(components);
         }
+        if is_bare_kind(&sig) {
+            // Only an exception's type (`NullPointerException`, no message,
+            // no in-app frame): the same type in unrelated test classes is
+            // no evidence of one cause, so where it was seen is part of it.
+            let seen = case
+                .id
+                .classname
+                .clone()
+                .filter(|c| !c.is_empty())
+                .or_else(|| case.file.clone())
+                .or_else(|| case.id.suite_name().map(str::to_owned))
+                .unwrap_or_else(|| case.id.key());
+            let mut components = sig.components;
+            components.push(SignatureComponent::new("seen in", seen));
+            return Signature::from_components(components);
+        }
         sig
     }
 
@@ -329,6 +345,21 @@ fn is_uninformative(sig: &Signature) -> bool {
         .trim_end_matches(['.', '!', ':'])
         .to_ascii_lowercase();
     EMPTY_MESSAGES.contains(&m.as_str())
+}
+
+/// Whether a signature is an exception type and nothing else: no message,
+/// location, statement, frame or cause chain.
+fn is_bare_kind(sig: &Signature) -> bool {
+    let mut message = "";
+    for c in &sig.components {
+        match c.name.as_str() {
+            "message" => message = c.value.as_str(),
+            "location" | "frame" | "statement" | "outer" | "environment" => return false,
+            _ => {}
+        }
+    }
+    let m = message.trim();
+    m.is_empty() || m == "null" || m == "<test>"
 }
 
 /// A test that failed only because its subtests did (Go's `TestX` beside
