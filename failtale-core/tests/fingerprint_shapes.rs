@@ -705,6 +705,24 @@ fn surefire_console_lines_and_pytest_summaries() {
         ],
         &[case("releases", other)],
     );
+    // Surefire's results summary: the exception's short name, the test's own location.
+    shape(
+        "surefire summary lines",
+        &[
+            case(
+                "placesOrder",
+                "[ERROR]   OrderServiceTest.placesOrder:21 \u{bb} IllegalState pool closed",
+            ),
+            case(
+                "cancels",
+                "[ERROR]   CancelTest.cancels:40->Helper.cancel:12 \u{bb} IllegalState pool closed",
+            ),
+        ],
+        &[case(
+            "refunds",
+            "[ERROR]   RefundTest.refunds:33 \u{bb} NullPointer",
+        )],
+    );
     let py = |file: &str, test: &str| {
         format!(
             "FAILED tests/{file}::{test} - ConnectionRefusedError: [Errno 111] Connection refused"

@@ -128,6 +128,59 @@ fn header(line: &str) -> Option<(String, String)> {
     (is_class_name(kind) || super::is_type_name(kind)).then(|| (kind.to_owned(), msg.to_owned()))
 }
 
+/// A Surefire results-summary line that names an exception (`Test.m:12 » NullPointer`).
+pub(super) fn has_surefire_summary(text: &str) -> bool {
+    text.lines()
+        .any(|l| l.contains('\u{bb}') && surefire_summary(strip_build_prefix(l).trim()).is_some())
+}
+
+/// A type's simple name (`java.lang.NullPointerException` → `NullPointerException`):
+/// Surefire's summaries and some reporters write only that.
+fn simple_name(kind: &str) -> &str {
+    if is_class_name(kind) {
+        kind.rsplit('.').next().unwrap_or(kind)
+    } else {
+        kind
+    }
+}
+
+/// Surefire's results summary: `OrderTest.places:42 » NullPointer boom` (an
+/// error, the exception's name without `Exception`) or `OrderTest.places:42
+/// expected:<1> but was:<2>` (a failure); the test's own location is dropped.
+fn surefire_summary(t: &str) -> Option<(String, &str)> {
+    let (head, rest) = t.split_once(char::is_whitespace)?;
+    let test = head.split("->").next().unwrap_or(head);
+    let (name, line) = test.rsplit_once(':').unwrap_or((test, "0"));
+    let (class, method) = name.rsplit_once('.')?;
+    let looks_like_test = !class.is_empty()
+        && !line.is_empty()
+        && method.starts_with(|c: char| c.is_ascii_lowercase())
+        && class
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'$')
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+        && line.bytes().all(|b| b.is_ascii_digit());
+    if !looks_like_test {
+        return None;
+    }
+    let rest = rest.trim();
+    if let Some(err) = rest.strip_prefix('\u{bb}') {
+        let err = err.trim();
+        let (short, msg) = err.split_once(char::is_whitespace).unwrap_or((err, ""));
+        let kind =
+            if short.ends_with("Error") || short.ends_with("Exception") || short == "Throwable" {
+                short.to_owned()
+            } else {
+                format!("{short}Exception")
+            };
+        return Some((kind, msg.trim().trim_end_matches("...").trim()));
+    }
+    rest.contains("expected")
+        .then(|| ("AssertionError".to_owned(), rest))
+}
+
 /// `[ERROR] `, `[INFO] `, `[junit] ` and similar prefixes build tools put before test output.
 fn strip_build_prefix(line: &str) -> &str {
     let t = line.trim_start();
@@ -207,6 +260,14 @@ pub(super) fn parse(text: &str, type_hint: Option<&str>) -> Parsed {
                 if t.is_empty() {
                     continue;
                 }
+                if let Some((kind, msg)) = surefire_summary(t) {
+                    chain.push(Link {
+                        kind,
+                        message: vec![msg.to_owned()],
+                        frames: Vec::new(),
+                    });
+                    continue;
+                }
                 let (kind, msg) = header(t)
                     .or_else(|| type_hint.map(|h| (h.trim().to_owned(), t.to_owned())))
                     .unwrap_or_else(|| (String::new(), t.to_owned()));
@@ -224,7 +285,7 @@ pub(super) fn parse(text: &str, type_hint: Option<&str>) -> Parsed {
     let Some(root) = chain.last() else {
         return p;
     };
-    p.kind = root.kind.clone();
+    p.kind = simple_name(&root.kind).to_owned();
     p.message = root
         .message
         .iter()
@@ -234,7 +295,7 @@ pub(super) fn parse(text: &str, type_hint: Option<&str>) -> Parsed {
         .trim()
         .to_owned();
     if chain.len() > 1 && chain[0].kind != root.kind {
-        p.outer = Some(chain[0].kind.clone());
+        p.outer = Some(simple_name(&chain[0].kind).to_owned());
     }
     // The root cause's own frames first; `... N more` means the rest are the
     // enclosing exception's, so fill from the chain outwards.

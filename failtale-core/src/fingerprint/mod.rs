@@ -443,7 +443,10 @@ pub fn detect(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> L
     if native::has_marker(text) {
         return Language::Native;
     }
-    if jvm::has_frame(text) || (text.contains("\nCaused by: ") && !js::has_marker(text)) {
+    if jvm::has_frame(text)
+        || jvm::has_surefire_summary(text)
+        || (text.contains("\nCaused by: ") && !js::has_marker(text))
+    {
         return Language::Jvm;
     }
     if js::has_marker(text) {
