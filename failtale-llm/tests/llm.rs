@@ -199,8 +199,8 @@ async fn malformed_json_gets_one_repair_request_then_falls_back_to_rules() {
     assert_eq!(a[0].analyzer, "rules");
     assert_eq!(
         a[0].category,
-        Category::Network,
-        "the rules still explain it"
+        Category::Database,
+        "the rules still explain it: a refused connection on PostgreSQL's port"
     );
     let reason = a[0].fallback_reason.as_deref().unwrap();
     assert!(

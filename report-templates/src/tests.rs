@@ -456,7 +456,7 @@ fn markdown_has_headline_counts_and_clusters() {
     assert!(md.contains(
         "| tests | passed | failed | errors | skipped | flaky |\n|---:|---:|---:|---:|---:|---:|\n| 30 | 12 | 2 | 15 | 1 | 1 |\n"
     ));
-    assert!(md.contains("### 1. java.net.ConnectException: Connection refused (attempt 1)"));
+    assert!(md.contains("### 1. ConnectException: Connection refused (attempt 1)"));
     assert!(md.contains("🟠 **high** · network · 14 tests · confidence 82% · cluster c1"));
     assert!(md.contains("**Root cause:** PostgreSQL refused connections on localhost:5432"));
     assert!(md.contains("**Fix:** Start the database"));
