@@ -217,11 +217,13 @@ impl StructuredFingerprint {
         if let Some(statement) = &parsed.statement {
             components.push(SignatureComponent::new("statement", normalize(statement)));
         }
-        if let Some(loc) = parsed
-            .location
-            .as_deref()
-            .filter(|l| !is_test_file(l, test))
-        {
+        // A Rust unit test shares its module's file: the place of a failed
+        // `assert!` there still tells one check from another, while an
+        // `unwrap()` there only says which test reached the error.
+        let check = matches!(parsed.kind.as_str(), "assert_eq" | "assert_ne" | "assert");
+        if let Some(loc) = parsed.location.as_deref().filter(|l| {
+            (check && is_unit_test_module_file(l, test.name)) || !is_test_file(l, test)
+        }) {
             components.push(SignatureComponent::new("location", file_name(loc)));
         }
         let frames = parsed
