@@ -474,6 +474,38 @@ fn glog_catch2_doctest_and_ctest() {
     );
 }
 
+#[test]
+fn boost_test_and_criterion_logs() {
+    let boost = |test: &str, line: u32, vals: &str| {
+        format!(
+            "Running 4 test cases...\nsrc/cache_test.cpp({line}): error: in \"cache/{test}\": check cache.size() == 3 has failed [{vals}]\n\n*** 1 failure is detected in the test module \"Master Test Suite\""
+        )
+    };
+    let boost_other = "src/cache_test.cpp(40): fatal error: in \"cache/evicts\": memory access violation at address: 0x00000010: no mapping at fault address\nsrc/cache_test.cpp(38): last checkpoint";
+    shape(
+        "boost.test",
+        &[
+            case("cache/inserts", &boost("inserts", 12, "2 != 3")),
+            case("cache/inserts_twice", &boost("inserts_twice", 30, "4 != 3")),
+        ],
+        &[case("cache/evicts", boost_other)],
+    );
+    let crit = |test: &str, line: u32| {
+        format!(
+            "[----] test/cache.c:{line}: Assertion Failed\n[----]   \n[----]   The expression (cache_size(c) == 3) is false.\n[----]   \n[FAIL] cache::{test}: (0.00s)"
+        )
+    };
+    let crit_other = "[----] test/cache.c: Unexpected signal caught below this line!\n[FAIL] cache::evicts: CRASH!";
+    shape(
+        "criterion",
+        &[
+            case("cache::inserts", &crit("inserts", 12)),
+            case("cache::inserts_twice", &crit("inserts_twice", 30)),
+        ],
+        &[case("cache::evicts", crit_other)],
+    );
+}
+
 // ------------------------------------------------------------------- Rust
 
 #[test]

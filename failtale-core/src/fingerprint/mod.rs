@@ -221,9 +221,11 @@ impl StructuredFingerprint {
         // `assert!` there still tells one check from another, while an
         // `unwrap()` there only says which test reached the error.
         let check = matches!(parsed.kind.as_str(), "assert_eq" | "assert_ne" | "assert");
-        if let Some(loc) = parsed.location.as_deref().filter(|l| {
-            (check && is_unit_test_module_file(l, test.name)) || !is_test_file(l, test)
-        }) {
+        if let Some(loc) = parsed
+            .location
+            .as_deref()
+            .filter(|l| (check && is_unit_test_module_file(l, test.name)) || !is_test_file(l, test))
+        {
             components.push(SignatureComponent::new("location", file_name(loc)));
         }
         let frames = parsed

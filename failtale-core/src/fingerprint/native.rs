@@ -23,6 +23,8 @@ const SIGNALS: &[(&str, &str)] = &[
 
 pub(super) fn has_marker(text: &str) -> bool {
     text.contains("Sanitizer")
+        || text.contains("error: in \"")
+        || text.contains("[----] ")
         || text.contains("Check failed: ")
         || text.contains(": runtime error: ")
         || text.contains(": FAILED:")
@@ -186,6 +188,18 @@ pub(super) fn parse(text: &str) -> Parsed {
             p.location = Some(loc.split(':').next().unwrap_or(loc).to_owned());
         }
         p.frames = lines.iter().filter_map(|l| frame_of(l)).collect();
+        return p;
+    }
+    // Boost.Test: `file(12): error: in "suite/test": check a == b has failed [1 != 2]`.
+    if let Some((kind, message)) = boost_test(&lines) {
+        p.kind = kind.into();
+        p.message = message;
+        return p;
+    }
+    // Criterion: `[----] file.c:12: Assertion Failed` then the message, `[FAIL] suite::test`.
+    if let Some((kind, message)) = criterion(&lines) {
+        p.kind = kind.into();
+        p.message = message;
         return p;
     }
     // Catch2 (console, compact, JUnit, SonarQube, TeamCity, TAP, XML) and
@@ -549,4 +563,66 @@ pub(super) fn is_catch2_tap(d: &str) -> bool {
     d.contains(" for: ")
         || d.starts_with("explicitly")
         || d.starts_with("unexpected exception with message")
+}
+
+/// The first error of a Boost.Test log, without the test's name: a failed
+/// check is its expression, anything else (an exception, a signal, an
+/// explicit error) its message.
+fn boost_test(lines: &[&str]) -> Option<(&'static str, String)> {
+    lines.iter().find_map(|l| {
+        let at = l.find("error: in \"")?;
+        let rest = &l[at + "error: in \"".len()..];
+        let (_, msg) = rest.split_once("\": ")?;
+        let msg = msg.trim();
+        let check = msg
+            .strip_prefix("critical check ")
+            .or_else(|| msg.strip_prefix("check "))
+            .and_then(|c| c.split_once(" has failed").map(|(e, _)| e));
+        Some(match check {
+            Some(expr) => ("assertion", expr.trim().to_owned()),
+            None => ("Boost.Test error", msg.to_owned()),
+        })
+    })
+}
+
+/// A Criterion report: what the first failed assertion says, or how the test
+/// ended (a crash, a timeout, an exception caught by the runner).
+fn criterion(lines: &[&str]) -> Option<(&'static str, String)> {
+    let body: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.trim_start().strip_prefix("[----]").map(str::trim))
+        .collect();
+    let verdict = lines
+        .iter()
+        .find_map(|l| l.trim_start().strip_prefix("[FAIL]").map(str::trim));
+    if body.is_empty() && verdict.is_none() {
+        return None;
+    }
+    if let Some(v) = verdict
+        && (v.ends_with("CRASH!") || v.contains("Timed out"))
+    {
+        let what = if v.ends_with("CRASH!") {
+            "crash"
+        } else {
+            "timed out"
+        };
+        return Some(("Criterion test ended", what.to_owned()));
+    }
+    if let Some(i) = body.iter().position(|l| l.ends_with(": Assertion Failed")) {
+        let msg: Vec<&str> = body[i + 1..]
+            .iter()
+            .copied()
+            .take_while(|l| !l.ends_with(": Assertion Failed"))
+            .filter(|l| !l.is_empty())
+            .take(6)
+            .collect();
+        return Some(("assertion", msg.join("\n")));
+    }
+    let first = body.iter().find(|l| !l.is_empty())?;
+    // `suite::test: Caught an unexpected exception…`: the test's name goes.
+    let first = first
+        .split_once(": ")
+        .filter(|(n, _)| n.contains("::") || *n == "<test>")
+        .map_or(*first, |(_, m)| m);
+    Some(("Criterion error", first.to_owned()))
 }
