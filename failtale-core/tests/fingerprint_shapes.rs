@@ -755,6 +755,41 @@ fn surefire_console_lines_and_pytest_summaries() {
             "[ERROR]   RefundTest.refunds:33 \u{bb} NullPointer",
         )],
     );
+    // Gradle's short form and Surefire 2's summary.
+    shape(
+        "gradle short exceptions",
+        &[
+            case(
+                "testTargets",
+                "aura.llvm.TargetTest > testTargets FAILED\n    java.lang.UnsatisfiedLinkError at TargetTest.java:23",
+            ),
+            case(
+                "testSections",
+                "aura.llvm.ObjectFileTest > testSections FAILED\n    java.lang.UnsatisfiedLinkError at ObjectFileTest.java:41",
+            ),
+        ],
+        &[case(
+            "testParse",
+            "aura.llvm.ParserTest > testParse FAILED\n    java.lang.IllegalStateException at ParserTest.java:12",
+        )],
+    );
+    shape(
+        "surefire 2 summary",
+        &[
+            case(
+                "testNextPass",
+                "Failed tests:   testNextPass(uk.sat.PassTest): expected:<06:26> but was:<17:26>",
+            ),
+            case(
+                "testPassWindBack",
+                "  testPassWindBack(uk.sat.PassTest): expected:<06:26> but was:<17:26>",
+            ),
+        ],
+        &[case(
+            "testPole",
+            "  testPole(uk.sat.PassTest): expected:<south> but was:<north>",
+        )],
+    );
     let py = |file: &str, test: &str| {
         format!(
             "FAILED tests/{file}::{test} - ConnectionRefusedError: [Errno 111] Connection refused"

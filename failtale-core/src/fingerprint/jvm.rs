@@ -121,17 +121,47 @@ fn header(line: &str) -> Option<(String, String)> {
         Some(rest) => rest.split_once("\" ").map_or(rest, |(_, r)| r),
         None => t,
     };
+    if let Some(kind) = gradle_short(t) {
+        return Some((kind.to_owned(), String::new()));
+    }
     let (kind, msg) = match t.split_once(": ") {
         Some((k, m)) => (k, m),
         None => (t.trim_end_matches(':'), ""),
     };
-    (is_class_name(kind) || super::is_type_name(kind)).then(|| (kind.to_owned(), msg.to_owned()))
+    // `com.acme.OrderTest: Could not initialize class …`: a test class, not an exception.
+    let simple = kind.rsplit('.').next().unwrap_or(kind);
+    let test_class = ["Test", "Tests", "IT", "Spec", "TestCase"]
+        .iter()
+        .any(|s| simple.ends_with(s));
+    (!test_class && (is_class_name(kind) || super::is_type_name(kind)))
+        .then(|| (kind.to_owned(), msg.to_owned()))
 }
 
-/// A Surefire results-summary line that names an exception (`Test.m:12 » NullPointer`).
+/// Gradle's short form of an exception: `java.lang.NoClassDefFoundError at TargetTest.java:23`.
+fn gradle_short(t: &str) -> Option<&str> {
+    let (kind, at) = t.trim().split_once(" at ")?;
+    (is_class_name(kind)
+        && !at.contains(' ')
+        && [".java:", ".kt:", ".groovy:", ".scala:"]
+            .iter()
+            .any(|e| at.contains(e)))
+    .then_some(kind)
+}
+
+/// A line only a JVM build tool writes: Surefire's results summary
+/// (`Test.m:12 » NullPointer`, `testM(pkg.Test): msg`) or Gradle's short
+/// exception (`java.lang.X at Test.java:12`).
 pub(super) fn has_surefire_summary(text: &str) -> bool {
-    text.lines()
-        .any(|l| l.contains('\u{bb}') && surefire_summary(strip_build_prefix(l).trim()).is_some())
+    text.lines().any(|l| {
+        let t = strip_build_prefix(l).trim();
+        let t = t
+            .strip_prefix("Failed tests:")
+            .or_else(|| t.strip_prefix("Tests in error:"))
+            .map_or(t, str::trim);
+        (t.contains('\u{bb}') && surefire_summary(t).is_some())
+            || old_surefire_summary(t).is_some()
+            || gradle_short(t).is_some()
+    })
 }
 
 /// A type's simple name (`java.lang.NullPointerException` → `NullPointerException`):
@@ -223,8 +253,14 @@ pub(super) fn parse(text: &str, type_hint: Option<&str>) -> Parsed {
     let mut seen_frame = false;
     for line in text.lines() {
         let line = strip_build_prefix(line);
-        let t = line.trim();
-        if chain.is_empty() && is_runner_line(t) {
+        let mut t = line.trim();
+        // Surefire's old summary puts the first failure on the header's line.
+        for p in ["Failed tests:", "Tests in error:"] {
+            if let Some(rest) = t.strip_prefix(p) {
+                t = rest.trim();
+            }
+        }
+        if chain.is_empty() && (t.is_empty() || is_runner_line(t)) {
             continue;
         }
         if let Some(f) = frame_of(line) {
@@ -260,7 +296,7 @@ pub(super) fn parse(text: &str, type_hint: Option<&str>) -> Parsed {
                 if t.is_empty() {
                     continue;
                 }
-                if let Some((kind, msg)) = surefire_summary(t) {
+                if let Some((kind, msg)) = surefire_summary(t).or_else(|| old_surefire_summary(t)) {
                     chain.push(Link {
                         kind,
                         message: vec![msg.to_owned()],
@@ -305,4 +341,26 @@ pub(super) fn parse(text: &str, type_hint: Option<&str>) -> Parsed {
         .flat_map(|l| l.frames.iter().cloned())
         .collect();
     p
+}
+
+/// Surefire 2's summary: `testPays(com.acme.PayTest): expected:<1> but was:<2>`.
+fn old_surefire_summary(t: &str) -> Option<(String, &str)> {
+    let (head, rest) = t.split_once("): ")?;
+    let (method, class) = head.split_once('(')?;
+    let ok = !method.is_empty()
+        && (method == "<test>"
+            || method
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$'))
+        && is_class_name(class);
+    if !ok {
+        return None;
+    }
+    let rest = rest.trim();
+    let kind = if rest.contains("expected") {
+        "AssertionError"
+    } else {
+        "failure"
+    };
+    Some((kind.to_owned(), rest))
 }

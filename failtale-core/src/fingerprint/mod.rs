@@ -354,9 +354,22 @@ fn is_uninformative(sig: &Signature) -> bool {
 /// Whether a signature is an exception type and nothing else: no message,
 /// location, statement, frame or cause chain.
 fn is_bare_kind(sig: &Signature) -> bool {
+    /// Types that name an environment problem by themselves (a class or
+    /// native library missing, memory or stack exhausted): the same type in
+    /// many test classes is one cause.
+    const SELF_EXPLAINING: &[&str] = &[
+        "NoClassDefFoundError",
+        "UnsatisfiedLinkError",
+        "ExceptionInInitializerError",
+        "ClassNotFoundException",
+        "OutOfMemoryError",
+        "StackOverflowError",
+        "NoSuchMethodError",
+    ];
     let mut message = "";
     for c in &sig.components {
         match c.name.as_str() {
+            "kind" if SELF_EXPLAINING.contains(&c.value.as_str()) => return false,
             "message" => message = c.value.as_str(),
             "location" | "frame" | "statement" | "outer" | "environment" => return false,
             _ => {}
