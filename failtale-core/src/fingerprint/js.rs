@@ -228,11 +228,24 @@ fn content(text: &str) -> (Vec<&str>, Option<&str>) {
     let mut in_jasmine_message = text.contains("\n  Stack:\n") || text.contains("\nStack:\n");
     in_jasmine_message &= text.contains("Message:");
     let mut lines = text.lines().peekable();
-    // Mocha's numbered title: `  1) Suite` then indented title lines up to a blank line.
+    // Mocha's numbered title: `  1) Suite` then indented title lines, the
+    // last of them ending with `:`; the error follows (with or without a
+    // blank line).
     if let Some(first) = lines.peek().map(|l| l.trim())
         && mocha_title(first)
     {
-        while lines.next_if(|l| !l.trim().is_empty()).is_some() {}
+        while let Some(l) = lines.next() {
+            let t = l.trim();
+            if t.is_empty() || t.ends_with(':') {
+                break;
+            }
+            if lines
+                .peek()
+                .is_some_and(|n| split_type(n.trim()).0.is_some())
+            {
+                break;
+            }
+        }
     }
     while let Some(l) = lines.next() {
         let t = l.trim();
