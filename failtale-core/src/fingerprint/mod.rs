@@ -435,6 +435,10 @@ pub fn parse(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> Pa
 /// and the test file's extension.
 pub fn detect(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> Language {
     if text.contains("panicked at")
+        || text.lines().any(|l| {
+            let t = l.trim();
+            t.starts_with("---- ") && t.ends_with(" stdout ----")
+        })
         || text.contains("called `Result::unwrap()`")
         || text.contains("called `Option::unwrap()`")
     {

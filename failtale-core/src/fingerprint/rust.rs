@@ -31,13 +31,21 @@ pub(super) fn parse(text: &str) -> Parsed {
         return p;
     }
     let Some(start) = lines.iter().position(|l| l.contains("panicked at")) else {
-        // `called Result::unwrap()` without a panic header (a cut-off capture).
-        p.message = lines
+        // `called Result::unwrap()` without a panic header (a cut-off
+        // capture), or a test that returned `Err` (`Error: …`), below
+        // libtest's own lines.
+        let first = lines
             .iter()
             .map(|l| l.trim())
-            .find(|l| !l.is_empty())
-            .unwrap_or("")
-            .to_owned();
+            .find(|l| !l.is_empty() && !is_libtest_line(l))
+            .unwrap_or("");
+        if let Some(err) = first.strip_prefix("Error: ") {
+            p.kind = "test returned Err".into();
+            p.message = err.to_owned();
+            p.frames = frames(&lines);
+            return p;
+        }
+        p.message = first.to_owned();
         classify(&mut p);
         p.frames = frames(&lines);
         return p;
@@ -101,6 +109,16 @@ pub(super) fn parse(text: &str) -> Parsed {
     classify(&mut p);
     p.frames = frames(&lines);
     p
+}
+
+/// A line libtest or nextest writes around a test's output.
+pub(super) fn is_libtest_line(t: &str) -> bool {
+    (t.starts_with("---- ") && t.ends_with(" ----"))
+        || t.starts_with("running ")
+        || (t.starts_with("test ") && (t.ends_with(" FAILED") || t.ends_with(" ok")))
+        || t == "failures:"
+        || t.starts_with("--- STDOUT:")
+        || t.starts_with("--- STDERR:")
 }
 
 /// Sets the kind from the message's shape and trims the message to what identifies the cause.
