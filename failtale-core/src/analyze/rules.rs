@@ -93,6 +93,9 @@ pub fn mechanism(signature: &Signature) -> Option<(Category, String)> {
     if assertion {
         return Some((Category::Assertion, "a failed assertion".into()));
     }
+    if kind == "crash" {
+        return Some((Category::Crash, "a crash".into()));
+    }
     if kind == "build failed" {
         return Some((Category::Other, "a build that failed".into()));
     }

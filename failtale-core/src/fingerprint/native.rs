@@ -580,9 +580,26 @@ fn boost_test(lines: &[&str]) -> Option<(&'static str, String)> {
             .and_then(|c| c.split_once(" has failed").map(|(e, _)| e));
         Some(match check {
             Some(expr) => ("assertion", expr.trim().to_owned()),
-            None => ("Boost.Test error", msg.to_owned()),
+            None => (boost_kind(msg), msg.to_owned()),
         })
     })
+}
+
+/// What kind of error a Boost.Test message that is not a check reports.
+fn boost_kind(msg: &str) -> &'static str {
+    let m = msg.to_ascii_lowercase();
+    if m.contains("memory access violation") || m.contains("signal") || m.contains("segmentation") {
+        "crash"
+    } else if m.starts_with("class ")
+        || m.starts_with("std::")
+        || m.starts_with("c string:")
+        || m.starts_with("unknown type")
+        || m.contains("unexpected exception")
+    {
+        "unexpected exception"
+    } else {
+        "assertion"
+    }
 }
 
 /// A Criterion report: what the first failed assertion says, or how the test
@@ -624,5 +641,10 @@ fn criterion(lines: &[&str]) -> Option<(&'static str, String)> {
         .split_once(": ")
         .filter(|(n, _)| n.contains("::") || *n == "<test>")
         .map_or(*first, |(_, m)| m);
-    Some(("Criterion error", first.to_owned()))
+    let kind = if first.contains("exception") {
+        "unexpected exception"
+    } else {
+        "Criterion error"
+    };
+    Some((kind, first.to_owned()))
 }
