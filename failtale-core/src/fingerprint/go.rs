@@ -98,6 +98,17 @@ pub(super) fn parse(text: &str) -> Parsed {
         p.frames = goroutine_frames(&lines[i..]);
         return p;
     }
+    // Older testify blocks without a `file_test.go:N:` line above them.
+    if !lines.iter().any(|l| test_line(l).is_some())
+        && lines
+            .iter()
+            .any(|l| l.trim_start().starts_with("Error Trace:"))
+    {
+        let fields: Vec<&str> = lines.iter().map(|l| l.trim()).collect();
+        p.kind = "testify assertion".into();
+        p.message = testify_fields(&fields).join("\n").trim().to_owned();
+        return p;
+    }
     // `testing` failures: the first message and its continuation lines.
     let mut message: Vec<String> = Vec::new();
     let mut testify = false;
