@@ -19,7 +19,7 @@ import sys
 from collections import Counter, defaultdict
 
 MIRRORS = os.environ.get("FAILTALE_MIRRORS", "/work/.mirror")
-OUT_DIR = os.environ.get("FAILTALE_EVAL_DIR", "/work/cache/failtale-eval")
+OUT_DIR = os.environ.get("FAILTALE_EVAL", "/work/cache/failtale-eval")
 OUT = os.path.join(OUT_DIR, "cpp.jsonl")
 MANUAL = os.path.join(OUT_DIR, "manual", "cpp")
 

@@ -59,7 +59,7 @@ import sys
 from collections import OrderedDict, defaultdict
 
 MIRRORS = os.environ.get("FAILTALE_MIRRORS", "/work/.mirror")
-OUT_DIR = "/work/cache/failtale-eval"
+OUT_DIR = os.environ.get("FAILTALE_EVAL", "/work/cache/failtale-eval")
 OUT = os.path.join(OUT_DIR, "js.jsonl")
 MANUAL = os.path.join(OUT_DIR, "manual", "js")
 

@@ -26,7 +26,7 @@ import xml.etree.ElementTree as ET
 
 MIRRORS = os.environ.get("FAILTALE_MIRRORS", "/work/.mirror")
 CORPUS = os.environ.get("FAILTALE_CORPUS", "/work/shared/corpus")
-OUTDIR = "/work/cache/failtale-eval"
+OUTDIR = os.environ.get("FAILTALE_EVAL", "/work/cache/failtale-eval")
 MANUAL = os.path.join(OUTDIR, "manual", "jvm-go-python")
 OUT = os.path.join(OUTDIR, "jvm-go-python.jsonl")
 

@@ -4,8 +4,8 @@
 No network.  Reads bare git mirrors under $FAILTALE_MIRRORS (default
 /work/.mirror, layout <owner>+<name>/repo or <owner>+<name>/repo/.git) and
 hand-collected texts from issue threads under
-$FAILTALE_EVAL_DIR/manual/rust/*.txt (default /work/cache/failtale-eval).
-Writes $FAILTALE_EVAL_DIR/rust.jsonl and nothing else.
+$FAILTALE_EVAL/manual/rust/*.txt (default /work/cache/failtale-eval).
+Writes $FAILTALE_EVAL/rust.jsonl and nothing else.
 
 When a mirror is missing the script prints the `fetch github:owner/name`
 needed and skips that source.
@@ -26,7 +26,7 @@ import subprocess
 import sys
 
 MIRRORS = os.environ.get("FAILTALE_MIRRORS", "/work/.mirror")
-EVAL_DIR = os.environ.get("FAILTALE_EVAL_DIR", "/work/cache/failtale-eval")
+EVAL_DIR = os.environ.get("FAILTALE_EVAL", "/work/cache/failtale-eval")
 OUT = os.path.join(EVAL_DIR, "rust.jsonl")
 MANUAL_DIR = os.path.join(EVAL_DIR, "manual", "rust")
 

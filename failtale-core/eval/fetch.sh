@@ -17,12 +17,14 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 export FAILTALE_EVAL="${FAILTALE_EVAL:-$here/../../../cache/failtale-eval}"
 export FAILTALE_MIRRORS="${FAILTALE_MIRRORS:-/work/.mirror}"
+export FAILTALE_EVAL_FRESH="${FAILTALE_EVAL_FRESH:-$here/../../../cache/failtale-eval-fresh}"
 export FAILTALE_CORPUS="${FAILTALE_CORPUS:-$here/../../../shared/corpus}"
-mkdir -p "$FAILTALE_EVAL"
+mkdir -p "$FAILTALE_EVAL" "$FAILTALE_EVAL_FRESH"
 status=0
-for x in js cpp rust jvm_go_python; do
+# The first set (tuned on one half) and the fresh set (gathered afterwards).
+for x in js cpp rust jvm_go_python fresh_js_rust fresh_cpp_jvm_go_python; do
   echo "==> extract_$x.py"
   python3 "$here/extract_$x.py" || status=$?
 done
-wc -l "$FAILTALE_EVAL"/*.jsonl
+wc -l "$FAILTALE_EVAL"/*.jsonl "$FAILTALE_EVAL_FRESH"/*.jsonl
 exit "$status"
