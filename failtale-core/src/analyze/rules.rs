@@ -545,8 +545,14 @@ impl OfflineAnalyzer {
         let use_mechanism = match (&matched, &mechanism) {
             (_, None) => false,
             (None, Some(_)) => true,
-            (Some(m), Some((mech, _))) => {
+            (Some(m), Some((mech, what))) => {
+                // JavaScript throws a plain `Error` for failed checks too
+                // (supertest's `expected 200 "OK", got 500`): there, a
+                // generic assertion rule says more than "an exception".
+                let plain_js_error =
+                    what == "an unhandled Error" && m.category == Category::Assertion;
                 m.category != *mech
+                    && !plain_js_error
                     && (m.score < GENERIC_RULE_SCORE
                         || (*mech == Category::Assertion
                             && !m.citations.is_empty()
