@@ -746,6 +746,10 @@ fn surefire_console_lines_and_pytest_summaries() {
                 "[ERROR]   OrderServiceTest.placesOrder:21 \u{bb} IllegalState pool closed",
             ),
             case(
+                "encoding lost",
+                "[ERROR]   OrderServiceTest.placesTwice:30 ? IllegalState pool closed",
+            ),
+            case(
                 "cancels",
                 "[ERROR]   CancelTest.cancels:40->Helper.cancel:12 \u{bb} IllegalState pool closed",
             ),

@@ -158,7 +158,7 @@ pub(super) fn has_surefire_summary(text: &str) -> bool {
             .strip_prefix("Failed tests:")
             .or_else(|| t.strip_prefix("Tests in error:"))
             .map_or(t, str::trim);
-        (t.contains('\u{bb}') && surefire_summary(t).is_some())
+        surefire_summary(t).is_some_and(|(kind, _)| kind != "AssertionError")
             || old_surefire_summary(t).is_some()
             || gradle_short(t).is_some()
     })
@@ -196,7 +196,20 @@ fn surefire_summary(t: &str) -> Option<(String, &str)> {
         return None;
     }
     let rest = rest.trim();
-    if let Some(err) = rest.strip_prefix('\u{bb}') {
+    // `» NullPointer msg`; a console that lost its encoding writes `?`,
+    // `▒` or `�` for `»`; older Surefire writes the short name alone.
+    let arrow = rest
+        .chars()
+        .next()
+        .filter(|c| !c.is_alphanumeric() && !"<([{\"'`-".contains(*c))
+        .map(|c| rest[c.len_utf8()..].trim_start())
+        .filter(|r| r.starts_with(|c: char| c.is_ascii_uppercase()));
+    let bare = rest
+        .split_whitespace()
+        .next()
+        .filter(|w| is_short_exception(w))
+        .map(|_| rest);
+    if let Some(err) = arrow.or(bare) {
         let err = err.trim();
         let (short, msg) = err.split_once(char::is_whitespace).unwrap_or((err, ""));
         let kind =
@@ -209,6 +222,39 @@ fn surefire_summary(t: &str) -> Option<(String, &str)> {
     }
     rest.contains("expected")
         .then(|| ("AssertionError".to_owned(), rest))
+}
+
+/// A short exception name as Surefire's summary writes it (`NullPointer`,
+/// `IllegalState`, `IO`, `Timeout`): known ones, or any name ending like a type.
+fn is_short_exception(w: &str) -> bool {
+    const SHORT: &[&str] = &[
+        "NullPointer",
+        "IllegalState",
+        "IllegalArgument",
+        "Runtime",
+        "IO",
+        "ClassCast",
+        "IndexOutOfBounds",
+        "ArrayIndexOutOfBounds",
+        "UnsupportedOperation",
+        "Timeout",
+        "ConcurrentModification",
+        "NoSuchElement",
+        "NumberFormat",
+        "Arithmetic",
+        "Interrupted",
+        "Execution",
+        "UncheckedIO",
+        "Connect",
+        "UnknownHost",
+        "Socket",
+        "SQL",
+        "DataAccess",
+    ];
+    SHORT.contains(&w)
+        || ((w.ends_with("Exception") || w.ends_with("Error"))
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'$'))
 }
 
 /// `[ERROR] `, `[INFO] `, `[junit] ` and similar prefixes build tools put before test output.
