@@ -647,6 +647,22 @@ mod tests {
     }
 
     #[test]
+    fn a_rust_equality_assertion_is_explained_by_its_values_not_as_a_runtime_check() {
+        let m = classify(
+            None,
+            "thread 'inventory::tests::reserve' panicked at src/inventory.rs:88:5:\nassertion `left == right` failed: reservation must be refused\n  left: Ok(7)\n right: Err(OutOfStock)",
+        );
+        assert_eq!(m.rule, "rust-assert-eq");
+        assert!(m.root_cause.contains("Err(OutOfStock)"), "{}", m.root_cause);
+        let c = classify(
+            None,
+            "F1204 10:00:00.1 42 index.cc:88] Check failed: shard < n (9 vs. 8)",
+        );
+        assert_eq!(c.rule, "runtime-check");
+        assert_eq!(c.category, Category::Assertion);
+    }
+
+    #[test]
     fn best_rule_wins_not_first_hit() {
         // A generic panic line comes first, the specific cause later.
         let m = classify(
