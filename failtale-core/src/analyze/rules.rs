@@ -61,9 +61,33 @@ fn is_value_line(quote: &str) -> bool {
     MARKS.iter().any(|m| q.starts_with(m)) || q.starts_with('"') || q.starts_with('\'')
 }
 
-/// The mechanism a signature's parser recognised, as a category, with the
-/// words that name it (`assertion`, `uncaught TypeError`, `SIGSEGV`).
-pub fn mechanism(signature: &Signature) -> Option<(Category, String)> {
+/// What a signature's parser recognised: an assertion, an uncaught
+/// exception, a crash, a race, a leak or a failed build.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Mechanism {
+    /// The category the mechanism stands for.
+    pub category: Category,
+    /// The words that name it (`a failed assertion`, `an unhandled TypeError`).
+    pub what: String,
+    /// The failure's type is the language's untyped `Error`, which test
+    /// libraries throw for failed checks too (supertest's `expected 200, got
+    /// 500`): a generic assertion rule then says more than "an exception".
+    pub untyped: bool,
+}
+
+impl Mechanism {
+    fn new(category: Category, what: impl Into<String>) -> Option<Self> {
+        Some(Mechanism {
+            category,
+            what: what.into(),
+            untyped: false,
+        })
+    }
+}
+
+/// The mechanism a signature's parser recognised, if any.
+pub fn mechanism(signature: &Signature) -> Option<Mechanism> {
     let get = |name: &str| {
         signature
             .components
@@ -91,13 +115,13 @@ pub fn mechanism(signature: &Signature) -> Option<(Category, String)> {
         || last == "ExpectationNotMetError"
         || last == "MultipleFailuresError";
     if assertion {
-        return Some((Category::Assertion, "a failed assertion".into()));
+        return Mechanism::new(Category::Assertion, "a failed assertion");
     }
     if kind == "crash" {
-        return Some((Category::Crash, "a crash".into()));
+        return Mechanism::new(Category::Crash, "a crash");
     }
     if kind == "build failed" {
-        return Some((Category::Other, "a build that failed".into()));
+        return Mechanism::new(Category::Other, "a build that failed");
     }
     const SIGNALS: &[&str] = &["SIGSEGV", "SIGABRT", "SIGBUS", "SIGFPE", "SIGILL"];
     if SIGNALS.contains(&kind)
@@ -105,13 +129,13 @@ pub fn mechanism(signature: &Signature) -> Option<(Category, String)> {
         || kind.starts_with("MemorySanitizer")
         || kind.starts_with("UndefinedBehaviorSanitizer")
     {
-        return Some((Category::Crash, format!("a crash ({kind})")));
+        return Mechanism::new(Category::Crash, format!("a crash ({kind})"));
     }
     if kind.starts_with("ThreadSanitizer") {
-        return Some((Category::Concurrency, format!("a race ({kind})")));
+        return Mechanism::new(Category::Concurrency, format!("a race ({kind})"));
     }
     if kind.starts_with("LeakSanitizer") {
-        return Some((Category::Resource, "a memory leak".into()));
+        return Mechanism::new(Category::Resource, "a memory leak");
     }
     let exception = matches!(
         kind,
@@ -122,7 +146,10 @@ pub fn mechanism(signature: &Signature) -> Option<(Category, String)> {
             | "unexpected exception"
     ) || (crate::fingerprint::is_exception_name(kind) && !last.contains("Timeout"));
     if exception {
-        return Some((Category::Panic, format!("an unhandled {kind}")));
+        return Some(Mechanism {
+            untyped: kind == "Error",
+            ..Mechanism::new(Category::Panic, format!("an unhandled {kind}"))?
+        });
     }
     None
 }
@@ -532,7 +559,7 @@ impl OfflineAnalyzer {
         self.decide(sources, mechanism(signature))
     }
 
-    fn decide(&self, sources: &Sources, mechanism: Option<(Category, String)>) -> Analysis {
+    fn decide(&self, sources: &Sources, mechanism: Option<Mechanism>) -> Analysis {
         let builtin;
         let rules = match &self.rules {
             Some(r) => r,
@@ -545,22 +572,17 @@ impl OfflineAnalyzer {
         let use_mechanism = match (&matched, &mechanism) {
             (_, None) => false,
             (None, Some(_)) => true,
-            (Some(m), Some((mech, what))) => {
-                // JavaScript throws a plain `Error` for failed checks too
-                // (supertest's `expected 200 "OK", got 500`): there, a
-                // generic assertion rule says more than "an exception".
-                let plain_js_error =
-                    what == "an unhandled Error" && m.category == Category::Assertion;
-                m.category != *mech
-                    && !plain_js_error
+            (Some(m), Some(mech)) => {
+                m.category != mech.category
+                    && !(mech.untyped && m.category == Category::Assertion)
                     && (m.score < GENERIC_RULE_SCORE
-                        || (*mech == Category::Assertion
+                        || (mech.category == Category::Assertion
                             && !m.citations.is_empty()
                             && m.citations.iter().all(|c| is_value_line(&c.quote))))
             }
         };
-        if use_mechanism && let Some((category, what)) = mechanism {
-            return mechanism_analysis(category, &what, sources);
+        if use_mechanism && let Some(mech) = mechanism {
+            return mechanism_analysis(mech.category, &mech.what, sources);
         }
         match matched {
             Some(m) => Analysis {

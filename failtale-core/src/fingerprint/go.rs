@@ -48,6 +48,22 @@ fn in_app(func: &str, file: &str) -> bool {
         || file.contains("/libexec/src/"))
 }
 
+/// `FAIL\tpkg\t0.01s`, `FAIL  pkg  0.01s`, `ok  \tpkg\t0.3s`, `FAIL pkg [build failed]`.
+pub(super) fn is_package_line(l: &str) -> bool {
+    let Some(rest) = l.strip_prefix("FAIL").or_else(|| l.strip_prefix("ok ")) else {
+        return false;
+    };
+    let mut words = rest.split_whitespace();
+    let (Some(pkg), Some(last)) = (words.next(), words.next_back()) else {
+        return false;
+    };
+    rest.starts_with(char::is_whitespace)
+        && !pkg.contains(':')
+        && (last.ends_with('s') && last[..last.len() - 1].parse::<f64>().is_ok()
+            || last == "failed]"
+            || last == "(cached)")
+}
+
 /// A compile error of the test binary: `# pkg [pkg.test]` then `./x_test.go:3:10: undefined: foo`.
 fn build_error(lines: &[&str]) -> Option<(String, String)> {
     let header = lines.iter().position(|l| l.starts_with("# "))?;

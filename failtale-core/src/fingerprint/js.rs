@@ -56,16 +56,7 @@ fn frame_of(line: &str) -> Option<Frame> {
 }
 
 fn is_js_location(loc: &str) -> bool {
-    // `app.tsx?v=3:1:2`: the query string sits between the extension and the line.
-    let unqueried;
-    let loc = match loc.split_once('?') {
-        Some((path, rest)) => {
-            unqueried = format!("{path}{}", rest.find(':').map_or("", |i| &rest[i..]));
-            unqueried.as_str()
-        }
-        None => loc,
-    };
-    [
+    const MARKS: [&str; 12] = [
         ".js:",
         ".ts:",
         ".mjs:",
@@ -78,9 +69,16 @@ fn is_js_location(loc: &str) -> bool {
         ".svelte:",
         "node:",
         "internal/",
-    ]
-    .iter()
-    .any(|m| loc.contains(m))
+    ];
+    MARKS.iter().any(|m| loc.contains(m))
+        // `app.tsx?v=3:1:2`: the query string sits between the extension and the line.
+        || loc.split_once('?').is_some_and(|(path, rest)| {
+            rest.contains(':')
+                && MARKS
+                    .iter()
+                    .filter_map(|m| m.strip_suffix(':'))
+                    .any(|ext| path.ends_with(ext))
+        })
 }
 
 fn frame(func: &str, loc: &str) -> Frame {
@@ -183,7 +181,7 @@ fn is_code_frame(t: &str) -> bool {
         return true;
     }
     if !t.contains(' ')
-        && is_js_location(&format!("{t}:"))
+        && is_js_location(t)
         && t.rsplit(':')
             .next()
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))

@@ -278,9 +278,7 @@ impl Fingerprint for StructuredFingerprint {
             // Nothing in the text says what failed: claiming a cause shared
             // with other tests would be a guess, so the test stays alone
             // (unless its subtests explain it, see `cluster`).
-            let mut components = sig.components;
-            components.push(SignatureComponent::new("test", case.id.key()));
-            return Signature::from_components(components);
+            return with_component(sig, "test", case.id.key());
         }
         if is_bare_kind(&sig) {
             // Only an exception's type (`NullPointerException`, no message,
@@ -294,9 +292,7 @@ impl Fingerprint for StructuredFingerprint {
                 .or_else(|| case.file.clone())
                 .or_else(|| case.id.suite_name().map(str::to_owned))
                 .unwrap_or_else(|| case.id.key());
-            let mut components = sig.components;
-            components.push(SignatureComponent::new("seen in", seen));
-            return Signature::from_components(components);
+            return with_component(sig, "seen in", seen);
         }
         sig
     }
@@ -319,36 +315,47 @@ const EMPTY_MESSAGES: &[&str] = &[
     "not ok <num> - <test>",
 ];
 
-/// Whether a signature carries nothing about the cause: no message beyond
-/// "failed", no location, no frame.
-fn is_uninformative(sig: &Signature) -> bool {
-    let mut message = "";
+/// The signature with one more hashed component.
+fn with_component(sig: Signature, name: &str, value: String) -> Signature {
+    let mut components = sig.components;
+    components.push(SignatureComponent::new(name, value));
+    Signature::from_components(components)
+}
+
+/// The kind and message of a signature that has nothing else to go on: no
+/// location, statement, frame, cause chain or environment.
+fn kind_and_message_only(sig: &Signature) -> Option<(&str, &str)> {
+    let (mut kind, mut message) = ("", "");
     for c in &sig.components {
         match c.name.as_str() {
+            "kind" => kind = c.value.as_str(),
             "message" => message = c.value.as_str(),
-            "location" | "frame" | "statement" | "outer" | "environment" => return false,
-            "kind"
-                if !matches!(
-                    c.value.as_str(),
-                    "failure"
-                        | "t.Error"
-                        | "error"
-                        | "Error"
-                        | "assertion"
-                        | "no-details"
-                        | "Failed"
-                ) =>
-            {
-                return false;
-            }
+            "location" | "frame" | "statement" | "outer" | "environment" => return None,
             _ => {}
         }
     }
-    let m = message
-        .trim()
-        .trim_end_matches(['.', '!', ':'])
-        .to_ascii_lowercase();
-    EMPTY_MESSAGES.contains(&m.as_str())
+    Some((kind, message))
+}
+
+/// Whether a signature carries nothing about the cause: no message beyond
+/// "failed", no location, no frame.
+fn is_uninformative(sig: &Signature) -> bool {
+    const GENERIC_KINDS: &[&str] = &[
+        "failure",
+        "t.Error",
+        "error",
+        "Error",
+        "assertion",
+        "no-details",
+        "Failed",
+    ];
+    kind_and_message_only(sig).is_some_and(|(kind, message)| {
+        let m = message
+            .trim()
+            .trim_end_matches(['.', '!', ':'])
+            .to_ascii_lowercase();
+        GENERIC_KINDS.contains(&kind) && EMPTY_MESSAGES.contains(&m.as_str())
+    })
 }
 
 /// Whether a signature is an exception type and nothing else: no message,
@@ -366,17 +373,10 @@ fn is_bare_kind(sig: &Signature) -> bool {
         "StackOverflowError",
         "NoSuchMethodError",
     ];
-    let mut message = "";
-    for c in &sig.components {
-        match c.name.as_str() {
-            "kind" if SELF_EXPLAINING.contains(&c.value.as_str()) => return false,
-            "message" => message = c.value.as_str(),
-            "location" | "frame" | "statement" | "outer" | "environment" => return false,
-            _ => {}
-        }
-    }
-    let m = message.trim();
-    m.is_empty() || m == "null" || m == "<test>"
+    kind_and_message_only(sig).is_some_and(|(kind, message)| {
+        let m = message.trim();
+        !SELF_EXPLAINING.contains(&kind) && (m.is_empty() || m == "null" || m == "<test>")
+    })
 }
 
 /// A test that failed only because its subtests did (Go's `TestX` beside
@@ -449,7 +449,7 @@ pub fn detect(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> L
         || text.contains("=== FAIL: ")
         || text.contains("=== RUN ")
         || text.contains("Error Trace:")
-        || text.lines().any(go_package_line)
+        || text.lines().any(go::is_package_line)
         || (text.starts_with("# ") && text.contains(".go:"))
         || go::has_test_line(text)
     {
@@ -487,22 +487,6 @@ pub fn detect(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> L
         return Language::Jvm;
     }
     Language::Generic
-}
-
-/// `FAIL\tpkg\t0.01s`, `FAIL  pkg  0.01s`, `ok  \tpkg\t0.3s`, `FAIL pkg [build failed]`.
-fn go_package_line(l: &str) -> bool {
-    let Some(rest) = l.strip_prefix("FAIL").or_else(|| l.strip_prefix("ok ")) else {
-        return false;
-    };
-    let mut words = rest.split_whitespace();
-    let (Some(pkg), Some(last)) = (words.next(), words.next_back()) else {
-        return false;
-    };
-    rest.starts_with(char::is_whitespace)
-        && !pkg.contains(':')
-        && (last.ends_with('s') && last[..last.len() - 1].parse::<f64>().is_ok()
-            || last == "failed]"
-            || last == "(cached)")
 }
 
 /// The fallback: the declared type (or a leading `Type:`) and the first lines.
