@@ -13,7 +13,7 @@
 //! with its confusion table.
 //!
 //! ```text
-//! cargo run --release -p failtale-core --example eval_real -- DIR [--half tune|test|all] [--join-identical] [--show-splits N] [--show-merges N] [--show-wrong N]
+//! cargo run --release -p failtale-core --example eval_real -- DIR [--half tune|test|all] [--join-identical] [--origin ci-log|runner-fixture] [--show-splits N] [--show-merges N] [--show-wrong N]
 //! ```
 //!
 //! The figure that counts is `--half test`: tune on `tune` only.
@@ -40,6 +40,8 @@ struct Item {
     cause: String,
     category: String,
     #[serde(default)]
+    source: String,
+    #[serde(default)]
     name: String,
     #[serde(default)]
     classname: Option<String>,
@@ -58,6 +60,7 @@ struct Args {
     show_wrong: usize,
     join_identical: bool,
     explain: Vec<String>,
+    origin: Option<String>,
 }
 
 fn args() -> Args {
@@ -69,6 +72,7 @@ fn args() -> Args {
         show_wrong: 0,
         join_identical: false,
         explain: Vec::new(),
+        origin: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -85,6 +89,7 @@ fn args() -> Args {
             "--show-wrong" => a.show_wrong = num(),
             "--join-identical" => a.join_identical = true,
             "--explain" => a.explain.extend(it.next()),
+            "--origin" => a.origin = it.next(),
             _ if a.dir.as_os_str().is_empty() && !x.starts_with("--") => a.dir = x.into(),
             _ => {}
         }
@@ -98,6 +103,17 @@ fn args() -> Args {
             .unwrap_or_else(|| "../cache/failtale-eval".into());
     }
     a
+}
+
+/// Where a text comes from: a CI log pasted in an issue thread (its source
+/// is the thread's address) or a runner's own expected-output fixture,
+/// whose labels are per fixture test.
+fn origin_of(i: &Item) -> &'static str {
+    if i.source.starts_with("https://") {
+        "ci-log"
+    } else {
+        "runner-fixture"
+    }
 }
 
 /// The half a cause belongs to: FNV-1a of its label, fixed once.
@@ -246,6 +262,7 @@ fn main() {
     let items: Vec<&Item> = all
         .iter()
         .filter(|i| a.half == "all" || half_of(&i.cause) == a.half)
+        .filter(|i| a.origin.as_deref().is_none_or(|o| origin_of(i) == o))
         .collect();
     assert!(!items.is_empty(), "no items in {}", a.dir.display());
 

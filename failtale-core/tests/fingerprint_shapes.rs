@@ -347,6 +347,21 @@ fn googletest_blocks_console_and_xml() {
         ],
         &[case("BufferDeathTest.Overflow", d3)],
     );
+    // gmock failures have no source position: the message follows a blank line.
+    let mock = |name: &str, call: &str| {
+        format!(
+            "[ RUN      ] {name}\nunknown file: Failure\n\nUnexpected mock function call - returning default value.\n    Function call: {call}\n          Returns: false\n[  FAILED  ] {name}"
+        )
+    };
+    let excessive = "[ RUN      ] Cart.Twice\nunknown file: Failure\n\nMock function called more times than expected - returning default value.\n    Function call: Store(0, 1)\n[  FAILED  ] Cart.Twice";
+    shape(
+        "gmock without a position",
+        &[
+            case("Cart.Adds", &mock("Cart.Adds", "Store(1, 0)")),
+            case("Cart.Removes", &mock("Cart.Removes", "Store(2, 0)")),
+        ],
+        &[case("Cart.Twice", excessive)],
+    );
 }
 
 #[test]
@@ -808,6 +823,24 @@ fn surefire_console_lines_and_pytest_summaries() {
         &[case(
             "test_parse",
             "FAILED tests/test_parse.py::test_parse - ValueError: bad header",
+        )],
+    );
+    // The summary line is cut to the terminal's width, at a different place per test name.
+    shape(
+        "pytest short summary cut with ...",
+        &[
+            case(
+                "test_bump",
+                "FAILED tests/test_bump.py::test_bump - requests.exceptions.ConnectionError: HTTPSConnectionPool(host='nf-co.re', port=443): Max retries exceeded with url...",
+            ),
+            case(
+                "test_pipeline_creation_initiation",
+                "FAILED tests/test_create.py::CreateTest::test_pipeline_creation_initiation - requests.exceptions.ConnectionError: HTTPSConnectionPool(host='nf-co.re', port=443): Max retrie...",
+            ),
+        ],
+        &[case(
+            "test_lint",
+            "FAILED tests/test_lint.py::test_lint - requests.exceptions.ConnectionError: ('Connection aborted.', RemoteDisconnected('Remote end closed connection without response'))...",
         )],
     );
 }

@@ -59,6 +59,11 @@ const SOURCE_EXT: &[&str] = &[".cc:", ".cpp:", ".cxx:", ".c:", ".h:", ".hpp:"];
 /// `path/x_test.cc:42: Failure`, `path/x_test.cc:42` or MSVC `path\x.cpp(42): error: …`.
 fn gtest_location(line: &str) -> Option<&str> {
     let t = line.trim();
+    // googletest's own spelling when a failure has no source position
+    // (mock expectations checked at destruction, failures in its event loop).
+    if t == "unknown file: Failure" {
+        return Some("unknown file");
+    }
     let ext = SOURCE_EXT
         .iter()
         .find_map(|e| t.find(e).map(|i| i + e.len() - 1))?;
@@ -219,6 +224,7 @@ pub(super) fn parse(text: &str) -> Parsed {
             .into_iter()
             .chain(lines[i + 1..].iter().copied())
             .map(|l| l.trim())
+            .skip_while(|l| l.is_empty())
             .take_while(|l| {
                 !l.is_empty() && !l.starts_with("[  FAILED") && gtest_location(l).is_none()
             })

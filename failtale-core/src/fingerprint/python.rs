@@ -55,6 +55,24 @@ pub(super) fn summary_line(text: &str) -> Option<&str> {
     })
 }
 
+/// pytest cuts the short-summary line to the terminal's width and ends it
+/// with `...`, so one message is cut at a different place for every test
+/// name. A cut message keeps only a prefix that every cut of it shares.
+fn truncated_prefix(msg: &str) -> &str {
+    const KEEP: usize = 32;
+    match msg.strip_suffix("...") {
+        Some(cut) if cut.len() > KEEP => {
+            let end = (0..=KEEP)
+                .rev()
+                .find(|&i| cut.is_char_boundary(i))
+                .unwrap_or(0);
+            &cut[..end]
+        }
+        Some(cut) => cut,
+        None => msg,
+    }
+}
+
 pub(super) fn parse(text: &str) -> Parsed {
     let mut p = Parsed::new(Language::Python);
     if !text.contains("Traceback (most recent call last)")
@@ -66,7 +84,7 @@ pub(super) fn parse(text: &str) -> Parsed {
             _ => ("", what),
         };
         p.kind = kind.to_owned();
-        p.message = msg.trim().to_owned();
+        p.message = truncated_prefix(msg.trim()).to_owned();
         return p;
     }
     let lines: Vec<&str> = text.lines().collect();
