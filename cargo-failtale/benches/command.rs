@@ -15,7 +15,7 @@
 //! failing with stack traces and logs, ≈400 causes), a 100 MB libtest JSON
 //! stream, and 100,000 failures of ≈1,000 causes. `FAILTALE_BENCH_BIG=1` adds
 //! a 1 GB JUnit file (2M tests). `FAILTALE_BENCH_ONLY=junit,libtest,…` picks
-//! cases.
+//! cases; `FAILTALE_BENCH_DIR=DIR` keeps the generated inputs in DIR.
 //!
 //! `cargo bench -p cargo-failtale --bench command`
 
@@ -344,8 +344,11 @@ fn main() {
         only.as_deref()
             .is_none_or(|o| o.split(',').any(|x| x == name))
     };
+    // FAILTALE_BENCH_DIR keeps the generated inputs there (to profile them).
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
+    let kept = std::env::var_os("FAILTALE_BENCH_DIR").map(PathBuf::from);
+    let dir = kept.as_deref().unwrap_or(tmp.path());
+    std::fs::create_dir_all(dir).unwrap();
     let mut cases: Vec<(&str, PathBuf, bool, u64)> = Vec::new();
     if wanted("junit") {
         let p = dir.join("junit-100mb.xml");

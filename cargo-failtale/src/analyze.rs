@@ -144,15 +144,20 @@ pub(crate) fn report_run(
     let history = crate::history_cmd::record(&args.history, &output, dir, err)?;
     let report = Report::from_output_with_history(&output, history);
 
-    // The documents (report.html is the slowest output) render on other
-    // threads while report.json is written and junit.xml built; the files
-    // are written in the same order as ever, each only once the earlier
-    // ones are.
+    // The documents (report.html is the slowest output) render on another
+    // thread while report.json and junit.xml are written; the files are
+    // written in the same order as ever, each only once the earlier ones are.
     let (json, documents, junit) = std::thread::scope(|s| {
         let documents =
             s.spawn(|| crate::render::render_documents(&report, args.templates.as_deref()));
         let json = write_report(dir, &report);
-        let junit = enriched_junit(&output, &report);
+        let enrich = enrichment(&output, &report);
+        let mut written = None;
+        let junit = write_atomically(dir, "junit.xml", &mut |w| {
+            written = Some(write_junit(&output.run, &enrich, w).map_err(std::io::Error::other)?);
+            Ok(())
+        })
+        .map(|_| written);
         let documents = documents
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -160,10 +165,15 @@ pub(crate) fn report_run(
     });
     let report_path = json?;
     documents?.write(dir, &report, &|k| std::env::var(k).ok())?;
-    write_atomically(dir, "junit.xml", &mut |w| match &junit {
-        Ok(bytes) => w.write_all(bytes),
-        Err(e) => Err(std::io::Error::other(e.clone())),
-    })?;
+    if let Some(w) = junit?
+        && !w.dropped_attributes.is_empty()
+    {
+        writeln!(
+            err,
+            "warning: junit.xml leaves out attributes whose names XML cannot carry: {}",
+            crate::summary::one_line(&w.dropped_attributes.join(", "))
+        )?;
+    }
     let ignored = output.ignored.len();
     if ignored > 0 && !args.quiet {
         writeln!(
@@ -271,11 +281,11 @@ fn progress_bar(len: usize) -> ProgressBar {
     bar
 }
 
-/// `junit.xml`: the input results with each failing test's cluster,
+/// What `junit.xml` adds to the input results: each failing test's cluster,
 /// fingerprint, analysis and flake probability as `failtale.*` properties and
 /// as a readable block at the end of its system-err, so the JUnit viewers CI
 /// systems already have show them. Text comes from the sanitized run and report.
-fn enriched_junit(output: &PipelineOutput, report: &Sanitized<Report>) -> Result<Vec<u8>, String> {
+fn enrichment(output: &PipelineOutput, report: &Sanitized<Report>) -> Enrichment {
     use failtale_core::analyze::{category_name, severity_name};
     let mut enrich = Enrichment::default();
     let flake: std::collections::HashMap<&str, f64> = report
@@ -319,9 +329,7 @@ fn enriched_junit(output: &PipelineOutput, report: &Sanitized<Report>) -> Result
             enrich.set_stderr_block(case, block);
         }
     }
-    let mut bytes = Vec::new();
-    write_junit(&output.run, &enrich, &mut bytes).map_err(|e| e.to_string())?;
-    Ok(bytes)
+    enrich
 }
 
 /// Writes report.json.

@@ -351,6 +351,21 @@ fn truncate(s: &str, max: usize) -> String {
     t
 }
 
+/// `s` made safe for one terminal line: control characters (line breaks
+/// included, so no text can start a line of its own and forge a CI command)
+/// are written as escapes (`\n`, `\u{1b}`).
+pub fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

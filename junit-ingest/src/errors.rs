@@ -8,7 +8,7 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WriteError {
-    /// quick-junit could not serialize the report, or the writer failed.
+    /// The writer failed.
     #[error("failed to write enriched JUnit XML")]
-    Serialize(#[source] quick_junit::SerializeError),
+    Write(#[source] std::io::Error),
 }

@@ -13,8 +13,8 @@
 //!   and names what a file looks like when it is neither (NUnit, TRX, …).
 //!
 //! Structured markers in test output become timeline events
-//! ([`timeline`]), and [`writer`] writes the run back out as JUnit through
-//! quick-junit, enriched with failtale's analysis.
+//! ([`timeline`]), and [`writer`] writes the run back out as JUnit (streamed,
+//! in the form quick-junit writes), enriched with failtale's analysis.
 //!
 //! ```
 //! use failtale_core::Ingest;
@@ -35,5 +35,6 @@ pub mod libtest;
 mod sniff;
 pub mod timeline;
 pub mod writer;
+mod xml_out;
 
 pub use sniff::{AutoIngest, looks_like};

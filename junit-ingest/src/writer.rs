@@ -1,6 +1,10 @@
-//! Writes a [`TestRun`] back out as JUnit XML through quick-junit, enriched
-//! with failtale's findings, so existing JUnit viewers (Jenkins, GitLab,
-//! GitHub actions) show them without changes.
+//! Writes a [`TestRun`] back out as JUnit XML, enriched with failtale's
+//! findings, so existing JUnit viewers (Jenkins, GitLab, GitHub actions)
+//! show them without changes. [`to_junit`] builds the document as
+//! quick-junit's typed [`Report`]; [`write_junit`] streams the same document
+//! (byte for byte what quick-junit writes, for text that needs no repair)
+//! straight from the run to a writer, a test case at a time, so writing a
+//! large run costs no second copy of it.
 //!
 //! # What goes where
 //!
@@ -79,6 +83,7 @@ use quick_junit::{
 };
 
 pub use crate::errors::WriteError;
+use crate::xml_out;
 
 /// Property names failtale adds to test cases in the enriched JUnit.
 pub mod keys {
@@ -158,54 +163,84 @@ impl Enrichment {
 /// Attributes quick-junit writes itself from its own fields.
 const COMPUTED_SUITE_ATTRS: &[&str] = &["tests", "failures", "errors", "skipped", "disabled"];
 
-/// Builds the quick-junit report for a run (see the module docs for the mapping).
-pub fn to_junit(run: &Sanitized<TestRun>, enrich: &Enrichment) -> Report {
-    let run: &TestRun = run;
-    let mut report = Report::unnamed();
-    let mut by_suite: Vec<Vec<usize>> = vec![Vec::new(); run.suites.len()];
-    let mut loose: Vec<(String, Vec<usize>)> = Vec::new();
-    for (i, case) in run.cases.iter().enumerate() {
-        match case.suite.filter(|&s| s < run.suites.len()) {
-            Some(s) => by_suite[s].push(i),
-            None => {
-                let name = if case.id.suite.is_empty() {
-                    "tests".to_owned()
-                } else {
-                    case.id.suite.join("/")
-                };
-                match loose.iter_mut().find(|(n, _)| *n == name) {
-                    Some((_, cases)) => cases.push(i),
-                    None => loose.push((name, vec![i])),
+/// Which cases each suite holds, and which suites are written.
+struct Layout {
+    /// Case indices per suite of the run.
+    by_suite: Vec<Vec<usize>>,
+    /// Cases without a suite, grouped by their [`TestId::suite`] path.
+    loose: Vec<(String, Vec<usize>)>,
+    /// Per suite: false for an outer suite that only holds other suites (not written).
+    written: Vec<bool>,
+}
+
+impl Layout {
+    fn of(run: &TestRun) -> Layout {
+        let mut by_suite: Vec<Vec<usize>> = vec![Vec::new(); run.suites.len()];
+        let mut loose: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut loose_at: std::collections::HashMap<String, usize> = Default::default();
+        for (i, case) in run.cases.iter().enumerate() {
+            match case.suite.filter(|&s| s < run.suites.len()) {
+                Some(s) => by_suite[s].push(i),
+                None => {
+                    let name = if case.id.suite.is_empty() {
+                        "tests".to_owned()
+                    } else {
+                        case.id.suite.join("/")
+                    };
+                    match loose_at.get(&name) {
+                        Some(&k) => loose[k].1.push(i),
+                        None => {
+                            loose_at.insert(name.clone(), loose.len());
+                            loose.push((name, vec![i]));
+                        }
+                    }
                 }
             }
         }
-    }
-    let has_children: Vec<bool> = {
-        let mut v = vec![false; run.suites.len()];
+        let mut has_children = vec![false; run.suites.len()];
         for s in &run.suites {
-            if let Some(p) = s.parent.filter(|&p| p < v.len()) {
-                v[p] = true;
+            if let Some(p) = s.parent.filter(|&p| p < has_children.len()) {
+                has_children[p] = true;
             }
         }
-        v
-    };
+        let written = run
+            .suites
+            .iter()
+            .enumerate()
+            .map(|(s, suite)| {
+                !(has_children[s]
+                    && by_suite[s].is_empty()
+                    && suite.properties.is_empty()
+                    && suite.stdout.is_none()
+                    && suite.stderr.is_none())
+            })
+            .collect();
+        Layout {
+            by_suite,
+            loose,
+            written,
+        }
+    }
+}
+
+/// Builds the quick-junit report for a run (see the module docs for the
+/// mapping). [`write_junit`] writes the same report without building it.
+pub fn to_junit(run: &Sanitized<TestRun>, enrich: &Enrichment) -> Report {
+    let run: &TestRun = run;
+    let layout = Layout::of(run);
+    let mut report = Report::unnamed();
     let mut suites = Vec::new();
-    for (s, suite) in run.suites.iter().enumerate() {
-        let container_only = has_children[s]
-            && by_suite[s].is_empty()
-            && suite.properties.is_empty()
-            && suite.stdout.is_none()
-            && suite.stderr.is_none();
-        if container_only {
+    for (s, cases) in layout.by_suite.iter().enumerate() {
+        if !layout.written[s] {
             continue;
         }
         let mut js = suite_head(run, s);
-        for &i in &by_suite[s] {
+        for &i in cases {
             js.add_test_case(case_to_junit(run, i, enrich));
         }
         suites.push(js);
     }
-    for (name, cases) in loose {
+    for (name, cases) in layout.loose {
         let mut js = TestSuite::new(name);
         for i in cases {
             js.add_test_case(case_to_junit(run, i, enrich));
@@ -216,73 +251,515 @@ pub fn to_junit(run: &Sanitized<TestRun>, enrich: &Enrichment) -> Report {
     report
 }
 
-/// Writes the enriched JUnit XML for a run.
+/// What [`write_junit`] wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Written {
+    /// Bytes written.
+    pub bytes: u64,
+    /// Attribute names from the input that were not written because XML
+    /// could not carry them (not names, or a namespace prefix never
+    /// declared), each once, in the order met.
+    pub dropped_attributes: Vec<String>,
+}
+
+/// Writes the enriched JUnit XML for a run, streaming: one test case at a
+/// time goes from the run to `w`, through a buffer, with no copy of the run
+/// or of the document in memory.
 ///
-/// The output is well-formed XML 1.0 whatever the test output held: ANSI
-/// colour sequences are removed, other characters XML does not allow
-/// (control characters, U+FFFE, U+FFFF) become U+FFFD, and line breaks and
-/// tabs inside attribute values are written as character references so
-/// readers do not fold a multi-line message into one line.
+/// The output is well-formed XML 1.0 whatever the input held: ANSI
+/// escape sequences and control characters are removed, U+FFFE and U+FFFF
+/// become U+FFFD, line breaks and tabs inside attribute values are written
+/// as character references (readers do not fold a multi-line message into
+/// one line), and attributes whose names XML cannot carry are dropped and
+/// listed in [`Written::dropped_attributes`].
 pub fn write_junit(
     run: &Sanitized<TestRun>,
     enrich: &Enrichment,
-    mut w: impl std::io::Write,
-) -> Result<(), WriteError> {
-    let mut xml = Vec::new();
-    to_junit(run, enrich)
-        .serialize(&mut xml)
-        .map_err(WriteError::Serialize)?;
-    let xml = String::from_utf8_lossy(&xml);
-    w.write_all(xml_safe(&xml).as_bytes())
-        .map_err(|e| WriteError::Serialize(quick_junit::SerializeError::from(e)))
+    w: impl std::io::Write,
+) -> Result<Written, WriteError> {
+    let run: &TestRun = run;
+    let layout = Layout::of(run);
+    let mut out = Emitter {
+        w: Counting {
+            w: std::io::BufWriter::with_capacity(1 << 16, w),
+            n: 0,
+        },
+        dropped: Vec::new(),
+    };
+    out.document(run, &layout, enrich)
+        .map_err(WriteError::Write)?;
+    std::io::Write::flush(&mut out.w).map_err(WriteError::Write)?;
+    Ok(Written {
+        bytes: out.w.n,
+        dropped_attributes: out.dropped,
+    })
 }
 
-/// See [`write_junit`]: serialized XML made valid for every reader. Markup
-/// never holds control characters, so only text and attribute values change.
-fn xml_safe(xml: &str) -> String {
-    let mut out = String::with_capacity(xml.len());
-    let mut chars = xml.chars().peekable();
-    let mut in_tag = false;
-    let mut quote: Option<char> = None;
-    while let Some(c) = chars.next() {
-        match c {
-            '\x1b' => {
-                // CSI (`ESC [ … final`): dropped whole; any other escape: just the ESC.
-                if chars.peek() == Some(&'[') {
-                    chars.next();
-                    for n in chars.by_ref() {
-                        if ('\x40'..='\x7e').contains(&n) {
-                            break;
-                        }
-                    }
-                }
-                continue;
-            }
-            '\t' | '\n' | '\r' if quote.is_some() => {
-                out.push_str(match c {
-                    '\t' => "&#9;",
-                    '\n' => "&#10;",
-                    _ => "&#13;",
-                });
-                continue;
-            }
-            '\t' | '\n' | '\r' => {}
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {
-                out.push('\u{fffd}');
-                continue;
-            }
-            '<' if quote.is_none() => in_tag = true,
-            '>' if quote.is_none() => in_tag = false,
-            '"' | '\'' if in_tag => match quote {
-                None => quote = Some(c),
-                Some(q) if q == c => quote = None,
-                Some(_) => {}
-            },
-            _ => {}
-        }
-        out.push(c);
+/// A writer that counts the bytes it passes on.
+struct Counting<W> {
+    w: W,
+    n: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.w.write(buf)?;
+        self.n += n as u64;
+        Ok(n)
     }
-    out
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.w.write_all(buf)?;
+        self.n += buf.len() as u64;
+        Ok(())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
+}
+
+/// Counts per suite, as quick-junit computes them.
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+}
+
+impl Counts {
+    fn add_case(&mut self, case: &TestCase) {
+        self.tests += 1;
+        let Some(last) = case.attempts.last() else {
+            return;
+        };
+        match last.status() {
+            AttemptStatus::Passed => {}
+            AttemptStatus::Skipped => self.skipped += 1,
+            AttemptStatus::Failed | AttemptStatus::Error => {
+                let first = case
+                    .attempts
+                    .iter()
+                    .find(|a| a.status().is_failing())
+                    .unwrap_or(last);
+                match kind_of(first) {
+                    NonSuccessKind::Failure => self.failures += 1,
+                    NonSuccessKind::Error => self.errors += 1,
+                }
+            }
+        }
+    }
+
+    fn of(run: &TestRun, cases: &[usize]) -> Counts {
+        let mut c = Counts::default();
+        for &i in cases {
+            c.add_case(&run.cases[i]);
+        }
+        c
+    }
+
+    fn add(&mut self, o: Counts) {
+        self.tests += o.tests;
+        self.failures += o.failures;
+        self.errors += o.errors;
+        self.skipped += o.skipped;
+    }
+}
+
+struct Emitter<W: std::io::Write> {
+    w: Counting<std::io::BufWriter<W>>,
+    dropped: Vec<String>,
+}
+
+/// quick-junit's timestamp form: milliseconds and a numeric offset.
+const RFC_3339_MILLIS: &str = "%Y-%m-%dT%H:%M:%S%.3f%:z";
+
+fn timestamp_text(raw: &str) -> String {
+    parse_timestamp(raw).map_or_else(
+        || raw.to_owned(),
+        |ts| ts.format(RFC_3339_MILLIS).to_string(),
+    )
+}
+
+fn seconds(d: std::time::Duration) -> String {
+    format!("{:.3}", d.as_secs_f64())
+}
+
+impl<W: std::io::Write> Emitter<W> {
+    fn raw(&mut self, b: &[u8]) -> std::io::Result<()> {
+        std::io::Write::write_all(&mut self.w, b)
+    }
+
+    fn indent(&mut self, depth: usize) -> std::io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 64];
+        self.raw(b"\n")?;
+        let n = (depth * 4).min(SPACES.len());
+        self.raw(&SPACES[..n])
+    }
+
+    /// `<name attrs` then `>` or `/>`, on a new line.
+    fn open(
+        &mut self,
+        depth: usize,
+        name: &str,
+        attrs: &xml_out::Attrs<'_>,
+        empty: bool,
+    ) -> std::io::Result<()> {
+        self.indent(depth)?;
+        self.raw(b"<")?;
+        self.raw(name.as_bytes())?;
+        attrs.write(&mut self.w)?;
+        self.raw(if empty { b"/>" } else { b">" })
+    }
+
+    /// `</name>`, on a new line when `depth` is given.
+    fn close(&mut self, depth: Option<usize>, name: &str) -> std::io::Result<()> {
+        if let Some(d) = depth {
+            self.indent(d)?;
+        }
+        self.raw(b"</")?;
+        self.raw(name.as_bytes())?;
+        self.raw(b">")
+    }
+
+    /// `<name>text</name>` on its own line.
+    fn text_element(&mut self, depth: usize, name: &str, text: &str) -> std::io::Result<()> {
+        self.indent(depth)?;
+        self.raw(b"<")?;
+        self.raw(name.as_bytes())?;
+        self.raw(b">")?;
+        xml_out::escape(&mut self.w, text, false)?;
+        self.close(None, name)
+    }
+
+    /// An attribute copied from the input; its name is recorded when dropped.
+    fn set_extra<'a>(&mut self, attrs: &mut xml_out::Attrs<'a>, name: &'a str, value: &'a str) {
+        if !attrs.set(name, value) && !self.dropped.iter().any(|d| d == name) {
+            self.dropped.push(name.to_owned());
+        }
+    }
+
+    fn document(
+        &mut self,
+        run: &TestRun,
+        layout: &Layout,
+        enrich: &Enrichment,
+    ) -> std::io::Result<()> {
+        let mut total = Counts::default();
+        let mut disabled: Option<u64> = None;
+        for (s, cases) in layout.by_suite.iter().enumerate() {
+            if layout.written[s] {
+                total.add(Counts::of(run, cases));
+                if let Some(d) = suite_disabled(&run.suites[s]) {
+                    *disabled.get_or_insert(0) += d;
+                }
+            }
+        }
+        for (_, cases) in &layout.loose {
+            total.add(Counts::of(run, cases));
+        }
+        self.raw(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
+        let mut attrs = xml_out::Attrs::default();
+        counts_attrs(&mut attrs, total, true);
+        if let Some(d) = disabled {
+            attrs.set("disabled", d.to_string());
+        }
+        self.open(0, "testsuites", &attrs, false)?;
+        for (s, cases) in layout.by_suite.iter().enumerate() {
+            if layout.written[s] {
+                self.suite(run, Some(s), &suite_path(run, s), cases, enrich)?;
+            }
+        }
+        for (name, cases) in &layout.loose {
+            self.suite(run, None, name, cases, enrich)?;
+        }
+        self.close(Some(0), "testsuites")?;
+        self.raw(b"\n")
+    }
+
+    fn suite(
+        &mut self,
+        run: &TestRun,
+        s: Option<usize>,
+        name: &str,
+        cases: &[usize],
+        enrich: &Enrichment,
+    ) -> std::io::Result<()> {
+        let suite = s.map(|s| &run.suites[s]);
+        let mut attrs = xml_out::Attrs::default();
+        attrs.set("name", name);
+        counts_attrs(&mut attrs, Counts::of(run, cases), false);
+        if let Some(suite) = suite {
+            if let Some(d) = suite_disabled(suite) {
+                attrs.set("disabled", d.to_string());
+            }
+            if let Some(t) = suite.timestamp.as_deref() {
+                attrs.set("timestamp", timestamp_text(t));
+            }
+            if let Some(d) = suite.duration {
+                attrs.set("time", seconds(d));
+            }
+            if let Some(h) = &suite.hostname {
+                attrs.set("hostname", h.as_str());
+            }
+            if let Some(f) = &suite.file {
+                attrs.set("file", f.as_str());
+            }
+            for (k, v) in &suite.extra {
+                if k == "disabled" || COMPUTED_SUITE_ATTRS.contains(&k.as_str()) {
+                    continue;
+                }
+                self.set_extra(&mut attrs, k, v);
+            }
+        }
+        let (props, stdout, stderr) = match suite {
+            Some(s) => (
+                s.properties.as_slice(),
+                s.stdout.as_ref().map(|o| o.text.as_str()),
+                s.stderr.as_ref().map(|o| o.text.as_str()),
+            ),
+            None => (&[][..], None, None),
+        };
+        let empty = props.is_empty() && cases.is_empty() && stdout.is_none() && stderr.is_none();
+        self.open(1, "testsuite", &attrs, empty)?;
+        if empty {
+            return Ok(());
+        }
+        self.properties(2, props.iter())?;
+        for &i in cases {
+            self.case(run, i, enrich)?;
+        }
+        if let Some(o) = stdout {
+            self.text_element(2, "system-out", o)?;
+        }
+        if let Some(e) = stderr {
+            self.text_element(2, "system-err", e)?;
+        }
+        self.close(Some(1), "testsuite")
+    }
+
+    fn properties<'p>(
+        &mut self,
+        depth: usize,
+        props: impl Iterator<Item = &'p Property> + Clone,
+    ) -> std::io::Result<()> {
+        if props.clone().next().is_none() {
+            return Ok(());
+        }
+        self.indent(depth)?;
+        self.raw(b"<properties>")?;
+        let mut attrs = xml_out::Attrs::default();
+        for p in props {
+            attrs.clear();
+            attrs.set("name", p.name.as_str());
+            attrs.set("value", p.value.as_str());
+            self.open(depth + 1, "property", &attrs, true)?;
+        }
+        self.close(Some(depth), "properties")
+    }
+
+    fn case(&mut self, run: &TestRun, index: usize, enrich: &Enrichment) -> std::io::Result<()> {
+        let case = &run.cases[index];
+        let extra = enrich.get(index);
+        let view = View::of(case, extra.and_then(|e| e.note.as_deref()));
+        let main = view.main();
+        let mut attrs = xml_out::Attrs::default();
+        attrs.set("name", case.id.name.as_str());
+        if let Some(c) = &case.id.classname {
+            attrs.set("classname", c.as_str());
+        }
+        let assertions = case
+            .extra
+            .get("assertions")
+            .and_then(|v| v.trim().parse::<usize>().ok());
+        if let Some(n) = assertions {
+            attrs.set("assertions", n.to_string());
+        }
+        if let Some(t) = main.and_then(|a| a.timestamp.as_deref()) {
+            attrs.set("timestamp", timestamp_text(t));
+        }
+        if let Some(d) = case.duration {
+            attrs.set("time", seconds(d));
+        }
+        if let Some(f) = &case.file
+            && suite_file(run, case) != Some(f.as_str())
+        {
+            attrs.set("file", f.as_str());
+        }
+        if let Some(l) = case.line {
+            attrs.set("line", l.to_string());
+        }
+        for (k, v) in &case.extra {
+            if k == "assertions" && assertions.is_some() {
+                continue;
+            }
+            self.set_extra(&mut attrs, k, v);
+        }
+        let props = case
+            .properties
+            .iter()
+            .chain(extra.into_iter().flat_map(|e| e.properties.iter()));
+        let stdout = main
+            .and_then(|a| a.stdout.as_ref())
+            .map(|o| o.text.as_str());
+        let stderr = main
+            .and_then(|a| a.stderr.as_ref())
+            .map(|o| o.text.as_str());
+        let block = extra
+            .and_then(|e| e.stderr_block.as_deref())
+            .filter(|_| case.outcome.is_failing());
+        let has_status = match &view {
+            View::Success { flaky, .. } => !flaky.is_empty(),
+            _ => true,
+        };
+        let empty = props.clone().next().is_none()
+            && stdout.is_none()
+            && stderr.is_none()
+            && block.is_none()
+            && !has_status;
+        self.open(2, "testcase", &attrs, empty)?;
+        if empty {
+            return Ok(());
+        }
+        self.properties(3, props)?;
+        match &view {
+            View::Success { flaky, .. } => {
+                for a in flaky {
+                    self.rerun(a, true)?;
+                }
+            }
+            View::Skipped { main } => {
+                let skip = main.skipped.as_ref();
+                self.status(
+                    "skipped",
+                    skip.and_then(|s| s.message.as_deref()),
+                    skip.and_then(|s| s.r#type.as_deref()),
+                    skip.and_then(|s| s.body.as_deref()),
+                )?;
+            }
+            View::NonSuccess {
+                main,
+                description,
+                reruns,
+            } => {
+                let p = primary(main);
+                let tag = match kind_of(main) {
+                    NonSuccessKind::Failure => "failure",
+                    NonSuccessKind::Error => "error",
+                };
+                self.status(
+                    tag,
+                    p.and_then(|f| f.message.as_deref()),
+                    p.and_then(|f| f.r#type.as_deref()),
+                    description.as_deref(),
+                )?;
+                for a in reruns {
+                    self.rerun(a, false)?;
+                }
+            }
+        }
+        if let Some(o) = stdout {
+            self.text_element(3, "system-out", o)?;
+        }
+        match (stderr, block) {
+            (before, Some(block)) => {
+                let before = before.unwrap_or("");
+                self.indent(3)?;
+                self.raw(b"<system-err>")?;
+                xml_out::escape(&mut self.w, before, false)?;
+                if !(before.is_empty() || before.ends_with('\n')) {
+                    self.raw(b"\n")?;
+                }
+                self.raw(STDERR_HEADER.as_bytes())?;
+                self.raw(b"\n")?;
+                xml_out::escape(&mut self.w, block.trim_end(), false)?;
+                self.close(None, "system-err")?;
+            }
+            (Some(e), None) => self.text_element(3, "system-err", e)?,
+            (None, None) => {}
+        }
+        self.close(Some(2), "testcase")
+    }
+
+    fn status(
+        &mut self,
+        tag: &str,
+        message: Option<&str>,
+        ty: Option<&str>,
+        description: Option<&str>,
+    ) -> std::io::Result<()> {
+        let mut attrs = xml_out::Attrs::default();
+        if let Some(m) = message {
+            attrs.set("message", m);
+        }
+        if let Some(t) = ty {
+            attrs.set("type", t);
+        }
+        match description {
+            Some(d) => {
+                self.open(3, tag, &attrs, false)?;
+                xml_out::escape(&mut self.w, d, false)?;
+                self.close(None, tag)
+            }
+            None => self.open(3, tag, &attrs, true),
+        }
+    }
+
+    fn rerun(&mut self, a: &Attempt, flaky: bool) -> std::io::Result<()> {
+        let tag = match (flaky, kind_of(a)) {
+            (true, NonSuccessKind::Failure) => "flakyFailure",
+            (true, NonSuccessKind::Error) => "flakyError",
+            (false, NonSuccessKind::Failure) => "rerunFailure",
+            (false, NonSuccessKind::Error) => "rerunError",
+        };
+        let mut attrs = xml_out::Attrs::default();
+        if let Some(ts) = a.timestamp.as_deref().and_then(parse_timestamp) {
+            attrs.set("timestamp", ts.format(RFC_3339_MILLIS).to_string());
+        }
+        if let Some(d) = a.duration {
+            attrs.set("time", seconds(d));
+        }
+        let p = primary(a);
+        if let Some(m) = p.and_then(|f| f.message.as_deref()) {
+            attrs.set("message", m);
+        }
+        if let Some(t) = p.and_then(|f| f.r#type.as_deref()) {
+            attrs.set("type", t);
+        }
+        self.open(3, tag, &attrs, false)?;
+        if let Some(st) = p.and_then(|f| f.body.as_deref()) {
+            self.text_element(4, "stackTrace", st)?;
+        }
+        if let Some(o) = &a.stdout {
+            self.text_element(4, "system-out", &o.text)?;
+        }
+        if let Some(e) = &a.stderr {
+            self.text_element(4, "system-err", &e.text)?;
+        }
+        self.close(Some(3), tag)
+    }
+}
+
+/// `tests`, `skipped`, `failures`, `errors` in quick-junit's order (which
+/// differs between `<testsuites>` and `<testsuite>`).
+fn counts_attrs(attrs: &mut xml_out::Attrs<'_>, c: Counts, top: bool) {
+    attrs.set("tests", c.tests.to_string());
+    attrs.set("skipped", c.skipped.to_string());
+    if top {
+        attrs.set("failures", c.failures.to_string());
+        attrs.set("errors", c.errors.to_string());
+    } else {
+        attrs.set("errors", c.errors.to_string());
+        attrs.set("failures", c.failures.to_string());
+    }
+}
+
+/// A suite's `disabled` count, when the input gave a number.
+fn suite_disabled(suite: &Suite) -> Option<u64> {
+    suite
+        .extra
+        .get("disabled")
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// The suite's name path (`outer/inner`), guarding against parent cycles.
@@ -423,60 +900,121 @@ fn case_to_junit(run: &TestRun, index: usize, enrich: &Enrichment) -> JCase {
     jc
 }
 
+/// What a test case is written as: its status, the attempt that is its
+/// main result, and the other attempts written beside it. Both emitters
+/// ([`to_junit`] and [`write_junit`]) build on this one mapping.
+enum View<'a> {
+    /// Passed at last; the earlier failing attempts are flaky runs.
+    Success {
+        main: Option<&'a Attempt>,
+        flaky: Vec<&'a Attempt>,
+    },
+    Skipped {
+        main: &'a Attempt,
+    },
+    /// The first failing attempt is the result, later failing ones reruns.
+    NonSuccess {
+        main: &'a Attempt,
+        description: Option<String>,
+        reruns: Vec<&'a Attempt>,
+    },
+}
+
+impl<'a> View<'a> {
+    fn of(case: &'a TestCase, note: Option<&str>) -> View<'a> {
+        let Some(last) = case.attempts.last() else {
+            return View::Success {
+                main: None,
+                flaky: Vec::new(),
+            };
+        };
+        match last.status() {
+            AttemptStatus::Passed => View::Success {
+                main: Some(last),
+                flaky: case.attempts[..case.attempts.len() - 1]
+                    .iter()
+                    .filter(|a| a.status().is_failing())
+                    .collect(),
+            },
+            AttemptStatus::Skipped => View::Skipped { main: last },
+            AttemptStatus::Failed | AttemptStatus::Error => {
+                let first = case
+                    .attempts
+                    .iter()
+                    .position(|a| a.status().is_failing())
+                    .unwrap_or(case.attempts.len() - 1);
+                let main = &case.attempts[first];
+                View::NonSuccess {
+                    main,
+                    description: description(main, note),
+                    reruns: case.attempts[first + 1..]
+                        .iter()
+                        .filter(|a| a.status().is_failing())
+                        .collect(),
+                }
+            }
+        }
+    }
+
+    fn main(&self) -> Option<&'a Attempt> {
+        match self {
+            View::Success { main, .. } => *main,
+            View::Skipped { main } | View::NonSuccess { main, .. } => Some(main),
+        }
+    }
+}
+
+/// The failure description: the primary failure's body, a line per other
+/// failure of the attempt, the note on top.
+fn description(main: &Attempt, note: Option<&str>) -> Option<String> {
+    let primary = primary(main);
+    let mut description = primary.and_then(|f| f.body.clone());
+    for other in main
+        .failures
+        .iter()
+        .filter(|f| !std::ptr::eq(*f, primary.unwrap_or(*f)))
+    {
+        let line = format!(
+            "also {}: {}",
+            other.kind.as_str(),
+            other.message.as_deref().unwrap_or("")
+        );
+        description = Some(match description {
+            Some(d) => format!("{d}\n{line}"),
+            None => line,
+        });
+    }
+    if let Some(note) = note {
+        description = Some(match description {
+            Some(d) => format!("{note}\n\n{d}"),
+            None => note.to_owned(),
+        });
+    }
+    description
+}
+
 /// The status of a case and the attempt that is its main result.
 fn status_of<'a>(case: &'a TestCase, note: Option<&str>) -> (TestCaseStatus, Option<&'a Attempt>) {
-    let Some(last) = case.attempts.last() else {
-        return (TestCaseStatus::success(), None);
-    };
-    match last.status() {
-        AttemptStatus::Passed => {
-            let before = &case.attempts[..case.attempts.len() - 1];
-            let flaky_runs = before
-                .iter()
-                .filter(|a| a.status().is_failing())
-                .map(rerun)
-                .collect();
-            (TestCaseStatus::Success { flaky_runs }, Some(last))
-        }
-        AttemptStatus::Skipped => {
-            let skip = last.skipped.as_ref();
-            let status = TestCaseStatus::Skipped {
+    let view = View::of(case, note);
+    let main = view.main();
+    let status = match view {
+        View::Success { flaky, .. } => TestCaseStatus::Success {
+            flaky_runs: flaky.into_iter().map(rerun).collect(),
+        },
+        View::Skipped { main } => {
+            let skip = main.skipped.as_ref();
+            TestCaseStatus::Skipped {
                 message: skip.and_then(|s| s.message.as_deref()).map(Into::into),
                 ty: skip.and_then(|s| s.r#type.as_deref()).map(Into::into),
                 description: skip.and_then(|s| s.body.as_deref()).map(Into::into),
-            };
-            (status, Some(last))
+            }
         }
-        AttemptStatus::Failed | AttemptStatus::Error => {
-            let first = case
-                .attempts
-                .iter()
-                .position(|a| a.status().is_failing())
-                .unwrap_or(case.attempts.len() - 1);
-            let main = &case.attempts[first];
+        View::NonSuccess {
+            main,
+            description,
+            reruns,
+        } => {
             let primary = primary(main);
-            let mut description = primary.and_then(|f| f.body.clone());
-            for other in main
-                .failures
-                .iter()
-                .filter(|f| !std::ptr::eq(*f, primary.unwrap_or(*f)))
-            {
-                let line = format!(
-                    "also {}: {}",
-                    other.kind.as_str(),
-                    other.message.as_deref().unwrap_or("")
-                );
-                description = Some(match description {
-                    Some(d) => format!("{d}\n{line}"),
-                    None => line,
-                });
-            }
-            if let Some(note) = note {
-                description = Some(match description {
-                    Some(d) => format!("{note}\n\n{d}"),
-                    None => note.to_owned(),
-                });
-            }
             let mut status = TestCaseStatus::NonSuccess {
                 kind: kind_of(main),
                 message: primary.and_then(|f| f.message.as_deref()).map(Into::into),
@@ -484,15 +1022,11 @@ fn status_of<'a>(case: &'a TestCase, note: Option<&str>) -> (TestCaseStatus, Opt
                 description: description.map(Into::into),
                 reruns: Default::default(),
             };
-            status.add_reruns(
-                case.attempts[first + 1..]
-                    .iter()
-                    .filter(|a| a.status().is_failing())
-                    .map(rerun),
-            );
-            (status, Some(main))
+            status.add_reruns(reruns.into_iter().map(rerun));
+            status
         }
-    }
+    };
+    (status, main)
 }
 
 /// The failure that decides an attempt: an error if any, else the first.
@@ -922,7 +1456,7 @@ mod tests {
 
         // quick-junit's reader sees the same document.
         let q = Report::deserialize_from_str(&xml).unwrap();
-        assert_eq!(q, to_junit_checked(&run, &e));
+        assert_eq!(q, to_junit(&run, &e));
         let cases = &q.test_suites[0].test_cases;
         assert_eq!(cases.len(), 5);
         assert_eq!(cases[1].properties.len(), 4);
@@ -936,25 +1470,72 @@ mod tests {
         assert_eq!(cases[3].time, Some(Duration::from_millis(1500)));
     }
 
-    /// The report as written, with the text made XML-safe the way `write_junit` does.
-    fn to_junit_checked(run: &Sanitized<TestRun>, e: &Enrichment) -> Report {
-        let mut r = to_junit(run, e);
-        for s in &mut r.test_suites {
-            for c in &mut s.test_cases {
-                if let Some(err) = c.system_err.as_deref() {
-                    let clean = xml_safe(err);
-                    c.set_system_err(clean);
-                }
-            }
-        }
-        r
+    fn xml_of(run: &Sanitized<TestRun>, e: &Enrichment) -> (String, Written) {
+        let mut xml = Vec::new();
+        let written = write_junit(run, e, &mut xml).unwrap();
+        assert_eq!(written.bytes, xml.len() as u64);
+        (String::from_utf8(xml).unwrap(), written)
     }
 
     #[test]
-    fn xml_safe_keeps_markup_and_fixes_text() {
+    fn streamed_document_is_what_quick_junit_builds() {
+        let run = clean(sample());
+        let mut e = Enrichment::default();
+        e.add_property(2, keys::CLUSTER, "c1");
+        e.set_note(2, "root cause: x");
+        e.set_stderr_block(2, "cluster c1\n");
+        let (xml, _) = xml_of(&run, &e);
+        let back = Report::deserialize_from_str(&xml).unwrap();
+        assert_eq!(back, to_junit(&run, &e), "{xml}");
+        // The same bytes quick-junit writes for a run with nothing to fix.
+        assert_eq!(xml, to_junit(&run, &e).to_string().unwrap());
+    }
+
+    #[test]
+    fn any_input_gives_well_formed_xml_and_dropped_names_are_reported() {
+        let mut run = sample();
+        for (k, v) in [
+            ("0errors", "1"),
+            ("f!x", "2"),
+            ("a\"b", "3"),
+            ("xsi:type", "4"),
+            ("n\u{fffd}", "5"),
+            ("ok-name", "6"),
+        ] {
+            run.cases[0].extra.insert(k.into(), v.into());
+            run.suites[1].extra.insert(k.into(), v.into());
+        }
+        run.cases[2].id.name = "bell\x07 esc\x1b[31m red \u{fffe}\u{ffff} ]]> <&>".into();
+        run.cases[2].attempts[0].failures[0].message = Some("line\nbreak\ttab\r\x00nul".into());
+        let run = clean(run);
+        let (xml, written) = xml_of(&run, &Enrichment::default());
         assert_eq!(
-            xml_safe("<a m=\"x\ny\">\x1b[1mb\x07\n</a>"),
-            "<a m=\"x&#10;y\">b\u{fffd}\n</a>"
+            written.dropped_attributes,
+            ["0errors", "a\"b", "f!x", "xsi:type"]
+        );
+        let mut reader = quick_xml::Reader::from_str(&xml);
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
+                    for a in e.attributes() {
+                        a.unwrap_or_else(|err| panic!("{err}: {xml}"));
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => panic!("{err}: {xml}"),
+            }
+        }
+        let back = Report::deserialize_from_str(&xml).unwrap();
+        let c = &back.test_suites[0].test_cases[2];
+        assert_eq!(c.name.as_str(), "bell esc red \u{fffd}\u{fffd} ]]> <&>");
+        let first = &back.test_suites[0].test_cases[0];
+        assert!(first.extra.get("n\u{fffd}").is_some() && first.extra.get("ok-name").is_some());
+        // The project's reader keeps what XML can carry of the message.
+        let ours = read_xml(&xml);
+        assert_eq!(
+            ours.cases[2].attempts[0].failures[0].message.as_deref(),
+            Some("line\nbreak\ttab\rnul")
         );
     }
 }

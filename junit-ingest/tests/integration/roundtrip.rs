@@ -36,7 +36,7 @@ use failtale_core::model::{InputStatus, TestRun};
 use failtale_core::sanitize::{Redactions, sanitize_run};
 use failtale_core::stage::NoRedaction;
 use junit_ingest::junit::JunitReader;
-use junit_ingest::writer::{Enrichment, to_junit};
+use junit_ingest::writer::{Enrichment, to_junit, write_junit};
 use proptest::prelude::*;
 use quick_junit::{FlakyOrRerun, Report, TestCaseStatus, TestRerun, XmlString};
 
@@ -174,8 +174,14 @@ proptest! {
     fn quick_junit_report_survives_read_and_write(report in any::<Report>()) {
         let report = normalise(report);
         let xml = report.to_string().expect("quick-junit serializes its own reports");
-        let run = read_back(xml.as_bytes()).map_err(TestCaseError::fail)?;
-        let written = both(to_junit(&clean(run), &Enrichment::default()));
+        let run = clean(read_back(xml.as_bytes()).map_err(TestCaseError::fail)?);
+        let written = both(to_junit(&run, &Enrichment::default()));
+        // The streaming writer writes the document to_junit builds.
+        let mut streamed = Vec::new();
+        write_junit(&run, &Enrichment::default(), &mut streamed).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let streamed = String::from_utf8(streamed).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let streamed_back = Report::deserialize_from_str(&streamed).map_err(|e| TestCaseError::fail(format!("{e}: {streamed}")))?;
+        prop_assert_eq!(&both(streamed_back), &written, "streamed:\n{}", streamed);
         let want = both(report);
         prop_assert_eq!(
             &written,

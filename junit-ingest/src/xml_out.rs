@@ -1,0 +1,250 @@
+//! A small streaming XML emitter for the enriched JUnit: text and attribute
+//! values are escaped and made valid XML 1.0 in one pass over their bytes,
+//! written in runs straight into a buffered writer (no intermediate strings).
+//!
+//! What it does to text, whatever the tests printed:
+//! - ANSI escape sequences are removed (CSI `ESC [ … final`, OSC `ESC ] … BEL`
+//!   or `ESC ] … ESC \`, and other escapes: intermediates then a final byte);
+//! - C0 control characters other than tab, line feed and carriage return are
+//!   removed (XML 1.0 cannot carry them, not even as references);
+//! - U+FFFE and U+FFFF (not XML characters) become U+FFFD;
+//! - `&`, `<`, `>` are escaped everywhere, and `"`, `'`, tab, line feed and
+//!   carriage return inside attribute values (as character references, so
+//!   readers do not fold a multi-line message into one line).
+//!
+//! Attribute names from the input are written only when they are XML names
+//! without a namespace prefix (or with the always-bound `xml:` one), and once
+//! per element; the caller learns which were dropped.
+
+use std::io::{self, Write};
+
+/// What a byte needs: 0 nothing, 1 escape/strip in text and attributes,
+/// 2 only in attributes.
+const fn class_table() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = 1;
+        b += 1;
+    }
+    t[b'\t' as usize] = 2;
+    t[b'\n' as usize] = 2;
+    t[b'\r' as usize] = 2;
+    t[b'"' as usize] = 2;
+    t[b'\'' as usize] = 2;
+    t[b'&' as usize] = 1;
+    t[b'<' as usize] = 1;
+    t[b'>' as usize] = 1;
+    // The lead byte of U+FFFE/U+FFFF (EF BF BE / EF BF BF).
+    t[0xef] = 1;
+    t
+}
+
+static CLASS: [u8; 256] = class_table();
+
+/// Writes `s` escaped as XML text (`attr == false`) or as an attribute value.
+pub(crate) fn escape(w: &mut impl Write, s: &str, attr: bool) -> io::Result<()> {
+    let b = s.as_bytes();
+    let limit = if attr { 2 } else { 1 };
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = CLASS[b[i] as usize];
+        if c == 0 || c > limit {
+            i += 1;
+            continue;
+        }
+        let (rep, len): (&[u8], usize) = match b[i] {
+            b'&' => (b"&amp;", 1),
+            b'<' => (b"&lt;", 1),
+            b'>' => (b"&gt;", 1),
+            b'"' => (b"&quot;", 1),
+            b'\'' => (b"&apos;", 1),
+            b'\t' => (b"&#9;", 1),
+            b'\n' => (b"&#10;", 1),
+            b'\r' => (b"&#13;", 1),
+            0x1b => (b"", ansi_len(&b[i..])),
+            0xef if b.get(i + 1) == Some(&0xbf) && matches!(b.get(i + 2), Some(0xbe | 0xbf)) => {
+                ("\u{fffd}".as_bytes(), 3)
+            }
+            // Any other character starting with EF is copied as it is.
+            0xef => {
+                i += 1;
+                continue;
+            }
+            _ => (b"", 1),
+        };
+        w.write_all(&b[start..i])?;
+        w.write_all(rep)?;
+        i += len;
+        // Never split a character: an escape sequence ends on an ASCII byte
+        // or at a character boundary.
+        while i < b.len() && !s.is_char_boundary(i) {
+            i += 1;
+        }
+        start = i;
+    }
+    w.write_all(&b[start..])
+}
+
+/// The length of the ANSI escape sequence at the start of `b` (which starts with ESC).
+fn ansi_len(b: &[u8]) -> usize {
+    match b.get(1) {
+        Some(b'[') => {
+            // CSI: parameters and intermediates, then one final byte 0x40–0x7E.
+            let mut i = 2;
+            while i < b.len() {
+                if (0x40..=0x7e).contains(&b[i]) {
+                    return i + 1;
+                }
+                if b[i] >= 0x80 || b[i] < 0x20 {
+                    // Not a CSI after all: drop the introducer only.
+                    return i;
+                }
+                i += 1;
+            }
+            b.len()
+        }
+        Some(b']') => {
+            // OSC: up to BEL or ST (ESC \).
+            let mut i = 2;
+            while i < b.len() {
+                if b[i] == 0x07 {
+                    return i + 1;
+                }
+                if b[i] == 0x1b && b.get(i + 1) == Some(&b'\\') {
+                    return i + 2;
+                }
+                i += 1;
+            }
+            b.len()
+        }
+        // Other escapes: intermediates 0x20–0x2F, then one final byte.
+        Some(_) => {
+            let mut i = 1;
+            while i < b.len() && (0x20..=0x2f).contains(&b[i]) {
+                i += 1;
+            }
+            if i < b.len() && (0x30..=0x7e).contains(&b[i]) {
+                i + 1
+            } else {
+                i
+            }
+        }
+        None => 1,
+    }
+}
+
+/// True when `name` can be written as an attribute name without a namespace
+/// declaration: an XML name with no colon, or `xml:` followed by one.
+pub(crate) fn is_attribute_name(name: &str) -> bool {
+    let local = name.strip_prefix("xml:").unwrap_or(name);
+    if local.to_ascii_lowercase().starts_with("xmlns") {
+        return false;
+    }
+    let mut chars = local.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let name_start = |c: char| {
+        c.is_ascii_alphabetic()
+            || c == '_'
+            || (!c.is_ascii() && c != '\u{fffe}' && c != '\u{ffff}' && !c.is_whitespace())
+    };
+    name_start(first) && chars.all(|c| name_start(c) || c.is_ascii_digit() || c == '-' || c == '.')
+}
+
+/// An element's attributes, collected before the tag is written so that a
+/// name is written once (a later value replaces an earlier one) and invalid
+/// names are dropped.
+#[derive(Default)]
+pub(crate) struct Attrs<'a> {
+    list: Vec<(&'a str, std::borrow::Cow<'a, str>)>,
+}
+
+impl<'a> Attrs<'a> {
+    pub(crate) fn clear(&mut self) {
+        self.list.clear();
+    }
+
+    /// Sets an attribute; returns false (and writes nothing) for a name that
+    /// cannot be written.
+    pub(crate) fn set(
+        &mut self,
+        name: &'a str,
+        value: impl Into<std::borrow::Cow<'a, str>>,
+    ) -> bool {
+        if !is_attribute_name(name) {
+            return false;
+        }
+        let value = value.into();
+        match self.list.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.list.push((name, value)),
+        }
+        true
+    }
+
+    pub(crate) fn write(&self, w: &mut impl Write) -> io::Result<()> {
+        for (n, v) in &self.list {
+            w.write_all(b" ")?;
+            w.write_all(n.as_bytes())?;
+            w.write_all(b"=\"")?;
+            escape(w, v, true)?;
+            w.write_all(b"\"")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str, attr: bool) -> String {
+        let mut v = Vec::new();
+        escape(&mut v, s, attr).unwrap();
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn text_and_attributes_are_escaped_and_made_valid() {
+        assert_eq!(
+            text(
+                "a<b>&\"'\x1b[1;31mred\x1b[0m\x07\tx\ny\u{fffe}é\u{ffff}",
+                false
+            ),
+            "a&lt;b&gt;&amp;\"'red\tx\ny\u{fffd}é\u{fffd}"
+        );
+        assert_eq!(
+            text("x\ny\r\t\"q\" 'a'", true),
+            "x&#10;y&#13;&#9;&quot;q&quot; &apos;a&apos;"
+        );
+        // OSC hyperlinks, lone ESC at the end, other two-byte escapes.
+        assert_eq!(
+            text("\x1b]8;;http://x\x07link\x1b]8;;\x1b\\ \x1b(Bz\x1b", false),
+            "link z"
+        );
+        // Characters that start with EF but are not U+FFFE/U+FFFF stay.
+        assert_eq!(text("\u{fe0f}\u{ff21}", false), "\u{fe0f}\u{ff21}");
+    }
+
+    #[test]
+    fn attribute_names_that_need_a_declaration_or_are_not_names_are_refused() {
+        for ok in ["file", "xml:lang", "data-x", "_a.b", "é"] {
+            assert!(is_attribute_name(ok), "{ok}");
+        }
+        for bad in [
+            "0errors", "f!x", "a\"b", "xsi:type", "xmlns", "xmlns:x", "", "a b", "\u{fffe}",
+        ] {
+            assert!(!is_attribute_name(bad), "{bad}");
+        }
+        let mut a = Attrs::default();
+        assert!(a.set("file", "a"));
+        assert!(!a.set("xsi:nil", "true"));
+        assert!(a.set("file", "b"));
+        let mut v = Vec::new();
+        a.write(&mut v).unwrap();
+        assert_eq!(v, b" file=\"b\"");
+    }
+}
