@@ -1,31 +1,35 @@
 //! `cargo failtale analyze`.
 
-use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use failtale_collect::{ConfiguredCollector, HostPicker};
+use failtale_core::Pipeline;
 use failtale_core::analyze::{KnownFailures, OfflineAnalyzer};
+use failtale_core::history::annotate::HistoryOptions;
 use failtale_core::history::lookup::StoreHistory;
 use failtale_core::history::{HistoryStore, StoreCache};
 use failtale_core::input::discover;
-use failtale_core::pipeline::{IngestReport, PipelineOutput};
-use failtale_core::report::Report;
+use failtale_core::output::ReportJson;
+use failtale_core::pipeline::IngestReport;
 use failtale_core::sanitize::RuleSanitizer;
 use failtale_core::stage::Analyze;
-use failtale_core::{Pipeline, Sanitized};
 use failtale_llm::provider::{LlmConfig, LlmRequest, resolve};
 use failtale_llm::{LlmAnalyzer, LlmHostPicker, LlmSettings};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use junit_ingest::AutoIngest;
-use junit_ingest::writer::{Enrichment, keys, write_junit};
+use junit_ingest::{AutoIngest, EnrichedJunit};
+use report_templates::style::YELLOW;
+use report_templates::terminal::SummaryOptions;
+use report_templates::{
+    GithubAnnotations, HtmlReport, MarkdownSummary, SharedWrite, TerminalSummary,
+};
 
 use crate::cli::AnalyzeArgs;
 use crate::errors::CliError;
 use crate::in_app::WorkspaceFingerprint;
 use crate::outdir::output_dir;
-use crate::summary::{SummaryOptions, write_summary};
 
 /// Reads the inputs, runs the pipeline, writes report.json and prints the summary.
 pub fn analyze(
@@ -84,6 +88,22 @@ impl Setup {
         let config = crate::config::load(args.config.as_deref(), &cwd)?;
         let dir = output_dir(args.out.as_deref(), &cwd);
         let history_path = crate::history_cmd::store_path(&args.history, &dir);
+        // One store for recording the run and for caching analyses. One that
+        // cannot be opened is a warning: the report is still written.
+        let store: Option<Arc<dyn HistoryStore>> = match &history_path {
+            Some(path) => match failtale_history::SqliteStore::open(path) {
+                Ok(s) => Some(Arc::new(s)),
+                Err(e) => {
+                    writeln!(
+                        err,
+                        "{YELLOW}warning{YELLOW:#}: run not recorded in history, analyses not cached: {}",
+                        failtale_core::error::error_chain(&e)
+                    )?;
+                    None
+                }
+            },
+            None => None,
+        };
         // The workspace's crates are in-app; cargo is asked only once a
         // failure needs fingerprinting.
         let fingerprint = {
@@ -100,13 +120,20 @@ impl Setup {
             &config.llm,
             &cwd,
             &|k| std::env::var(k).ok(),
-            history_path.as_deref(),
+            store.clone(),
             err,
         )?;
         let mut pipeline = Pipeline::new(Box::new(AutoIngest::default()))
             .with_sanitizer(Box::new(sanitizer))
             .with_fingerprint(Box::new(fingerprint))
             .with_analyzer(wrap(analyzer));
+        if let (Some(store), Some(path)) = (store, &history_path) {
+            let options = HistoryOptions {
+                keep_per_branch: args.history.keep_runs,
+                ..HistoryOptions::default()
+            };
+            pipeline = pipeline.with_history(store, options, Some(path.display().to_string()));
+        }
         let collects = config.collect.is_some();
         if let Some(collect) = config.collect {
             for w in &collect.warnings {
@@ -126,8 +153,9 @@ impl Setup {
     }
 }
 
-/// Given what was read, runs the pipeline, records history, writes the
-/// outputs and prints the summary.
+/// Given what was read, runs the pipeline to the end: every stage, history,
+/// and the outputs (report.json, report.html, summary.md, junit.xml, the
+/// terminal summary, GitHub annotations).
 pub(crate) fn report_run(
     args: &AnalyzeArgs,
     setup: &Setup,
@@ -140,60 +168,65 @@ pub(crate) fn report_run(
         .enable_all()
         .build()
         .map_err(CliError::Output)?;
-    let output = runtime.block_on(pipeline.process(ingested));
-    let history = crate::history_cmd::record(&args.history, &output, dir, err)?;
-    let report = Report::from_output_with_history(&output, history);
-
-    // The documents (report.html is the slowest output) render on another
-    // thread while report.json and junit.xml are written; the files are
-    // written in the same order as ever, each only once the earlier ones are.
-    let (json, documents, junit) = std::thread::scope(|s| {
-        let documents =
-            s.spawn(|| crate::render::render_documents(&report, args.templates.as_deref()));
-        let json = write_report(dir, &report);
-        let enrich = enrichment(&output, &report);
-        let mut written = None;
-        let junit = write_atomically(dir, "junit.xml", &mut |w| {
-            written = Some(write_junit(&output.run, &enrich, w).map_err(std::io::Error::other)?);
-            Ok(())
-        })
-        .map(|_| written);
-        let documents = documents
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (json, documents, junit)
-    });
-    let report_path = json?;
-    documents?.write(dir, &report, &|k| std::env::var(k).ok())?;
-    if let Some(w) = junit?
-        && !w.dropped_attributes.is_empty()
-    {
+    let env = |k: &str| std::env::var(k).ok();
+    let ignored = ingested.ignored.len();
+    let mut json = ReportJson::in_dir(dir);
+    let mut html = HtmlReport::in_dir(dir, args.templates.as_deref());
+    let mut markdown =
+        MarkdownSummary::in_dir(dir, args.templates.as_deref()).with_step_summary_from(&env);
+    let mut junit = EnrichedJunit::in_dir(dir);
+    let finish = {
+        let shared = SharedWrite::new(out);
+        let mut terminal = TerminalSummary::new(
+            &shared,
+            json.path(),
+            SummaryOptions {
+                max_clusters: args.max_clusters,
+                quiet: args.quiet,
+            },
+        );
+        let mut annotations = GithubAnnotations::from_env(&shared, &dir.join("report.html"), &env);
+        // The files first, so the terminal names documents that exist.
+        runtime.block_on(pipeline.process_to(
+            ingested,
+            &mut [
+                &mut json,
+                &mut html,
+                &mut markdown,
+                &mut junit,
+                &mut terminal,
+                &mut annotations,
+            ],
+        ))
+    };
+    if let Some(e) = &finish.history_error {
         writeln!(
             err,
-            "warning: junit.xml leaves out attributes whose names XML cannot carry: {}",
-            crate::summary::one_line(&w.dropped_attributes.join(", "))
+            "{YELLOW}warning{YELLOW:#}: run not recorded in history: {}",
+            failtale_core::error::error_chain(e)
         )?;
     }
-    let ignored = output.ignored.len();
+    if !junit.dropped_attributes().is_empty() {
+        writeln!(
+            err,
+            "{YELLOW}warning{YELLOW:#}: junit.xml leaves out attributes whose names XML cannot carry: {}",
+            report_templates::terminal::one_line(&junit.dropped_attributes().join(", "))
+        )?;
+    }
     if ignored > 0 && !args.quiet {
         writeln!(
             err,
             "note: skipped {ignored} file(s) found in directories that are not test result files"
         )?;
     }
-    let opts = SummaryOptions {
-        max_clusters: args.max_clusters,
-        quiet: args.quiet,
-    };
-    write_summary(out, &report, &report_path, &opts)?;
-    if let Some(h) = &report.history {
-        crate::history_cmd::write_notes(out, h, args.quiet)?;
+    // Every output was attempted; the first failure is the error.
+    if let Some((_, e)) = finish.failed.into_iter().next() {
+        return Err(e.into());
     }
-    crate::annotations::write_for_github(out, &report, &dir.join("report.html"), &|k| {
-        std::env::var(k).ok()
-    })?;
-    out.flush()?;
-    Ok(crate::report_cmd::exit_code(&report, args.fail_on_failures))
+    Ok(crate::report_cmd::exit_code(
+        &finish.report,
+        args.fail_on_failures,
+    ))
 }
 
 /// The analyzer: an LLM (analyzer → critic, falling back to the rules) when a
@@ -205,7 +238,7 @@ fn analyzer(
     llm_config: &LlmConfig,
     cwd: &Path,
     env: &dyn Fn(&str) -> Option<String>,
-    history_path: Option<&Path>,
+    store: Option<Arc<dyn HistoryStore>>,
     err: &mut dyn Write,
 ) -> Result<(Box<dyn Analyze>, Option<LlmSettings>), CliError> {
     let mut offline = OfflineAnalyzer::new();
@@ -231,25 +264,12 @@ fn analyzer(
             let mut llm = LlmAnalyzer::new(settings.clone()).with_offline(offline);
             // Answers are kept in the history store, so a fingerprint already
             // explained with the same settings is not sent again next run.
-            if let Some(path) = history_path {
-                match failtale_history::SqliteStore::open(path) {
-                    Ok(store) => {
-                        let store: std::sync::Arc<dyn HistoryStore> = std::sync::Arc::new(store);
-                        // The prompt says whether a failure was seen before and
-                        // how likely it is a flake, from the runs already stored.
-                        llm = llm
-                            .with_cache(std::sync::Arc::new(StoreCache(store.clone())))
-                            .with_history(std::sync::Arc::new(StoreHistory::new(
-                                store,
-                                Default::default(),
-                            )));
-                    }
-                    Err(e) => writeln!(
-                        err,
-                        "warning: analyses are not cached across runs: {}",
-                        failtale_core::error::error_chain(&e)
-                    )?,
-                }
+            if let Some(store) = store {
+                // The prompt says whether a failure was seen before and
+                // how likely it is a flake, from the runs already stored.
+                llm = llm
+                    .with_cache(Arc::new(StoreCache(store.clone())))
+                    .with_history(Arc::new(StoreHistory::new(store, Default::default())));
             }
             Ok((Box::new(llm), Some(settings)))
         }
@@ -279,85 +299,4 @@ fn progress_bar(len: usize) -> ProgressBar {
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
-}
-
-/// What `junit.xml` adds to the input results: each failing test's cluster,
-/// fingerprint, analysis and flake probability as `failtale.*` properties and
-/// as a readable block at the end of its system-err, so the JUnit viewers CI
-/// systems already have show them. Text comes from the sanitized run and report.
-fn enrichment(output: &PipelineOutput, report: &Sanitized<Report>) -> Enrichment {
-    use failtale_core::analyze::{category_name, severity_name};
-    let mut enrich = Enrichment::default();
-    let flake: std::collections::HashMap<&str, f64> = report
-        .history
-        .iter()
-        .flat_map(|h| &h.failures)
-        .map(|f| (f.test.as_str(), f.flake_probability))
-        .collect();
-    for c in &output.clusters {
-        let size = c.cluster.tests.len();
-        for &case in &c.cluster.case_indices {
-            let mut block = format!(
-                "cluster {} ({size} test{}), fingerprint {}\n",
-                c.cluster.id,
-                if size == 1 { "" } else { "s" },
-                c.cluster.fingerprint.hash
-            );
-            enrich.add_property(case, keys::CLUSTER, c.cluster.id.as_str());
-            if let Some(a) = &c.analysis {
-                enrich.add_property(case, keys::CATEGORY, category_name(a.category));
-                enrich.add_property(case, keys::SEVERITY, severity_name(a.severity));
-                enrich.add_property(case, keys::ROOT_CAUSE, a.root_cause.as_str());
-                enrich.add_property(case, keys::FIX, a.fix_suggestion.as_str());
-                enrich.add_property(case, keys::CONFIDENCE, format!("{:.2}", a.confidence));
-                block.push_str(&format!(
-                    "{} · {} · confidence {:.0}% ({})\nroot cause: {}\nfix: {}\n",
-                    category_name(a.category),
-                    severity_name(a.severity),
-                    a.confidence * 100.0,
-                    a.analyzer,
-                    a.root_cause,
-                    a.fix_suggestion
-                ));
-            }
-            let key = output.run.cases.get(case).map(|t| t.id.key());
-            if let Some(p) = key.as_deref().and_then(|k| flake.get(k)) {
-                enrich.add_property(case, keys::FLAKE_PROBABILITY, format!("{p:.2}"));
-                block.push_str(&format!("flake probability: {p:.2}\n"));
-            }
-            enrich.add_property(case, keys::FINGERPRINT, c.cluster.fingerprint.hash.as_str());
-            enrich.set_stderr_block(case, block);
-        }
-    }
-    enrich
-}
-
-/// Writes report.json.
-pub(crate) fn write_report(dir: &Path, report: &Sanitized<Report>) -> Result<PathBuf, CliError> {
-    write_atomically(dir, "report.json", &mut |w| {
-        serde_json::to_writer_pretty(&mut *w, report)?;
-        w.write_all(b"\n")
-    })
-}
-
-/// Writes `dir/name` through a temporary file renamed into place, so a reader
-/// never sees half a report; creates `dir` first. Returns the final path.
-pub(crate) fn write_atomically(
-    dir: &Path,
-    name: &str,
-    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<PathBuf, CliError> {
-    let fail = |path: &Path| {
-        let path = path.to_owned();
-        move |source| CliError::Write { path, source }
-    };
-    fs::create_dir_all(dir).map_err(fail(dir))?;
-    let path = dir.join(name);
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let mut file = std::io::BufWriter::new(fs::File::create(&tmp).map_err(fail(&tmp))?);
-    write(&mut file).map_err(fail(&path))?;
-    // Flush explicitly: a BufWriter dropped with unwritten data hides the error.
-    file.flush().map_err(fail(&tmp))?;
-    fs::rename(&tmp, &path).map_err(fail(&path))?;
-    Ok(path)
 }

@@ -58,6 +58,21 @@ pub enum CliError {
     Exists(PathBuf),
 }
 
+impl From<failtale_core::OutputError> for CliError {
+    fn from(e: failtale_core::OutputError) -> Self {
+        use failtale_core::OutputError as E;
+        match e {
+            E::Write { path, source } if path.as_os_str() == "-" => CliError::Output(source),
+            E::Write { path, source } => CliError::Write { path, source },
+            E::Config { path, message } => CliError::Config { path, message },
+            e => CliError::Write {
+                path: PathBuf::from("-"),
+                source: io::Error::other(e.to_string()),
+            },
+        }
+    }
+}
+
 impl CliError {
     /// The process exit code: 2 for problems with what the user asked, 1 otherwise.
     pub fn exit_code(&self) -> u8 {

@@ -7,12 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use failtale_core::Pipeline;
-use failtale_core::history::annotate::{HistoryOptions, HistoryReport, record_and_annotate};
+use failtale_core::history::HistoryStore;
 use failtale_core::history::import::{ImportOptions, import};
 use failtale_core::history::stability::{StabilityOptions, Verdict, assess_all};
-use failtale_core::history::time::now_ms;
-use failtale_core::history::{HistoryStore, RunRecord};
-use failtale_core::pipeline::PipelineOutput;
 use failtale_history::SqliteStore;
 use junit_ingest::AutoIngest;
 
@@ -105,7 +102,7 @@ pub struct ImportArgs {
     pub keep_runs: usize,
 }
 
-use crate::style::{BOLD, DIM, GREEN, RED, YELLOW};
+use report_templates::style::{BOLD, DIM, GREEN, RED, YELLOW};
 
 fn default_store(explicit: Option<&Path>) -> PathBuf {
     match explicit {
@@ -125,73 +122,6 @@ pub fn store_path(args: &RecordArgs, out_dir: &Path) -> Option<PathBuf> {
             .clone()
             .unwrap_or_else(|| out_dir.join("history.db"))
     })
-}
-
-/// Records an analysed run and returns what history says about it. A store
-/// that cannot be used is a warning: the report is still written.
-pub fn record(
-    args: &RecordArgs,
-    output: &PipelineOutput,
-    out_dir: &Path,
-    err: &mut dyn Write,
-) -> Result<Option<HistoryReport>, CliError> {
-    let Some(path) = store_path(args, out_dir) else {
-        return Ok(None);
-    };
-    let clusters: Vec<_> = output.clusters.iter().map(|c| c.cluster.clone()).collect();
-    let record = RunRecord::from_run(&output.run, &clusters, now_ms());
-    let opts = HistoryOptions {
-        keep_per_branch: args.keep_runs,
-        ..HistoryOptions::default()
-    };
-    let result = SqliteStore::open(&path)
-        .and_then(|store| record_and_annotate(&store, output.run.get(), &clusters, &record, &opts));
-    match result {
-        Ok(mut report) => {
-            report.store = Some(path.display().to_string());
-            Ok(Some(report))
-        }
-        Err(e) => {
-            writeln!(
-                err,
-                "{YELLOW}warning{YELLOW:#}: run not recorded in history: {}",
-                failtale_core::error::error_chain(&e)
-            )?;
-            Ok(None)
-        }
-    }
-}
-
-/// The lines `analyze` prints about history after its summary.
-pub fn write_notes(w: &mut dyn Write, h: &HistoryReport, quiet: bool) -> std::io::Result<()> {
-    // Whether each cluster is new, and how likely its tests are flaky, is in
-    // the summary's per-cluster lines; here only what is not: tests that
-    // passed on retry and look flaky.
-    if !quiet {
-        let mut likely: Vec<_> = h
-            .failures
-            .iter()
-            .filter(|f| f.cluster.is_none() && f.flake_probability >= 0.5)
-            .collect();
-        likely.sort_by(|a, b| b.flake_probability.total_cmp(&a.flake_probability));
-        for f in likely.iter().take(5) {
-            let why = f.reasons.first().map_or("", |r| r.detail.as_str());
-            writeln!(
-                w,
-                "{YELLOW}likely flake{YELLOW:#} ({:.0}%) {}: {why}",
-                f.flake_probability * 100.0,
-                f.test
-            )?;
-        }
-    }
-    writeln!(
-        w,
-        "history: run {} recorded ({} run{} stored) in {}",
-        h.run_id,
-        h.runs_stored,
-        if h.runs_stored == 1 { "" } else { "s" },
-        h.store.as_deref().unwrap_or("the history store")
-    )
 }
 
 /// `cargo failtale flaky`.

@@ -11,7 +11,6 @@
 //! MSRV: Rust 1.88.
 
 mod analyze;
-mod annotations;
 mod cli;
 mod config;
 mod errors;
@@ -19,11 +18,8 @@ mod history_cmd;
 mod in_app;
 mod init_cmd;
 mod outdir;
-mod render;
 mod report_cmd;
 mod runner;
-mod style;
-mod summary;
 mod test_cmd;
 mod vcs;
 

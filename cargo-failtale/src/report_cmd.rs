@@ -9,8 +9,13 @@ use failtale_core::report::Report;
 use failtale_core::sanitize::RuleSanitizer;
 use failtale_core::{Redactions, Sanitized};
 
+use failtale_core::output::{Finished, Output, ReportJson};
+use report_templates::terminal::SummaryOptions;
+use report_templates::{
+    GithubAnnotations, HtmlReport, MarkdownSummary, SharedWrite, TerminalSummary,
+};
+
 use crate::errors::CliError;
-use crate::summary::{SummaryOptions, write_summary};
 
 /// Options of `report`.
 #[derive(Debug, Args)]
@@ -69,11 +74,11 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitCode, CliErr
             message: format!("[sanitize]: {e}"),
         })?;
     let report = load(&args.report, &sanitizer)?;
-    let (dir, json) = match &args.out {
-        Some(dir) => {
-            let path = crate::analyze::write_report(dir, &report)?;
-            (dir.clone(), path)
-        }
+    let env = |k: &str| std::env::var(k).ok();
+    // With --out, a re-sanitized copy of report.json goes there too.
+    let mut copy = args.out.as_deref().map(ReportJson::in_dir);
+    let (dir, json) = match &copy {
+        Some(j) => (args.out.clone().unwrap_or_default(), j.path().to_owned()),
         None => {
             let dir = args
                 .report
@@ -83,18 +88,42 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitCode, CliErr
             (dir, args.report.clone())
         }
     };
-    crate::render::write_documents(&dir, &report, args.templates.as_deref(), &|k| {
-        std::env::var(k).ok()
-    })?;
-    let opts = SummaryOptions {
-        max_clusters: args.max_clusters,
-        quiet: args.quiet,
-    };
-    write_summary(out, &report, &json, &opts)?;
-    crate::annotations::write_for_github(out, &report, &dir.join("report.html"), &|k| {
-        std::env::var(k).ok()
-    })?;
-    out.flush()?;
+    let mut html = HtmlReport::in_dir(&dir, args.templates.as_deref());
+    let mut markdown =
+        MarkdownSummary::in_dir(&dir, args.templates.as_deref()).with_step_summary_from(&env);
+    let shared = SharedWrite::new(out);
+    let mut terminal = TerminalSummary::new(
+        &shared,
+        &json,
+        SummaryOptions {
+            max_clusters: args.max_clusters,
+            quiet: args.quiet,
+        },
+    );
+    let mut annotations = GithubAnnotations::from_env(&shared, &dir.join("report.html"), &env);
+    let mut outputs: Vec<&mut dyn Output> = Vec::new();
+    if let Some(copy) = &mut copy {
+        outputs.push(copy);
+    }
+    outputs.extend([
+        &mut html as &mut dyn Output,
+        &mut markdown,
+        &mut terminal,
+        &mut annotations,
+    ]);
+    let done = Finished::new(&report, None);
+    // Every output is attempted; the first failure is the error.
+    let mut first = None;
+    for o in outputs {
+        if let Err(e) = o.finish(&done)
+            && first.is_none()
+        {
+            first = Some(e);
+        }
+    }
+    if let Some(e) = first {
+        return Err(e.into());
+    }
     Ok(exit_code(&report, args.fail_on_failures))
 }
 

@@ -251,7 +251,7 @@ impl TestError {
     }
 
     fn report(&self, err: &mut dyn Write) -> io::Result<()> {
-        let (red, bold) = (crate::style::RED, crate::style::BOLD);
+        let (red, bold) = (report_templates::style::RED, report_templates::style::BOLD);
         writeln!(err, "{red}error{red:#}: {self}")?;
         if let Some(s) = std::error::Error::source(self) {
             writeln!(err, "  {bold}caused by{bold:#}: {s}")?;

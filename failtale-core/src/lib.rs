@@ -36,6 +36,7 @@ pub mod fingerprint;
 pub mod history;
 pub mod input;
 pub mod model;
+pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod sanitize;
@@ -43,6 +44,7 @@ pub mod stage;
 
 pub use error::{AnalyzeError, IngestError};
 pub use model::{TestCase, TestRun};
+pub use output::{Finished, Output, OutputError};
 pub use pipeline::Pipeline;
 pub use sanitize::{Redactions, RuleSanitizer, Sanitized};
 pub use stage::{Analyze, Collect, Fingerprint, Ingest, Sanitize};

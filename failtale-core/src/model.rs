@@ -802,6 +802,26 @@ pub struct Evidence {
     pub text: String,
 }
 
+impl Evidence {
+    /// Evidence with its text and where it came from.
+    pub fn new(text: impl Into<String>, provenance: Provenance) -> Self {
+        Evidence {
+            provenance,
+            text: text.into(),
+        }
+    }
+}
+
+impl Provenance {
+    /// Provenance naming only the collector.
+    pub fn new(collector: impl Into<String>) -> Self {
+        Provenance {
+            collector: collector.into(),
+            ..Provenance::default()
+        }
+    }
+}
+
 /// Where a piece of evidence came from.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {

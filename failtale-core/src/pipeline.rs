@@ -2,28 +2,59 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::error_chain;
 use crate::fingerprint::StructuredFingerprint;
+use crate::history::annotate::{HistoryOptions, HistoryReport, record_and_annotate};
+use crate::history::{HistoryError, HistoryStore, RunRecord};
 use crate::input::Input;
 use crate::model::{Analysis, Cluster, Evidence, InputStatus, TestRun};
+use crate::output::{Finished, Output, OutputError};
+use crate::report::Report;
 use crate::sanitize::{Redactions, RuleSanitizer, Sanitized, sanitize_run};
 use crate::stage::{Analyze, Collect, Fingerprint, Ingest, Ingested, Sanitize, Sniff};
 
 /// How many bytes of an input are shown to [`Ingest::sniff`].
 pub const SNIFF_LEN: usize = 8 * 1024;
 
-/// The stages, in order: ingest → sanitize → fingerprint/cluster → collect → analyze.
+/// The stages, in order: ingest → sanitize → fingerprint/cluster → collect
+/// → analyze → history → outputs.
 pub struct Pipeline {
     ingest: Box<dyn Ingest>,
     sanitize: Box<dyn Sanitize>,
     fingerprint: Box<dyn Fingerprint>,
     collectors: Vec<Box<dyn Collect>>,
     analyze: Box<dyn Analyze>,
+    history: Option<History>,
     threads: usize,
     clusters_at_once: usize,
+}
+
+/// Where a pipeline records its runs.
+struct History {
+    store: std::sync::Arc<dyn HistoryStore>,
+    options: HistoryOptions,
+    label: Option<String>,
+}
+
+/// What [`Pipeline::finish`] did with a run: the report, what every output
+/// wrote, and what went wrong without stopping the run.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Finish {
+    /// The run, as the pipeline produced it.
+    pub output: PipelineOutput,
+    /// The report built from it (with what history said, when recorded).
+    pub report: Sanitized<Report>,
+    /// Files written, output by output, in the order the outputs were given.
+    pub written: Vec<PathBuf>,
+    /// Why the run was not recorded in history, when it was not.
+    pub history_error: Option<HistoryError>,
+    /// Outputs that failed, by name; the others were still written.
+    pub failed: Vec<(String, OutputError)>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -97,6 +128,7 @@ impl Pipeline {
             fingerprint: Box::new(StructuredFingerprint::default()),
             collectors: Vec::new(),
             analyze: Box::new(crate::analyze::OfflineAnalyzer::new()),
+            history: None,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             clusters_at_once: 16,
         }
@@ -124,6 +156,25 @@ impl Pipeline {
     /// Replaces the analyzer.
     pub fn with_analyzer(mut self, a: Box<dyn Analyze>) -> Self {
         self.analyze = a;
+        self
+    }
+
+    /// Records every run in `store` (pruned as `options` say) and adds what
+    /// history says about the run — new failures, flake probabilities,
+    /// fingerprints seen before — to the report. `label` names the store in
+    /// messages (its path). A store that fails is reported in
+    /// [`Finish::history_error`]; the outputs are still written.
+    pub fn with_history(
+        mut self,
+        store: std::sync::Arc<dyn HistoryStore>,
+        options: HistoryOptions,
+        label: Option<String>,
+    ) -> Self {
+        self.history = Some(History {
+            store,
+            options,
+            label,
+        });
         self
     }
 
@@ -361,6 +412,85 @@ impl Pipeline {
 
     /// Runs every stage after ingest.
     pub async fn process(&self, ingested: IngestReport) -> PipelineOutput {
+        self.process_with(ingested, &mut []).await.0
+    }
+
+    /// Runs every stage over the inputs, records the run in history (when
+    /// the pipeline has a store) and writes every output. Nothing stops the
+    /// run once it is read: a failed collector or analyzer is recorded in
+    /// the report, a failed store or output in the returned [`Finish`].
+    pub async fn run_to(&self, inputs: &[Input], outputs: &mut [&mut dyn Output]) -> Finish {
+        self.process_to(self.ingest(inputs), outputs).await
+    }
+
+    /// [`Pipeline::run_to`] for a run already read (or built in memory).
+    pub async fn process_to(
+        &self,
+        ingested: IngestReport,
+        outputs: &mut [&mut dyn Output],
+    ) -> Finish {
+        let (output, mut failed) = self.process_with(ingested, outputs).await;
+        let mut finish = self.finish(output, outputs);
+        failed.append(&mut finish.failed);
+        finish.failed = failed;
+        finish
+    }
+
+    /// Records a processed run in history (when the pipeline has a store),
+    /// builds its report and calls every output's [`Output::finish`], in
+    /// order. One output failing does not stop the others.
+    pub fn finish(&self, output: PipelineOutput, outputs: &mut [&mut dyn Output]) -> Finish {
+        let (history, history_error) = match self.record(&output) {
+            Ok(h) => (h, None),
+            Err(e) => (None, Some(e)),
+        };
+        let report = Report::from_output_with_history(&output, history);
+        let mut written = Vec::new();
+        let mut failed = Vec::new();
+        {
+            let done = Finished::new(&report, Some(&output));
+            for o in outputs.iter_mut() {
+                match o.finish(&done) {
+                    Ok(mut files) => written.append(&mut files),
+                    Err(e) => failed.push((o.name().to_owned(), e)),
+                }
+            }
+        }
+        Finish {
+            output,
+            report,
+            written,
+            history_error,
+            failed,
+        }
+    }
+
+    /// Records the run in the history store, if there is one.
+    fn record(&self, output: &PipelineOutput) -> Result<Option<HistoryReport>, HistoryError> {
+        let Some(h) = &self.history else {
+            return Ok(None);
+        };
+        let clusters: Vec<Cluster> = output.clusters.iter().map(|c| c.cluster.clone()).collect();
+        let record = RunRecord::from_run(&output.run, &clusters, crate::history::time::now_ms());
+        let mut report = record_and_annotate(
+            h.store.as_ref(),
+            output.run.get(),
+            &clusters,
+            &record,
+            &h.options,
+        )?;
+        report.store.clone_from(&h.label);
+        Ok(Some(report))
+    }
+
+    /// Runs every stage after ingest, calling the outputs' `begin` and
+    /// `cluster` hooks; returns the output and the hooks' errors.
+    async fn process_with(
+        &self,
+        ingested: IngestReport,
+        outputs: &mut [&mut dyn Output],
+    ) -> (PipelineOutput, Vec<(String, OutputError)>) {
+        let mut failed = Vec::new();
         let IngestReport { run, ignored } = ingested;
         let mut state = Redactions::new();
         let run = self.sanitize(run, &mut state);
@@ -368,24 +498,40 @@ impl Pipeline {
             .iter()
             .map(|p| self.sanitize_text(p, &mut state))
             .collect();
+        let mut hook = |o: &mut dyn Output, r: Result<(), OutputError>| {
+            if let Err(e) = r {
+                failed.push((o.name().to_owned(), e));
+            }
+        };
+        for o in outputs.iter_mut() {
+            let r = o.begin(&run);
+            hook(*o, r);
+        }
         // Clusters are explained concurrently; `buffered` keeps their order.
         // They share one numbering of redacted values.
         let shared = Mutex::new(state);
-        let clusters = {
+        let mut clusters = Vec::new();
+        {
             use futures_util::StreamExt;
             let (run, shared) = (&run, &shared);
-            futures_util::stream::iter(self.cluster(run))
+            let mut explained = futures_util::stream::iter(self.cluster(run))
                 .map(|cluster| self.explain_shared(run, cluster, shared))
-                .buffered(self.clusters_at_once)
-                .collect::<Vec<_>>()
-                .await
-        };
+                .buffered(self.clusters_at_once);
+            while let Some(c) = explained.next().await {
+                for o in outputs.iter_mut() {
+                    let r = o.cluster(&c);
+                    hook(*o, r);
+                }
+                clusters.push(c);
+            }
+        }
         let state = shared.into_inner().unwrap_or_else(|e| e.into_inner());
-        PipelineOutput {
+        let output = PipelineOutput {
             run,
             ignored,
             redactions: state.counts().clone(),
             clusters,
-        }
+        };
+        (output, failed)
     }
 }

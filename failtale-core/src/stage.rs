@@ -213,3 +213,109 @@ impl Analyze for NoAnalysis {
         Ok(None)
     }
 }
+
+/// Every stage trait is implemented for `&T`, `Box<T>` and `Arc<T>` of an
+/// implementation, so one stage can be shared by several pipelines or kept
+/// by the caller while a pipeline uses it.
+macro_rules! forward_stages {
+    ($($ptr:ty),*) => {$(
+        impl<T: Ingest + ?Sized> Ingest for $ptr {
+            fn name(&self) -> &str {
+                (**self).name()
+            }
+            fn sniff(&self, head: &[u8]) -> Sniff {
+                (**self).sniff(head)
+            }
+            fn ingest(&self, input: &mut dyn Read) -> Ingested {
+                (**self).ingest(input)
+            }
+        }
+
+        impl<T: Sanitize + ?Sized> Sanitize for $ptr {
+            fn sanitize<'a>(&self, text: &'a str, state: &mut Redactions) -> Cow<'a, str> {
+                (**self).sanitize(text, state)
+            }
+            fn sanitize_field<'a>(
+                &self,
+                name: &str,
+                value: &'a str,
+                state: &mut Redactions,
+            ) -> Cow<'a, str> {
+                (**self).sanitize_field(name, value, state)
+            }
+        }
+
+        impl<T: Fingerprint + ?Sized> Fingerprint for $ptr {
+            fn fingerprint(&self, case: &TestCase) -> Signature {
+                (**self).fingerprint(case)
+            }
+            fn cluster(&self, run: &TestRun, signatures: Vec<(usize, Signature)>) -> Vec<Cluster> {
+                (**self).cluster(run, signatures)
+            }
+        }
+
+        #[async_trait]
+        impl<T: Collect + ?Sized> Collect for $ptr {
+            fn name(&self) -> &str {
+                (**self).name()
+            }
+            async fn collect(&self, cluster: &Cluster, run: &Sanitized<TestRun>) -> Vec<Evidence> {
+                (**self).collect(cluster, run).await
+            }
+        }
+
+        #[async_trait]
+        impl<T: Analyze + ?Sized> Analyze for $ptr {
+            fn name(&self) -> &str {
+                (**self).name()
+            }
+            async fn analyze(
+                &self,
+                cluster: &Cluster,
+                run: &Sanitized<TestRun>,
+                evidence: &[Evidence],
+            ) -> Result<Option<Analysis>, AnalyzeError> {
+                (**self).analyze(cluster, run, evidence).await
+            }
+        }
+    )*};
+}
+
+forward_stages!(&T, Box<T>, std::sync::Arc<T>);
+
+#[cfg(test)]
+mod forwarding_tests {
+    use super::*;
+    use crate::model::{Attempt, Failure, FailureKind, TestId};
+    use std::sync::Arc;
+
+    #[test]
+    fn a_shared_stage_works_through_every_pointer() {
+        let fp = Arc::new(MessageFingerprint);
+        let mut f = Failure::new(FailureKind::Failure);
+        f.message = Some("boom".into());
+        let case = TestCase::new(
+            TestId {
+                name: "t".into(),
+                ..TestId::default()
+            },
+            vec![Attempt {
+                failures: vec![f],
+                ..Attempt::default()
+            }],
+        );
+        let direct = MessageFingerprint.fingerprint(&case);
+        let boxed: Box<dyn Fingerprint> = Box::new(fp.clone());
+        assert_eq!(boxed.fingerprint(&case).hash, direct.hash);
+        let by_ref: Box<dyn Fingerprint + '_> = Box::new(&*fp);
+        assert_eq!(by_ref.fingerprint(&case).hash, direct.hash);
+        // A pipeline can take a stage the caller keeps.
+        let s = Arc::new(NoRedaction);
+        let pipeline = crate::Pipeline::default().with_sanitizer(Box::new(s.clone()));
+        let mut state = Redactions::new();
+        assert_eq!(
+            pipeline.sanitize_text("password=hunter2", &mut state).get(),
+            "password=hunter2"
+        );
+    }
+}

@@ -32,9 +32,11 @@
 pub mod errors;
 pub mod junit;
 pub mod libtest;
+pub mod sink;
 mod sniff;
 pub mod timeline;
 pub mod writer;
 mod xml_out;
 
+pub use sink::EnrichedJunit;
 pub use sniff::{AutoIngest, looks_like};

@@ -28,9 +28,15 @@
 //!
 //! MSRV: Rust 1.88.
 
+pub mod annotations;
 mod excerpt;
 mod markdown;
+pub mod sinks;
+pub mod style;
+pub mod terminal;
 mod view;
+
+pub use sinks::{GithubAnnotations, HtmlReport, MarkdownSummary, SharedWrite, TerminalSummary};
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};

@@ -149,6 +149,38 @@ pub fn write_summary(
     Ok(())
 }
 
+/// The lines `analyze` prints about history after its summary.
+pub fn write_history_notes(w: &mut dyn Write, h: &HistoryReport, quiet: bool) -> io::Result<()> {
+    // Whether each cluster is new, and how likely its tests are flaky, is in
+    // the summary's per-cluster lines; here only what is not: tests that
+    // passed on retry and look flaky.
+    if !quiet {
+        let mut likely: Vec<_> = h
+            .failures
+            .iter()
+            .filter(|f| f.cluster.is_none() && f.flake_probability >= 0.5)
+            .collect();
+        likely.sort_by(|a, b| b.flake_probability.total_cmp(&a.flake_probability));
+        for f in likely.iter().take(5) {
+            let why = f.reasons.first().map_or("", |r| r.detail.as_str());
+            writeln!(
+                w,
+                "{YELLOW}likely flake{YELLOW:#} ({:.0}%) {}: {why}",
+                f.flake_probability * 100.0,
+                f.test
+            )?;
+        }
+    }
+    writeln!(
+        w,
+        "history: run {} recorded ({} run{} stored) in {}",
+        h.run_id,
+        h.runs_stored,
+        if h.runs_stored == 1 { "" } else { "s" },
+        h.store.as_deref().unwrap_or("the history store")
+    )
+}
+
 /// One root cause: what, how bad, why, the fix, how sure, flaky or not, which tests.
 fn write_cluster(w: &mut dyn Write, report: &Report, cluster: &ReportCluster) -> io::Result<()> {
     let n = cluster.tests.len();
