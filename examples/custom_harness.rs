@@ -33,7 +33,7 @@ fn failing(message: &str, output: &str) -> Attempt {
     Attempt {
         failures: vec![failure],
         duration: Some(Duration::from_millis(1200)),
-        stdout: Some(CappedText::complete(output)),
+        stdout: Some(Box::new(CappedText::complete(output))),
         ..Attempt::default()
     }
 }

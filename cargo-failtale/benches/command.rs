@@ -17,6 +17,9 @@
 //! a 1 GB JUnit file (2M tests). `FAILTALE_BENCH_ONLY=junit,libtest,…` picks
 //! cases; `FAILTALE_BENCH_DIR=DIR` keeps the generated inputs in DIR.
 //!
+//! `FAILTALE_BENCH_BASELINE=BINARY` also times an older `cargo-failtale`
+//! on the same inputs (the last column).
+//!
 //! `cargo bench -p cargo-failtale --bench command`
 
 #![allow(
@@ -275,7 +278,7 @@ struct Measured {
 }
 
 /// Runs the command under `/usr/bin/time` (wall time and peak RSS).
-fn command(input: &Path, out: &Path) -> Measured {
+fn command(bin: &Path, input: &Path, out: &Path) -> Measured {
     let _ = std::fs::remove_dir_all(out);
     let time_out = out.with_extension("time");
     assert!(
@@ -288,7 +291,7 @@ fn command(input: &Path, out: &Path) -> Measured {
         .arg("%e %M")
         .arg("-o")
         .arg(&time_out)
-        .arg(BIN)
+        .arg(bin)
         .args([
             "failtale",
             "analyze",
@@ -349,6 +352,9 @@ fn main() {
     let kept = std::env::var_os("FAILTALE_BENCH_DIR").map(PathBuf::from);
     let dir = kept.as_deref().unwrap_or(tmp.path());
     std::fs::create_dir_all(dir).unwrap();
+    // FAILTALE_BENCH_BASELINE=BINARY runs an older cargo-failtale on the
+    // same inputs in the same run, for before/after figures.
+    let baseline = std::env::var_os("FAILTALE_BENCH_BASELINE").map(PathBuf::from);
     let mut cases: Vec<(&str, PathBuf, bool, u64)> = Vec::new();
     if wanted("junit") {
         let p = dir.join("junit-100mb.xml");
@@ -372,18 +378,22 @@ fn main() {
         cases.push(("1 GB JUnit", p, false, tests));
     }
     println!(
-        "| input | size | tests | floor: read + write outputs | bare parse | command | × floor | peak RSS | outputs | clusters |"
+        "| input | size | tests | floor: read + write outputs | bare parse | command | × floor | peak RSS | outputs | clusters | baseline command |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (name, input, json, tests) in &cases {
         let size = std::fs::metadata(input).unwrap().len();
         let out = dir.join("out");
         // Warm the page cache once, then take the best of three.
-        let _ = command(input, &out);
-        let m = (0..3)
-            .map(|_| command(input, &out))
-            .min_by(|a, b| a.secs.total_cmp(&b.secs))
-            .unwrap();
+        let best = |bin: &Path| {
+            let _ = command(bin, input, &out);
+            (0..3)
+                .map(|_| command(bin, input, &out))
+                .min_by(|a, b| a.secs.total_cmp(&b.secs))
+                .unwrap()
+        };
+        let m = best(Path::new(BIN));
+        let base = baseline.as_deref().map(best);
         let floor = (0..3)
             .map(|_| io_floor(input, m.out_bytes, dir))
             .fold(f64::MAX, f64::min);
@@ -391,8 +401,12 @@ fn main() {
         if !*json {
             assert_eq!(counted, *tests, "the bare parser counts every test");
         }
+        let base = base.map_or_else(
+            || "–".to_owned(),
+            |b| format!("{:.2} s, {:.0} MiB", b.secs, b.rss_mib),
+        );
         println!(
-            "| {name} | {:.0} MB | {tests} | {floor:.2} s | {parse:.2} s | {:.2} s | {:.1} | {:.0} MiB | {:.0} MB | {} |",
+            "| {name} | {:.0} MB | {tests} | {floor:.2} s | {parse:.2} s | {:.2} s | {:.1} | {:.0} MiB | {:.0} MB | {} | {base} |",
             size as f64 / MIB,
             m.secs,
             m.secs / floor,

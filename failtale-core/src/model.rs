@@ -96,7 +96,13 @@ impl TestRun {
             self.started_at = status.timestamp.clone();
         }
         self.inputs.push(status);
-        self.cases.extend(cases);
+        // The first input's cases are taken as they are: copying them would
+        // hold two copies of the largest thing in memory at once.
+        if self.cases.is_empty() && self.cases.capacity() < cases.len() {
+            self.cases = cases;
+        } else {
+            self.cases.extend(cases);
+        }
     }
 
     /// Counts by outcome, with the precedence documented on [`Outcome`].
@@ -113,21 +119,7 @@ impl TestRun {
     /// values), paths, timestamps, VCS facts and input errors — so a
     /// sanitizer can reach all of it.
     pub fn for_each_text_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
-        let opt = |o: &mut Option<String>, f: &mut dyn FnMut(&mut String)| {
-            if let Some(s) = o {
-                f(s)
-            }
-        };
-        let keys = |m: &mut BTreeMap<String, String>, f: &mut dyn FnMut(&mut String)| {
-            *m = std::mem::take(m)
-                .into_iter()
-                .map(|(mut k, mut v)| {
-                    f(&mut k);
-                    f(&mut v);
-                    (k, v)
-                })
-                .collect();
-        };
+        let opt = opt_text;
         if let Some(vcs) = &mut self.vcs {
             opt(&mut vcs.commit, f);
             opt(&mut vcs.branch, f);
@@ -147,57 +139,108 @@ impl TestRun {
             }
         }
         for case in &mut self.cases {
-            case.id.suite.iter_mut().for_each(&mut *f);
-            opt(&mut case.id.classname, f);
-            f(&mut case.id.name);
-            opt(&mut case.file, f);
-            for a in &mut case.attempts {
-                for fl in &mut a.failures {
-                    opt(&mut fl.r#type, f);
-                    opt(&mut fl.message, f);
-                    opt(&mut fl.body, f);
-                    opt(&mut fl.file, f);
-                }
-                if let Some(skip) = &mut a.skipped {
-                    opt(&mut skip.message, f);
-                    opt(&mut skip.r#type, f);
-                    opt(&mut skip.body, f);
-                }
-                opt(&mut a.timestamp, f);
-                for out in [&mut a.stdout, &mut a.stderr].into_iter().flatten() {
-                    f(&mut out.text);
-                }
-            }
-            for p in &mut case.properties {
-                f(&mut p.name);
-                f(&mut p.value);
-            }
-            for e in &mut case.events {
-                f(&mut e.name);
-                f(&mut e.message);
-                opt(&mut e.file, f);
-            }
-            keys(&mut case.extra, f);
+            case.for_each_text_mut(f);
         }
         for suite in &mut self.suites {
-            f(&mut suite.name);
-            opt(&mut suite.timestamp, f);
-            opt(&mut suite.hostname, f);
-            opt(&mut suite.file, f);
-            for p in &mut suite.properties {
-                f(&mut p.name);
-                f(&mut p.value);
-            }
-            for out in [&mut suite.stdout, &mut suite.stderr].into_iter().flatten() {
-                f(&mut out.text);
-            }
-            keys(&mut suite.extra, f);
+            suite.for_each_text_mut(f);
         }
+    }
+
+    /// [`TestRun::for_each_text_mut`] without the test cases and suites
+    /// (the VCS facts, the inputs' paths, producers, errors and warnings).
+    pub fn for_each_text_mut_outside_cases_and_suites(&mut self, f: &mut dyn FnMut(&mut String)) {
+        let (cases, suites) = (
+            std::mem::take(&mut self.cases),
+            std::mem::take(&mut self.suites),
+        );
+        self.for_each_text_mut(f);
+        (self.cases, self.suites) = (cases, suites);
     }
 
     /// The cases whose final outcome is a failure or an error.
     pub fn failing(&self) -> impl Iterator<Item = &TestCase> {
         self.cases.iter().filter(|c| c.outcome.is_failing())
+    }
+}
+
+fn opt_text(o: &mut Option<String>, f: &mut dyn FnMut(&mut String)) {
+    if let Some(s) = o {
+        f(s)
+    }
+}
+
+fn map_texts(m: &mut BTreeMap<String, String>, f: &mut dyn FnMut(&mut String)) {
+    if m.is_empty() {
+        return;
+    }
+    *m = std::mem::take(m)
+        .into_iter()
+        .map(|(mut k, mut v)| {
+            f(&mut k);
+            f(&mut v);
+            (k, v)
+        })
+        .collect();
+}
+
+impl TestCase {
+    /// Calls `f` on every piece of text of this test case (see
+    /// [`TestRun::for_each_text_mut`]).
+    pub fn for_each_text_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        let (opt, keys) = (opt_text, map_texts);
+        let case = self;
+        case.id.suite.iter_mut().for_each(&mut *f);
+        opt(&mut case.id.classname, f);
+        f(&mut case.id.name);
+        opt(&mut case.file, f);
+        for a in &mut case.attempts {
+            for fl in &mut a.failures {
+                opt(&mut fl.r#type, f);
+                opt(&mut fl.message, f);
+                opt(&mut fl.body, f);
+                opt(&mut fl.file, f);
+            }
+            if let Some(skip) = &mut a.skipped {
+                opt(&mut skip.message, f);
+                opt(&mut skip.r#type, f);
+                opt(&mut skip.body, f);
+            }
+            opt(&mut a.timestamp, f);
+            for out in [&mut a.stdout, &mut a.stderr].into_iter().flatten() {
+                f(&mut out.text);
+            }
+        }
+        for p in &mut case.properties {
+            f(&mut p.name);
+            f(&mut p.value);
+        }
+        for e in &mut case.events {
+            f(&mut e.name);
+            f(&mut e.message);
+            opt(&mut e.file, f);
+        }
+        keys(&mut case.extra, f);
+    }
+}
+
+impl Suite {
+    /// Calls `f` on every piece of text of this suite (see
+    /// [`TestRun::for_each_text_mut`]).
+    pub fn for_each_text_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        let (opt, keys) = (opt_text, map_texts);
+        let suite = self;
+        f(&mut suite.name);
+        opt(&mut suite.timestamp, f);
+        opt(&mut suite.hostname, f);
+        opt(&mut suite.file, f);
+        for p in &mut suite.properties {
+            f(&mut p.name);
+            f(&mut p.value);
+        }
+        for out in [&mut suite.stdout, &mut suite.stderr].into_iter().flatten() {
+            f(&mut out.text);
+        }
+        keys(&mut suite.extra, f);
     }
 }
 
@@ -420,17 +463,19 @@ impl AttemptStatus {
 pub struct Attempt {
     /// Failures and errors reported for this attempt (several are possible).
     pub failures: Vec<Failure>,
-    /// Set when the attempt was skipped.
-    pub skipped: Option<Skip>,
+    /// Set when the attempt was skipped (boxed: most attempts are not, and
+    /// a run holds hundreds of thousands of attempts).
+    pub skipped: Option<Box<Skip>>,
     /// When the attempt started, as the file wrote it.
     pub timestamp: Option<String>,
     /// Wall time of this attempt.
     #[serde(with = "opt_secs")]
     pub duration: Option<std::time::Duration>,
-    /// Captured standard output of this attempt (capped).
-    pub stdout: Option<CappedText>,
-    /// Captured standard error of this attempt (capped).
-    pub stderr: Option<CappedText>,
+    /// Captured standard output of this attempt (capped; boxed, as most
+    /// attempts have none).
+    pub stdout: Option<Box<CappedText>>,
+    /// Captured standard error of this attempt (capped; boxed).
+    pub stderr: Option<Box<CappedText>>,
 }
 
 impl Attempt {
@@ -1001,15 +1046,15 @@ mod tests {
     #[test]
     fn precedence_error_over_failure_over_skipped() {
         let mut a = failing(FailureKind::Failure);
-        a.skipped = Some(Skip::default());
+        a.skipped = Some(Box::default());
         assert_eq!(a.status(), AttemptStatus::Failed);
         a.failures.push(Failure::new(FailureKind::Error));
         assert_eq!(a.status(), AttemptStatus::Error);
         let s = Attempt {
-            skipped: Some(Skip {
+            skipped: Some(Box::new(Skip {
                 message: Some("why".into()),
                 ..Skip::default()
-            }),
+            })),
             ..Attempt::default()
         };
         assert_eq!(s.status(), AttemptStatus::Skipped);

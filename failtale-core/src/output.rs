@@ -99,6 +99,14 @@ pub trait Output {
 
     /// The run is complete: write the output. Returns the files written.
     fn finish(&mut self, done: &Finished<'_>) -> Result<Vec<PathBuf>, OutputError>;
+
+    /// This output, when its `finish` may run on another thread at the same
+    /// time as other outputs' (a file that depends on nothing else). Those
+    /// that say so are finished together, before the others, which are
+    /// finished in the order given (the terminal, after the files it names).
+    fn concurrent(&mut self) -> Option<&mut (dyn Output + Send)> {
+        None
+    }
 }
 
 impl<T: Output + ?Sized> Output for &mut T {
@@ -114,6 +122,9 @@ impl<T: Output + ?Sized> Output for &mut T {
     fn finish(&mut self, done: &Finished<'_>) -> Result<Vec<PathBuf>, OutputError> {
         (**self).finish(done)
     }
+    fn concurrent(&mut self) -> Option<&mut (dyn Output + Send)> {
+        (**self).concurrent()
+    }
 }
 
 impl<T: Output + ?Sized> Output for Box<T> {
@@ -128,6 +139,9 @@ impl<T: Output + ?Sized> Output for Box<T> {
     }
     fn finish(&mut self, done: &Finished<'_>) -> Result<Vec<PathBuf>, OutputError> {
         (**self).finish(done)
+    }
+    fn concurrent(&mut self) -> Option<&mut (dyn Output + Send)> {
+        (**self).concurrent()
     }
 }
 
@@ -162,6 +176,10 @@ impl Output for ReportJson {
             w.write_all(b"\n")
         })?;
         Ok(vec![self.path.clone()])
+    }
+
+    fn concurrent(&mut self) -> Option<&mut (dyn Output + Send)> {
+        Some(self)
     }
 }
 

@@ -257,6 +257,17 @@ impl Pipeline {
         });
         let mut report = IngestReport::default();
         let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+        // Room for every case at once, so the run's list is not regrown
+        // (and copied) input after input; one input's list is taken whole.
+        let total: usize = results
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|(_, i)| i.cases.len())
+            .sum();
+        if results.iter().flatten().flatten().count() > 1 {
+            report.run.cases.reserve_exact(total);
+        }
         for (input, r) in inputs.iter().zip(results) {
             match r.flatten() {
                 Some((status, ingested)) => {
@@ -437,23 +448,54 @@ impl Pipeline {
     }
 
     /// Records a processed run in history (when the pipeline has a store),
-    /// builds its report and calls every output's [`Output::finish`], in
-    /// order. One output failing does not stop the others.
+    /// builds its report and calls every output's [`Output::finish`]: those
+    /// that offer [`Output::concurrent`] together on threads, then the others
+    /// in the order given. One output failing does not stop the others;
+    /// [`Finish::written`] lists the files in the order the outputs were given.
     pub fn finish(&self, output: PipelineOutput, outputs: &mut [&mut dyn Output]) -> Finish {
         let (history, history_error) = match self.record(&output) {
             Ok(h) => (h, None),
             Err(e) => (None, Some(e)),
         };
         let report = Report::from_output_with_history(&output, history);
-        let mut written = Vec::new();
-        let mut failed = Vec::new();
+        let mut results: Vec<Option<Result<Vec<PathBuf>, OutputError>>> =
+            outputs.iter().map(|_| None).collect();
         {
             let done = Finished::new(&report, Some(&output));
-            for o in outputs.iter_mut() {
-                match o.finish(&done) {
-                    Ok(mut files) => written.append(&mut files),
-                    Err(e) => failed.push((o.name().to_owned(), e)),
+            // Outputs that may, finish together on threads; the rest after, in order.
+            let together: Vec<bool> = outputs
+                .iter_mut()
+                .map(|o| o.concurrent().is_some())
+                .collect();
+            std::thread::scope(|s| {
+                let done = &done;
+                let running: Vec<_> = outputs
+                    .iter_mut()
+                    .zip(&together)
+                    .enumerate()
+                    .filter(|(_, (_, t))| **t)
+                    .filter_map(|(i, (o, _))| {
+                        let o = o.concurrent()?;
+                        Some((i, s.spawn(move || o.finish(done))))
+                    })
+                    .collect();
+                for (i, h) in running {
+                    results[i] = Some(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
                 }
+            });
+            for (i, o) in outputs.iter_mut().enumerate() {
+                if results[i].is_none() {
+                    results[i] = Some(o.finish(&done));
+                }
+            }
+        }
+        let mut written = Vec::new();
+        let mut failed = Vec::new();
+        for (o, r) in outputs.iter().zip(results) {
+            match r {
+                Some(Ok(mut files)) => written.append(&mut files),
+                Some(Err(e)) => failed.push((o.name().to_owned(), e)),
+                None => {}
             }
         }
         Finish {

@@ -65,7 +65,10 @@ pub trait Ingest: Send + Sync {
 /// `state` spans a whole run: implementations number placeholders through
 /// [`Redactions::placeholder`] so one value has one number in a report, and
 /// the counts end up in the report. Return the text borrowed when nothing
-/// was redacted. The built-in implementation is
+/// was redacted. Whether a text needs redacting must not depend on `state`
+/// (it only numbers placeholders): a run's texts are first checked on every
+/// core with throwaway state, and only those that need it are redacted with
+/// the run's. The built-in implementation is
 /// [`RuleSanitizer`](crate::sanitize::RuleSanitizer).
 pub trait Sanitize: Send + Sync {
     /// Returns `text` with every secret replaced, recording what was redacted in `state`.

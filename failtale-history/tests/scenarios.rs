@@ -26,7 +26,7 @@ fn case(name: &str, code: char, message: &str) -> TestCase {
         'R' => vec![fail(), Attempt::default()],
         'F' => vec![fail()],
         'S' => vec![Attempt {
-            skipped: Some(Default::default()),
+            skipped: Some(Box::default()),
             ..Attempt::default()
         }],
         _ => panic!("bad code {code}"),

@@ -817,7 +817,7 @@ impl State {
         let stdout = ev.stdout.as_deref().filter(|s| !s.trim().is_empty());
         let mut attempt = Attempt {
             duration: ev.exec_time.as_ref().and_then(ExecTime::duration),
-            stdout: stdout.and_then(|s| self.capped(s)),
+            stdout: stdout.and_then(|s| self.capped(s)).map(Box::new),
             ..Attempt::default()
         };
         let message = ev
@@ -838,10 +838,10 @@ impl State {
                 attempt.failures.push(failure);
             }
             "ignored" => {
-                attempt.skipped = Some(Skip {
+                attempt.skipped = Some(Box::new(Skip {
                     message: message.map(str::to_owned),
                     ..Skip::default()
-                });
+                }));
             }
             _ => {}
         }

@@ -43,6 +43,10 @@ impl Output for EnrichedJunit {
         "junit.xml"
     }
 
+    fn concurrent(&mut self) -> Option<&mut (dyn Output + Send)> {
+        Some(self)
+    }
+
     fn finish(&mut self, done: &Finished<'_>) -> Result<Vec<PathBuf>, OutputError> {
         let Some(output) = done.output else {
             return Ok(Vec::new());

@@ -1085,7 +1085,7 @@ mod tests {
             failures: vec![f],
             timestamp: Some("2024-03-01T10:00:00.000+01:00".into()),
             duration: Some(Duration::from_millis(1500)),
-            stdout: Some(CappedText::complete(format!("out of {msg}"))),
+            stdout: Some(Box::new(CappedText::complete(format!("out of {msg}")))),
             ..Attempt::default()
         }
     }
@@ -1156,11 +1156,11 @@ mod tests {
             "skips",
             1,
             vec![Attempt {
-                skipped: Some(Skip {
+                skipped: Some(Box::new(Skip {
                     message: Some("not on CI".into()),
                     r#type: Some("pytest.skip".into()),
                     body: Some("reason text".into()),
-                }),
+                })),
                 ..Attempt::default()
             }],
         );

@@ -40,6 +40,10 @@ impl Output for HtmlReport {
         "report.html"
     }
 
+    fn concurrent(&mut self) -> Option<&mut (dyn Output + Send)> {
+        Some(self)
+    }
+
     fn finish(&mut self, done: &Finished<'_>) -> Result<Vec<PathBuf>, OutputError> {
         let opts = RenderOptions {
             template_dir: self.templates.clone(),
@@ -133,6 +137,10 @@ impl MarkdownSummary {
 impl Output for MarkdownSummary {
     fn name(&self) -> &str {
         "summary.md"
+    }
+
+    fn concurrent(&mut self) -> Option<&mut (dyn Output + Send)> {
+        Some(self)
     }
 
     fn finish(&mut self, done: &Finished<'_>) -> Result<Vec<PathBuf>, OutputError> {

@@ -61,7 +61,7 @@ pub use redactions::Redactions;
 pub use rules::{Check, Gate, RULES, Rule, Scope, rule_names};
 pub use sanitized::Sanitized;
 
-use crate::model::TestRun;
+use crate::model::{Suite, TestCase, TestRun};
 use crate::stage::Sanitize;
 
 /// How far a window reaches from an anchor hit on one very long line, and how
@@ -714,34 +714,159 @@ pub fn sanitize_run(
     mut run: TestRun,
     state: &mut Redactions,
 ) -> Sanitized<TestRun> {
-    // Named values first, while their names are still there to say what they hold.
-    let field = |name: &str, value: &mut String, state: &mut Redactions| {
-        if let Cow::Owned(v) = sanitizer.sanitize_field(name, value, state) {
-            *value = v;
-        }
-    };
-    for case in &mut run.cases {
-        for p in &mut case.properties {
-            field(&p.name, &mut p.value, state);
-        }
-        for (k, v) in case.extra.iter_mut() {
-            field(k, v, state);
+    // Most text holds no secret. Which test cases and suites hold one is
+    // found first on every core (with throwaway numbering); the numbered
+    // pass below then visits only those, in run order, so the numbers are
+    // the same as if every text had been visited.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let case_has = flags(&mut run.cases, threads, &|case, scratch| {
+        let mut found = false;
+        visit_case(sanitizer, case, scratch, &mut found);
+        found
+    });
+    let suite_has = flags(&mut run.suites, threads, &|suite, scratch| {
+        let mut found = false;
+        visit_suite(sanitizer, suite, scratch, &mut found);
+        found
+    });
+    let mut found = false;
+    for (case, has) in run.cases.iter_mut().zip(&case_has) {
+        if *has {
+            visit_case_fields(sanitizer, case, state, &mut found, true);
         }
     }
-    for suite in &mut run.suites {
-        for p in &mut suite.properties {
-            field(&p.name, &mut p.value, state);
-        }
-        for (k, v) in suite.extra.iter_mut() {
-            field(k, v, state);
+    for (suite, has) in run.suites.iter_mut().zip(&suite_has) {
+        if *has {
+            visit_suite_fields(sanitizer, suite, state, &mut found, true);
         }
     }
-    run.for_each_text_mut(&mut |text: &mut String| {
+    // Named values first (above), while their names are still there to say
+    // what they hold; then every text.
+    let mut clean = |text: &mut String| {
         if let Cow::Owned(t) = sanitizer.sanitize(text, state) {
             *text = t;
         }
-    });
+    };
+    run.for_each_text_mut_outside_cases_and_suites(&mut clean);
+    for (case, has) in run.cases.iter_mut().zip(&case_has) {
+        if *has {
+            case.for_each_text_mut(&mut clean);
+        }
+    }
+    for (suite, has) in run.suites.iter_mut().zip(&suite_has) {
+        if *has {
+            suite.for_each_text_mut(&mut clean);
+        }
+    }
     Sanitized::assume_sanitized(run)
+}
+
+/// `check` on every item, on up to `threads` threads, each with its own
+/// throwaway [`Redactions`].
+fn flags<T: Send>(
+    items: &mut [T],
+    threads: usize,
+    check: &(dyn Fn(&mut T, &mut Redactions) -> bool + Sync),
+) -> Vec<bool> {
+    if threads < 2 || items.len() < 64 {
+        let mut scratch = Redactions::new();
+        return items.iter_mut().map(|i| check(i, &mut scratch)).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = items
+            .chunks_mut(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut scratch = Redactions::new();
+                    part.iter_mut()
+                        .map(|i| check(i, &mut scratch))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+/// Sanitizes the named values (properties, kept attributes) of a case
+/// (only notes whether one would change unless `write`).
+fn visit_case_fields(
+    sanitizer: &dyn Sanitize,
+    case: &mut TestCase,
+    state: &mut Redactions,
+    found: &mut bool,
+    write: bool,
+) {
+    for p in &mut case.properties {
+        field(sanitizer, &p.name, &mut p.value, state, found, write);
+    }
+    for (k, v) in case.extra.iter_mut() {
+        field(sanitizer, k, v, state, found, write);
+    }
+}
+
+fn visit_suite_fields(
+    sanitizer: &dyn Sanitize,
+    suite: &mut Suite,
+    state: &mut Redactions,
+    found: &mut bool,
+    write: bool,
+) {
+    for p in &mut suite.properties {
+        field(sanitizer, &p.name, &mut p.value, state, found, write);
+    }
+    for (k, v) in suite.extra.iter_mut() {
+        field(sanitizer, k, v, state, found, write);
+    }
+}
+
+/// Sanitizes everything in a case, noting whether anything changed.
+fn visit_case(
+    sanitizer: &dyn Sanitize,
+    case: &mut TestCase,
+    state: &mut Redactions,
+    found: &mut bool,
+) {
+    visit_case_fields(sanitizer, case, state, found, false);
+    case.for_each_text_mut(&mut |text| text_changes(sanitizer, text, state, found));
+}
+
+fn visit_suite(
+    sanitizer: &dyn Sanitize,
+    suite: &mut Suite,
+    state: &mut Redactions,
+    found: &mut bool,
+) {
+    visit_suite_fields(sanitizer, suite, state, found, false);
+    suite.for_each_text_mut(&mut |text| text_changes(sanitizer, text, state, found));
+}
+
+/// Notes whether `text` would change; leaves it as it is.
+fn text_changes(sanitizer: &dyn Sanitize, text: &str, state: &mut Redactions, found: &mut bool) {
+    if !*found && matches!(sanitizer.sanitize(text, state), Cow::Owned(_)) {
+        *found = true;
+    }
+}
+
+/// Sanitizes a named value in place when `write`, noting whether it changes.
+fn field(
+    sanitizer: &dyn Sanitize,
+    name: &str,
+    value: &mut String,
+    state: &mut Redactions,
+    found: &mut bool,
+    write: bool,
+) {
+    if let Cow::Owned(v) = sanitizer.sanitize_field(name, value, state) {
+        if write {
+            *value = v;
+        }
+        *found = true;
+    }
 }
 
 fn compile(rule: &str, pattern: &str) -> Result<Regex, SanitizeConfigError> {
@@ -1054,5 +1179,92 @@ mod tests {
             RuleSanitizer::new(&bad),
             Err(SanitizeConfigError::UnknownRule(_))
         ));
+    }
+}
+
+#[cfg(test)]
+mod run_tests {
+    use super::*;
+    use crate::model::{
+        Attempt, Failure, FailureKind, InputStatus, Property, Suite, TestCase, TestId,
+    };
+
+    /// A run of 500 cases and 100 suites, a few holding secrets (some the
+    /// same value twice), so the check runs on several threads.
+    fn run() -> TestRun {
+        let mut cases = Vec::new();
+        for i in 0..500 {
+            let mut f = Failure::new(FailureKind::Failure);
+            f.message = Some(match i % 97 {
+                3 => format!("login failed password=hunter{}", i % 2),
+                50 => "token ghp_16C7e42F292c6912E7710c838347Ae178B4a rejected".to_owned(),
+                _ => format!("assertion {i} failed"),
+            });
+            let mut case = TestCase::new(
+                TestId {
+                    name: format!("t{i}"),
+                    ..TestId::default()
+                },
+                vec![Attempt {
+                    failures: vec![f],
+                    ..Attempt::default()
+                }],
+            );
+            if i % 131 == 7 {
+                case.properties.push(Property {
+                    name: "db.password".into(),
+                    value: format!("s3cret{i}"),
+                });
+            }
+            case.suite = Some(i % 100);
+            cases.push(case);
+        }
+        let suites = (0..100)
+            .map(|i| Suite {
+                name: if i == 42 {
+                    "suite api_key=AKIAIOSFODNN7EXAMPLE".into()
+                } else {
+                    format!("suite{i}")
+                },
+                ..Suite::default()
+            })
+            .collect();
+        let mut run = TestRun::default();
+        run.push_input(InputStatus::default(), cases, suites);
+        run
+    }
+
+    #[test]
+    fn checking_on_every_core_first_numbers_exactly_as_visiting_every_text_in_order() {
+        let s = RuleSanitizer::default_for_process();
+        let mut state = Redactions::new();
+        let fast = sanitize_run(&s, run(), &mut state);
+
+        // The plain way: every named value, then every text, in run order.
+        let mut plain_state = Redactions::new();
+        let mut plain = run();
+        for case in &mut plain.cases {
+            for p in &mut case.properties {
+                if let Cow::Owned(v) = s.sanitize_field(&p.name, &p.value, &mut plain_state) {
+                    p.value = v;
+                }
+            }
+        }
+        plain.for_each_text_mut(&mut |t: &mut String| {
+            if let Cow::Owned(v) = s.sanitize(t, &mut plain_state) {
+                *t = v;
+            }
+        });
+        assert!(state.total() >= 12, "{:?}", state.counts());
+        assert_eq!(state.counts(), plain_state.counts());
+        for (a, b) in fast.cases.iter().zip(&plain.cases) {
+            assert_eq!(a, b);
+        }
+        assert_eq!(fast.suites, plain.suites);
+        let text = serde_json::to_string(&fast.cases).unwrap();
+        assert!(
+            !text.contains("hunter") && !text.contains("ghp_16C7"),
+            "{text}"
+        );
     }
 }

@@ -225,11 +225,11 @@ impl AttemptBuilder {
         let keep = keep_passing_output || !passed;
         Attempt {
             failures,
-            skipped,
+            skipped: skipped.map(Box::new),
             timestamp: self.timestamp,
             duration: self.duration,
-            stdout: stdout.filter(|_| keep),
-            stderr: stderr.filter(|_| keep),
+            stdout: stdout.filter(|_| keep).map(Box::new),
+            stderr: stderr.filter(|_| keep).map(Box::new),
         }
     }
 }
