@@ -20,7 +20,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     after_help = "Without a command, runs `cargo failtale test`: the workspace's tests, analysed.\n\
     Run `cargo failtale analyze --help` for reading result files you already have.\n\
-    Called directly, the binary works the same: `cargo-failtale analyze target/nextest/ci/junit.xml`."
+    Called directly, the binary works the same: `cargo-failtale analyze target/nextest/ci/junit.xml`.\n\n\
+    Exit codes: 0 done (failing tests are findings); 1 failing tests with --fail-on-failures;\n\
+    2 cannot run as asked (arguments, paths, configuration, templates); 3 failtale could not do\n\
+    its job (an output or the history store could not be written). `test` exits with the test run's code."
 )]
 pub struct Cli {
     /// When to use colours: `auto` follows the terminal, NO_COLOR and CLICOLOR_FORCE.

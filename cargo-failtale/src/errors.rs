@@ -5,6 +5,26 @@ use std::path::PathBuf;
 
 use anstyle::{AnsiColor, Style};
 
+/// The exit codes of `cargo failtale`, for the whole tool.
+///
+/// | code | meaning |
+/// |---|---|
+/// | 0 | the command did its job (failing tests are findings, not errors) |
+/// | 1 | [`exit::TESTS_FAILED`]: failing tests, with `--fail-on-failures` |
+/// | 2 | [`exit::USAGE`]: the command cannot run as asked (arguments, no result files, configuration, a template, an unreadable report.json) |
+/// | 3 | [`exit::INTERNAL`]: failtale could not do its job (an output or the history store could not be written) |
+///
+/// `cargo failtale test` exits with the test run's own code instead
+/// (cargo test's 101 when tests fail), unless failtale cannot run it (2).
+pub mod exit {
+    /// Failing tests, with `--fail-on-failures`.
+    pub const TESTS_FAILED: u8 = 1;
+    /// The command cannot run as asked: fix the arguments, paths or configuration.
+    pub const USAGE: u8 = 2;
+    /// failtale could not do its job: an output or the history store failed.
+    pub const INTERNAL: u8 = 3;
+}
+
 /// Why a command could not run. Test failures are findings, not errors.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -74,7 +94,9 @@ impl From<failtale_core::OutputError> for CliError {
 }
 
 impl CliError {
-    /// The process exit code: 2 for problems with what the user asked, 1 otherwise.
+    /// The process exit code (see [`exit`]): [`exit::USAGE`] for problems
+    /// with what the user asked, [`exit::INTERNAL`] when failtale could not
+    /// do its job.
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Input(_)
@@ -83,8 +105,8 @@ impl CliError {
             | CliError::NoHistory(_)
             | CliError::Analysis(_)
             | CliError::ReportLoad { .. }
-            | CliError::Exists(_) => 2,
-            CliError::Write { .. } | CliError::Output(_) | CliError::History(_) => 1,
+            | CliError::Exists(_) => exit::USAGE,
+            CliError::Write { .. } | CliError::Output(_) | CliError::History(_) => exit::INTERNAL,
         }
     }
 

@@ -30,7 +30,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use cli::{AnalyzeArgs, Cli, Command};
-pub use errors::CliError;
+pub use errors::{CliError, exit};
 pub use test_cmd::TestArgs;
 
 /// Parses `args` (including the program name) and runs the command, writing
@@ -45,7 +45,7 @@ pub fn main_with_args(args: Vec<OsString>) -> ExitCode {
         Err(e) => {
             // clap prints help/version to stdout and errors to stderr, coloured as the terminal allows.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { 0 });
         }
     };
     let color = cli.color;

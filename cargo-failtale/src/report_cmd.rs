@@ -58,7 +58,7 @@ pub struct ReportArgs {
 pub fn exit_code(report: &Report, fail_on_failures: bool) -> ExitCode {
     let failing = report.summary.failed + report.summary.errors;
     if fail_on_failures && failing > 0 {
-        ExitCode::FAILURE
+        ExitCode::from(crate::errors::exit::TESTS_FAILED)
     } else {
         ExitCode::SUCCESS
     }

@@ -404,6 +404,29 @@ fn fail_on_failures_sets_the_exit_code_from_the_results() {
 }
 
 #[test]
+fn failtale_failing_at_its_job_is_exit_3_not_the_tests_code_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let failing = dir.path().join("failing.xml");
+    std::fs::write(&failing, GOOD).unwrap();
+    // The output directory cannot be made: a file is in the way.
+    let blocker = dir.path().join("blocker");
+    std::fs::write(&blocker, "").unwrap();
+    let o = run(
+        bin()
+            .args(["analyze", "--offline", "--no-history", "--fail-on-failures", "--out"])
+            .arg(blocker.join("out"))
+            .arg(&failing),
+        None,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("cannot write") && err.contains("blocker"), "{err}");
+    assert!(err.contains("--out DIR"), "the hint: {err}");
+    // The terminal summary was still shown: the run completed.
+    assert!(String::from_utf8_lossy(&o.stdout).contains("root cause"));
+}
+
+#[test]
 fn under_github_actions_each_root_cause_is_an_annotation_at_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("repo");
