@@ -56,8 +56,8 @@ pub fn analyze(
     }
     // Commit and branch go in before sanitizing, like everything else stored.
     ingested.run.vcs = Some(crate::vcs::detect(
-        args.history.commit.as_deref(),
-        args.history.branch.as_deref(),
+        args.analysis.history.commit.as_deref(),
+        args.analysis.history.branch.as_deref(),
         &|k| std::env::var(k).ok(),
         &cwd,
     ));
@@ -85,9 +85,10 @@ impl Setup {
         err: &mut dyn Write,
     ) -> Result<Setup, CliError> {
         let cwd = cwd.to_owned();
-        let config = crate::config::load(args.config.as_deref(), &cwd)?;
-        let dir = output_dir(args.out.as_deref(), &cwd);
-        let history_path = crate::history_cmd::store_path(&args.history, &dir);
+        let config = crate::config::load(args.analysis.config.as_deref(), &cwd)?;
+        let dir = output_dir(args.analysis.out.as_deref(), &cwd);
+        let history_path =
+            crate::history_cmd::store_path(&args.analysis.history, &config.history, &dir);
         // One store for recording the run and for caching analyses. One that
         // cannot be opened is a warning: the report is still written.
         let store: Option<Arc<dyn HistoryStore>> = match &history_path {
@@ -129,7 +130,10 @@ impl Setup {
             .with_analyzer(wrap(analyzer));
         if let (Some(store), Some(path)) = (store, &history_path) {
             let options = HistoryOptions {
-                keep_per_branch: args.history.keep_runs,
+                keep_per_branch: crate::history_cmd::keep_runs(
+                    args.analysis.history.keep_runs,
+                    &config.history,
+                ),
                 ..HistoryOptions::default()
             };
             pipeline = pipeline.with_history(store, options, Some(path.display().to_string()));
@@ -171,9 +175,9 @@ pub(crate) fn report_run(
     let env = |k: &str| std::env::var(k).ok();
     let ignored = ingested.ignored.len();
     let mut json = ReportJson::in_dir(dir);
-    let mut html = HtmlReport::in_dir(dir, args.templates.as_deref());
-    let mut markdown =
-        MarkdownSummary::in_dir(dir, args.templates.as_deref()).with_step_summary_from(&env);
+    let mut html = HtmlReport::in_dir(dir, args.analysis.templates.as_deref());
+    let mut markdown = MarkdownSummary::in_dir(dir, args.analysis.templates.as_deref())
+        .with_step_summary_from(&env);
     let mut junit = EnrichedJunit::in_dir(dir);
     let finish = {
         let shared = SharedWrite::new(out);
@@ -181,8 +185,8 @@ pub(crate) fn report_run(
             &shared,
             json.path(),
             SummaryOptions {
-                max_clusters: args.max_clusters,
-                quiet: args.quiet,
+                max_clusters: args.analysis.max_clusters,
+                quiet: args.analysis.quiet,
             },
         );
         let mut annotations = GithubAnnotations::from_env(&shared, &dir.join("report.html"), &env);
@@ -213,7 +217,7 @@ pub(crate) fn report_run(
             report_templates::terminal::one_line(&junit.dropped_attributes().join(", "))
         )?;
     }
-    if ignored > 0 && !args.quiet {
+    if ignored > 0 && !args.analysis.quiet {
         writeln!(
             err,
             "note: skipped {ignored} file(s) found in directories that are not test result files"
@@ -247,20 +251,20 @@ fn analyzer(
     {
         offline = offline.with_known(known);
     }
-    if args.offline {
+    if args.analysis.offline {
         return Ok((Box::new(offline), None));
     }
     let request = LlmRequest {
-        provider: args.llm.provider.clone(),
-        model: args.llm.model.clone(),
-        base_url: args.llm.llm_base_url.clone(),
+        provider: args.analysis.llm.provider.clone(),
+        model: args.analysis.llm.model.clone(),
+        base_url: args.analysis.llm.llm_base_url.clone(),
     };
     match resolve(&request, llm_config, env).map_err(|e| CliError::Analysis(e.to_string()))? {
         Some(mut settings) => {
-            if let Some(n) = args.llm.llm_concurrency {
+            if let Some(n) = args.analysis.llm.llm_concurrency {
                 settings.concurrency = usize::from(n);
             }
-            settings.single_pass |= args.llm.single_pass;
+            settings.single_pass |= args.analysis.llm.single_pass;
             let mut llm = LlmAnalyzer::new(settings.clone()).with_offline(offline);
             // Answers are kept in the history store, so a fingerprint already
             // explained with the same settings is not sent again next run.
@@ -274,7 +278,7 @@ fn analyzer(
             Ok((Box::new(llm), Some(settings)))
         }
         None => {
-            if !args.quiet && llm_config.offline != Some(true) {
+            if !args.analysis.quiet && llm_config.offline != Some(true) {
                 writeln!(
                     err,
                     "note: no LLM provider found (set OLLAMA_HOST, GROQ_API_KEY, OPENAI_API_KEY or ANTHROPIC_API_KEY, or pass --provider); analyzing with the offline rules"

@@ -106,7 +106,22 @@ pub struct AnalyzeArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Directory to write report.json and junit.xml into.
+    /// Where the report goes and how failures are analysed.
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+
+    /// Exit with status 1 when the results contain failing tests (default:
+    /// 0 whenever the analysis completed, so CI keeps the test step's verdict).
+    #[arg(long)]
+    pub fail_on_failures: bool,
+}
+
+/// The options `analyze` and `test` share: where the report goes and how
+/// failures are analysed.
+#[derive(Debug, Args)]
+pub struct AnalysisArgs {
+    /// Directory to write report.json, report.html, summary.md and junit.xml
+    /// into (default: target/failtale/ in a cargo workspace, else .failtale/).
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
 
@@ -123,7 +138,8 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub max_clusters: usize,
 
-    /// Configuration file (default: `failtale.toml` in the current directory, when present).
+    /// Configuration file (default: `failtale.toml` in the current directory
+    /// — for `test`, next to Cargo.toml — when present).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
@@ -136,11 +152,6 @@ pub struct AnalyzeArgs {
     /// Print only the summary line and the report path.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-
-    /// Exit with status 1 when the results contain failing tests (default:
-    /// 0 whenever the analysis completed, so CI keeps the test step's verdict).
-    #[arg(long)]
-    pub fail_on_failures: bool,
 
     /// Where and how the run is recorded in the history store.
     #[command(flatten)]

@@ -35,10 +35,21 @@ struct ConfigFile {
     /// `[llm]`: provider, model, limits; flags win over it.
     #[serde(default)]
     llm: LlmConfig,
-    // Read by its stage once it exists.
+    /// `[history]`: where the store is, how much it keeps; flags win over it.
     #[serde(default)]
-    #[expect(dead_code, reason = "accepted now, read when its stage lands")]
-    history: Option<toml::Table>,
+    history: HistoryConfig,
+}
+
+/// The `[history]` table. Every key is optional; a flag wins over it.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryConfig {
+    /// The store (relative to the configuration file's directory).
+    pub path: Option<PathBuf>,
+    /// Runs kept per branch (0 keeps all).
+    pub keep_runs: Option<usize>,
+    /// Recent runs judged per test by `flaky`.
+    pub window: Option<usize>,
 }
 
 /// Everything read from the configuration file.
@@ -54,6 +65,8 @@ pub struct Config {
     pub sanitize: SanitizeConfig,
     /// The `[llm]` table (all keys optional), already range-checked.
     pub llm: LlmConfig,
+    /// The `[history]` table, its path made absolute.
+    pub history: HistoryConfig,
 }
 
 /// Reads `explicit`, else `failtale.toml` in `cwd` when present.
@@ -88,11 +101,17 @@ pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Config, CliError> {
     let wants_collect = !raw.components.is_empty() || !raw.hosts.is_empty();
     let collect = CollectConfig::validate(raw, &base).map_err(|e| fail(e.to_string()))?;
     file.llm.validate().map_err(|e| fail(e.to_string()))?;
+    if file.history.window == Some(0) {
+        return Err(fail("[history] window must be at least 1".into()));
+    }
+    let mut history = file.history;
+    history.path = history.path.map(|p| base.join(p));
     Ok(Config {
         path: Some(path),
         collect: wants_collect.then_some(collect),
         sanitize: file.sanitize,
         llm: file.llm,
+        history,
     })
 }
 
@@ -124,6 +143,27 @@ redact_ip = true
         .unwrap();
         let e = load(Some(&typo), cwd.path()).unwrap_err().to_string();
         assert!(e.contains("redact_ip") && e.contains("typo.toml"), "{e}");
+    }
+
+    #[test]
+    fn the_history_table_is_read_relative_to_the_file_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("ci/failtale.toml");
+        std::fs::create_dir_all(conf.parent().unwrap()).unwrap();
+        std::fs::write(
+            &conf,
+            "[history]\npath = \"h/runs.db\"\nkeep_runs = 7\nwindow = 3\n",
+        )
+        .unwrap();
+        let c = load(Some(&conf), dir.path()).unwrap();
+        assert_eq!(c.history.path, Some(dir.path().join("ci/h/runs.db")));
+        assert_eq!((c.history.keep_runs, c.history.window), (Some(7), Some(3)));
+        std::fs::write(&conf, "[history]\nkeep = 7\n").unwrap();
+        let e = load(Some(&conf), dir.path()).unwrap_err().to_string();
+        assert!(e.contains("keep"), "{e}");
+        std::fs::write(&conf, "[history]\nwindow = 0\n").unwrap();
+        let e = load(Some(&conf), dir.path()).unwrap_err().to_string();
+        assert!(e.contains("window"), "{e}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use failtale_core::history::stability::{StabilityOptions, Verdict, assess_all};
 use failtale_history::SqliteStore;
 use junit_ingest::AutoIngest;
 
+use crate::config::HistoryConfig;
 use crate::errors::CliError;
 use crate::outdir::output_dir;
 
@@ -22,8 +23,8 @@ pub const DEFAULT_KEEP: usize = 500;
 /// History options of `analyze`.
 #[derive(Debug, Args)]
 pub struct RecordArgs {
-    /// History store to record the run in. Default: `history.db` in the
-    /// output directory (`target/failtale/history.db` in a cargo workspace,
+    /// History store to record the run in. Default: `[history] path` in the
+    /// configuration, else `history.db` in the output directory (`target/failtale/history.db` in a cargo workspace,
     /// `.failtale/history.db` elsewhere, `DIR/history.db` with `--out DIR`).
     #[arg(long, value_name = "PATH")]
     pub history: Option<PathBuf>,
@@ -41,16 +42,18 @@ pub struct RecordArgs {
     #[arg(long, value_name = "NAME")]
     pub branch: Option<String>,
 
-    /// Runs kept per branch; older ones are deleted after recording (0 keeps all).
-    #[arg(long, default_value_t = DEFAULT_KEEP, value_name = "N")]
-    pub keep_runs: usize,
+    /// Runs kept per branch; older ones are deleted after recording (0 keeps
+    /// all). Default: `[history] keep_runs`, else 500.
+    #[arg(long, value_name = "N")]
+    pub keep_runs: Option<usize>,
 }
 
 /// Options of `flaky`.
 #[derive(Debug, Args)]
 pub struct FlakyArgs {
-    /// History store to read. Default: `target/failtale/history.db` in a
-    /// cargo workspace, else `.failtale/history.db`.
+    /// History store to read. Default: `[history] path` in failtale.toml,
+    /// else `target/failtale/history.db` in a cargo workspace, else
+    /// `.failtale/history.db`.
     #[arg(long, value_name = "PATH")]
     pub history: Option<PathBuf>,
 
@@ -60,9 +63,10 @@ pub struct FlakyArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// How many recent runs of each test to judge.
-    #[arg(long, default_value_t = 20, value_name = "N")]
-    pub window: usize,
+    /// How many recent runs of each test to judge. Default: `[history]
+    /// window` in failtale.toml, else 20.
+    #[arg(long, value_name = "N")]
+    pub window: Option<usize>,
 
     /// Also list tests graded A (stable) in the table.
     #[arg(long)]
@@ -97,15 +101,25 @@ pub struct ImportArgs {
     #[arg(long, value_name = "NAME")]
     pub branch: Option<String>,
 
-    /// Runs kept per branch after the import (0 keeps all).
-    #[arg(long, default_value_t = DEFAULT_KEEP, value_name = "N")]
-    pub keep_runs: usize,
+    /// Runs kept per branch after the import (0 keeps all). Default:
+    /// `[history] keep_runs`, else 500.
+    #[arg(long, value_name = "N")]
+    pub keep_runs: Option<usize>,
 }
 
 use report_templates::style::{BOLD, DIM, GREEN, RED, YELLOW};
 
-fn default_store(explicit: Option<&Path>) -> PathBuf {
-    match explicit {
+/// failtale.toml in the current directory, for the commands that take no
+/// `--config`.
+fn config_here() -> Result<crate::config::Config, CliError> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    crate::config::load(None, &cwd)
+}
+
+/// The store `flaky` and `history import` use: `--history`, else
+/// `[history] path`, else `history.db` in the default output directory.
+fn default_store(explicit: Option<&Path>, config: &HistoryConfig) -> PathBuf {
+    match explicit.or(config.path.as_deref()) {
         Some(p) => p.to_owned(),
         None => {
             let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -114,25 +128,32 @@ fn default_store(explicit: Option<&Path>) -> PathBuf {
     }
 }
 
-/// Where `analyze` keeps its history: `--history`, else `history.db` in the
-/// output directory; `None` with `--no-history`.
-pub fn store_path(args: &RecordArgs, out_dir: &Path) -> Option<PathBuf> {
+/// Where `analyze` keeps its history: `--history`, else `[history] path`,
+/// else `history.db` in the output directory; `None` with `--no-history`.
+pub fn store_path(args: &RecordArgs, config: &HistoryConfig, out_dir: &Path) -> Option<PathBuf> {
     (!args.no_history).then(|| {
         args.history
             .clone()
+            .or_else(|| config.path.clone())
             .unwrap_or_else(|| out_dir.join("history.db"))
     })
 }
 
+/// Runs kept per branch: the flag, else `[history] keep_runs`, else [`DEFAULT_KEEP`].
+pub fn keep_runs(flag: Option<usize>, config: &HistoryConfig) -> usize {
+    flag.or(config.keep_runs).unwrap_or(DEFAULT_KEEP)
+}
+
 /// `cargo failtale flaky`.
 pub fn flaky(args: &FlakyArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
-    let path = default_store(args.history.as_deref());
+    let config = config_here()?.history;
+    let path = default_store(args.history.as_deref(), &config);
     if !path.is_file() {
         return Err(CliError::NoHistory(path));
     }
     let store = SqliteStore::open(&path)?;
     let opts = StabilityOptions {
-        window: args.window.max(1),
+        window: args.window.or(config.window).unwrap_or(20).max(1),
         ..StabilityOptions::default()
     };
     let all = assess_all(&store.test_histories(None, opts.window)?, &opts);
@@ -222,9 +243,20 @@ fn import_cmd(
             }));
         }
     }
-    let path = default_store(args.history.as_deref());
+    let full = config_here()?;
+    // The project's own [sanitize] rules apply to what is stored, as in `analyze`.
+    let sanitizer =
+        failtale_core::RuleSanitizer::from_process_env(&full.sanitize).map_err(|e| {
+            CliError::Config {
+                path: full.path.clone().unwrap_or_default(),
+                message: format!("[sanitize]: {e}"),
+            }
+        })?;
+    let config = full.history;
+    let path = default_store(args.history.as_deref(), &config);
     let store = SqliteStore::open(&path)?;
-    let pipeline = Pipeline::new(Box::new(AutoIngest::default()));
+    let pipeline =
+        Pipeline::new(Box::new(AutoIngest::default())).with_sanitizer(Box::new(sanitizer));
     let opts = ImportOptions {
         branch: args.branch.clone(),
         commit: None,
@@ -239,11 +271,8 @@ fn import_cmd(
             "{YELLOW}warning{YELLOW:#}: no test results in `{e}`; not recorded"
         )?;
     }
-    let pruned = if args.keep_runs > 0 {
-        store.prune(args.keep_runs)?
-    } else {
-        0
-    };
+    let keep = keep_runs(args.keep_runs, &config);
+    let pruned = if keep > 0 { store.prune(keep)? } else { 0 };
     write!(
         out,
         "imported {} run{} ({} test results) into {}",

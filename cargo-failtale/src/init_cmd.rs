@@ -355,7 +355,7 @@ mod tests {
             let missing: Vec<_> = accepted.difference(&have).collect();
             assert!(missing.is_empty(), "[{section}] lacks {missing:?}");
         }
-        // The table read by a stage wired elsewhere: the keys it will read.
+        // The keys `[history]` reads (config.rs rejects any other).
         for k in ["path", "keep_runs", "window"] {
             assert!(written["history"].contains(k), "[history] lacks {k}");
         }

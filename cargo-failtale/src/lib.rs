@@ -29,9 +29,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use cli::{AnalyzeArgs, Cli, Command};
+pub use cli::{AnalysisArgs, AnalyzeArgs, Cli, Command};
 pub use errors::{CliError, exit};
-pub use test_cmd::TestArgs;
+pub use test_cmd::{RunArgs, TestArgs};
 
 /// Parses `args` (including the program name) and runs the command, writing
 /// to the process's stdout and stderr. Returns the exit code.

@@ -26,7 +26,7 @@ use failtale_core::stage::Ingested;
 use junit_ingest::libtest::LibtestStream;
 
 use crate::analyze::{Setup, report_run};
-use crate::cli::{AnalyzeArgs, ColorWhen};
+use crate::cli::{AnalysisArgs, AnalyzeArgs, ColorWhen};
 use crate::errors::CliError;
 
 use doctest::HumanTests;
@@ -67,6 +67,44 @@ const NEXTEST_PROFILE: &str = "failtale";
     cargo failtale test -p parser -- tokenizer   # only tests whose name contains `tokenizer`\n  \
     cargo failtale test --nextest -- -E 'kind(lib)'")]
 pub struct TestArgs {
+    /// What to test and how.
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Where the report goes and how failures are analysed (as for `analyze`).
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+}
+
+/// `cargo failtale` without a subcommand.
+#[derive(Debug, Parser)]
+#[command(name = "cargo failtale")]
+struct Bare {
+    #[command(flatten)]
+    args: TestArgs,
+}
+
+impl TestArgs {
+    /// The options of a bare `cargo failtale`: all defaults.
+    pub fn bare() -> TestArgs {
+        Bare::parse_from(["cargo failtale"]).args
+    }
+
+    /// The `analyze` options these stand for, and the runner's.
+    fn analyze_args(self) -> (AnalyzeArgs, RunArgs) {
+        let analyze = AnalyzeArgs {
+            paths: Vec::new(),
+            analysis: self.analysis,
+            // The exit code of `test` is the test run's.
+            fail_on_failures: false,
+        };
+        (analyze, self.run)
+    }
+}
+
+/// The options that shape the runner's command line.
+#[derive(Debug, Default, Clone, Args)]
+pub struct RunArgs {
     /// Package to test (repeatable), as `cargo test -p`.
     #[arg(short = 'p', long = "package", value_name = "SPEC")]
     pub packages: Vec<String>,
@@ -112,107 +150,10 @@ pub struct TestArgs {
     #[arg(long)]
     pub fail_fast: bool,
 
-    /// Directory to write report.json and junit.xml into (default: target/failtale/).
-    #[arg(long, short = 'o', value_name = "DIR")]
-    pub out: Option<PathBuf>,
-
-    /// Never use the network: analyze with the offline rules and
-    /// failtale-known-issues.toml only, even when a provider is configured.
-    #[arg(long)]
-    pub offline: bool,
-
-    /// Which LLM, if any, and how it is asked.
-    #[command(flatten)]
-    pub llm: crate::cli::LlmArgs,
-
-    /// Directory with your own `report.html.tera` and/or `summary.md.tera`.
-    #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
-
-    /// Show at most this many clusters in the terminal (all are in report.json).
-    #[arg(long, default_value_t = 10, value_name = "N")]
-    pub max_clusters: usize,
-
-    /// failtale configuration file (default: `failtale.toml` next to Cargo.toml, when present).
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-
-    /// Print only failures, the summary line and the report path.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-
-    /// Where and how the run is recorded in the history store.
-    #[command(flatten)]
-    pub history: crate::history_cmd::RecordArgs,
-
     /// Arguments for the test harness (cargo test) or for nextest: a test
     /// name filter, `--ignored`, `-E 'filterset'`, …
     #[arg(last = true, value_name = "RUNNER ARGS")]
     pub runner_args: Vec<OsString>,
-}
-
-/// `cargo failtale` without a subcommand.
-#[derive(Debug, Parser)]
-#[command(name = "cargo failtale")]
-struct Bare {
-    #[command(flatten)]
-    args: TestArgs,
-}
-
-impl TestArgs {
-    /// The options of a bare `cargo failtale`: all defaults.
-    pub fn bare() -> TestArgs {
-        Bare::parse_from(["cargo failtale"]).args
-    }
-
-    /// The `analyze` options these stand for.
-    fn analyze_args(self) -> (AnalyzeArgs, RunArgs) {
-        let analyze = AnalyzeArgs {
-            paths: Vec::new(),
-            out: self.out,
-            offline: self.offline,
-            llm: self.llm,
-            max_clusters: self.max_clusters,
-            config: self.config,
-            quiet: self.quiet,
-            history: self.history,
-            templates: self.templates,
-            // The exit code of `test` is the test run's.
-            fail_on_failures: false,
-        };
-        let run = RunArgs {
-            packages: self.packages,
-            workspace: self.workspace,
-            manifest_path: self.manifest_path,
-            features: self.features,
-            all_features: self.all_features,
-            no_default_features: self.no_default_features,
-            release: self.release,
-            target: self.target,
-            nextest: self.nextest,
-            no_nextest: self.no_nextest,
-            fail_fast: self.fail_fast,
-            runner_args: self.runner_args,
-        };
-        (analyze, run)
-    }
-}
-
-/// The options that shape the runner's command line.
-#[derive(Debug, Default, Clone)]
-struct RunArgs {
-    packages: Vec<String>,
-    workspace: bool,
-    manifest_path: Option<PathBuf>,
-    features: Vec<String>,
-    all_features: bool,
-    no_default_features: bool,
-    release: bool,
-    target: Option<String>,
-    nextest: bool,
-    no_nextest: bool,
-    fail_fast: bool,
-    runner_args: Vec<OsString>,
 }
 
 /// Which runner runs the tests.
@@ -320,8 +261,8 @@ fn test_inner(
     // Commit and branch (git calls) are looked up while the tests run.
     let vcs = {
         let (commit, branch) = (
-            analyze.history.commit.clone(),
-            analyze.history.branch.clone(),
+            analyze.analysis.history.commit.clone(),
+            analyze.analysis.history.branch.clone(),
         );
         let project = project.clone();
         std::thread::spawn(move || {
@@ -336,7 +277,7 @@ fn test_inner(
     // So are the embedded report templates parsed: once the last test is
     // done, rendering does not wait for that (a user's `--templates` are
     // read when rendering, as before).
-    if analyze.templates.is_none() {
+    if analyze.analysis.templates.is_none() {
         std::thread::spawn(report_templates::prepare);
     }
     let runner = choose_runner(
@@ -422,7 +363,7 @@ fn test_inner(
         .take()
         .map(|s| pipe_lines(s, Stream::Out, tx.clone()));
     let stderr = child.stderr.take().map(|s| pipe_lines(s, Stream::Err, tx));
-    let mut progress = Progress::new(terminal, analyze.quiet);
+    let mut progress = Progress::new(terminal, analyze.analysis.quiet);
     let mut stream = LibtestStream::default();
     let mut human = HumanTests::default();
     for (which, line) in rx {
@@ -476,7 +417,7 @@ fn test_inner(
         Some(path) => read_junit(&setup, &path).unwrap_or_else(|| from_stream(runner, streamed)),
         None => from_stream(runner, streamed),
     };
-    if early.started() > 0 && !analyze.quiet {
+    if early.started() > 0 && !analyze.analysis.quiet {
         writeln!(
             err,
             "failtale: {} failure group(s) were being analysed before the tests finished",
@@ -486,8 +427,8 @@ fn test_inner(
     let mut ingested = ingested;
     ingested.run.vcs = Some(vcs.join().unwrap_or_else(|_| {
         crate::vcs::detect(
-            analyze.history.commit.as_deref(),
-            analyze.history.branch.as_deref(),
+            analyze.analysis.history.commit.as_deref(),
+            analyze.analysis.history.branch.as_deref(),
             &|k| std::env::var(k).ok(),
             &project,
         )
@@ -1113,7 +1054,9 @@ mod tests {
     #[test]
     fn bare_invocation_means_test_with_defaults() {
         let args = TestArgs::bare();
-        assert!(args.packages.is_empty() && !args.nextest && args.runner_args.is_empty());
-        assert_eq!(args.max_clusters, 10);
+        assert!(
+            args.run.packages.is_empty() && !args.run.nextest && args.run.runner_args.is_empty()
+        );
+        assert_eq!(args.analysis.max_clusters, 10);
     }
 }

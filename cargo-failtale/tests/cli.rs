@@ -413,14 +413,23 @@ fn failtale_failing_at_its_job_is_exit_3_not_the_tests_code_and_says_where() {
     std::fs::write(&blocker, "").unwrap();
     let o = run(
         bin()
-            .args(["analyze", "--offline", "--no-history", "--fail-on-failures", "--out"])
+            .args([
+                "analyze",
+                "--offline",
+                "--no-history",
+                "--fail-on-failures",
+                "--out",
+            ])
             .arg(blocker.join("out"))
             .arg(&failing),
         None,
     );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(3), "{err}");
-    assert!(err.contains("cannot write") && err.contains("blocker"), "{err}");
+    assert!(
+        err.contains("cannot write") && err.contains("blocker"),
+        "{err}"
+    );
     assert!(err.contains("--out DIR"), "the hint: {err}");
     // The terminal summary was still shown: the run completed.
     assert!(String::from_utf8_lossy(&o.stdout).contains("root cause"));
@@ -623,4 +632,33 @@ fn quiet_prints_the_counts_and_the_paths_only() {
         "{stdout}"
     );
     assert!(stdout.contains(&format!("json:   {}", out.join("report.json").display())));
+}
+
+#[test]
+fn the_history_table_of_failtale_toml_places_and_prunes_the_store_and_flags_win() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.xml"), GOOD).unwrap();
+    std::fs::write(
+        dir.path().join("failtale.toml"),
+        "[history]\npath = \"store/runs.db\"\nkeep_runs = 1\n",
+    )
+    .unwrap();
+    let analyze = |extra: &[&str]| {
+        let o = run(
+            bin()
+                .current_dir(dir.path())
+                .args(["analyze", "--offline", "--out", "o", "r.xml"])
+                .args(extra),
+            None,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    analyze(&[]);
+    let second = analyze(&[]);
+    assert!(dir.path().join("store/runs.db").is_file());
+    assert!(!dir.path().join("o/history.db").exists());
+    assert!(second.contains("(1 run stored)"), "keep_runs = 1: {second}");
+    let third = analyze(&["--keep-runs", "0"]);
+    assert!(third.contains("(2 runs stored)"), "the flag wins: {third}");
 }

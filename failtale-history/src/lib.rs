@@ -48,7 +48,7 @@
 //! MSRV: Rust 1.88.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -68,7 +68,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// Testing hook for crash-consistency tests: when this environment variable
 /// names a file, recording a run creates that file half-way through inserting
 /// its results (inside the transaction) and then sleeps for a minute, so a
-/// test can kill the process at that point.
+/// test can kill the process at that point. Read only in builds with the
+/// `test-hooks` feature.
 pub const PAUSE_ENV: &str = "FAILTALE_HISTORY_TEST_PAUSE";
 
 /// Schema migrations; entry `i` upgrades version `i` to `i + 1`.
@@ -303,12 +304,23 @@ fn migrate(conn: &mut Connection, location: &str) -> Result<(), HistoryError> {
     tx.commit().map_err(&fail)
 }
 
+/// Stops half-way through recording a run when [`PAUSE_ENV`] names a
+/// file (written first), so a test can kill the process inside the
+/// transaction. Compiled only with the `test-hooks` feature, which only
+/// this workspace's tests enable.
+#[cfg(feature = "test-hooks")]
 fn pause_for_tests() {
     if let Some(path) = std::env::var_os(PAUSE_ENV) {
-        let _ = std::fs::write(PathBuf::from(path), b"paused inside the transaction\n");
+        let _ = std::fs::write(
+            std::path::PathBuf::from(path),
+            b"paused inside the transaction\n",
+        );
         std::thread::sleep(Duration::from_secs(60));
     }
 }
+
+#[cfg(not(feature = "test-hooks"))]
+fn pause_for_tests() {}
 
 fn insert_run(tx: &rusqlite::Transaction<'_>, run: &RunRecord) -> rusqlite::Result<RunId> {
     let sources = serde_json::to_string(&run.sources).unwrap_or_else(|_| "[]".into());

@@ -985,43 +985,18 @@ struct Panic {
 /// Handles both `panicked at 'msg', src/lib.rs:1:2` (Rust < 1.73) and
 /// `panicked at src/lib.rs:1:2:\nmsg`.
 fn parse_panic(out: &str) -> Panic {
-    const AT: &str = "panicked at ";
-    let Some(i) = out.find(AT) else {
+    let lines: Vec<&str> = out.lines().collect();
+    let Some(h) = failtale_core::fingerprint::rust::panic_header(&lines) else {
         return Panic::default();
     };
-    let rest = &out[i + AT.len()..];
-    if let Some(quoted) = rest.strip_prefix('\'') {
-        // The message may span lines and contain `', `: the location ends a line.
-        let mut from = 0;
-        while let Some(j) = quoted[from..].find("', ") {
-            let end = from + j;
-            let tail = &quoted[end + 3..];
-            let loc_text = tail.lines().next().unwrap_or("");
-            if let Some(location) = parse_location(loc_text) {
-                let message = quoted[..end].lines().next().map(str::to_owned);
-                return Panic {
-                    message,
-                    location: Some(location),
-                };
-            }
-            from = end + 3;
-        }
-        return Panic {
-            message: quoted.lines().next().map(str::to_owned),
-            location: None,
-        };
-    }
-    let first = rest.lines().next().unwrap_or("");
-    let loc_text = first.strip_suffix(':').unwrap_or(first);
-    let location = parse_location(loc_text);
-    let message = rest
-        .lines()
-        .skip(1)
-        .map(str::trim_end)
+    let location = h.location.and_then(parse_location);
+    let message = h
+        .message
+        .iter()
+        .map(|l| l.trim_end())
         .find(|l| !l.trim().is_empty())
-        .filter(|l| !l.starts_with("note: run with `RUST_BACKTRACE"))
         .map(str::to_owned)
-        .or_else(|| Some(format!("panicked at {loc_text}")));
+        .or_else(|| h.location.map(|l| format!("panicked at {l}")));
     Panic { message, location }
 }
 

@@ -45,7 +45,7 @@ mod jvm;
 mod native;
 pub mod normalize;
 mod python;
-mod rust;
+pub mod rust;
 pub mod similar;
 
 pub use normalize::normalize;

@@ -50,45 +50,9 @@ pub(super) fn parse(text: &str) -> Parsed {
         p.frames = frames(&lines);
         return p;
     };
-    let header = lines[start];
-    let after = &header[header
-        .find("panicked at")
-        .map_or(0, |i| i + "panicked at".len())..]
-        .trim_start();
-    let mut message: Vec<&str> = Vec::new();
-    if let Some(quoted) = after.strip_prefix('\'') {
-        // Before 1.73: panicked at 'message', src/lib.rs:3:5 — the message may span lines.
-        let mut body = vec![quoted];
-        let mut i = start + 1;
-        while !body.last().is_some_and(|l| l.contains("', ")) && i < lines.len() {
-            body.push(lines[i]);
-            i += 1;
-        }
-        if let Some(last) = body.last_mut()
-            && let Some(at) = last.rfind("', ")
-        {
-            p.location = Some(strip_line_col(&last[at + 3..]).to_owned());
-            *last = &last[..at];
-        }
-        message = body;
-    } else {
-        // Since 1.73: panicked at src/lib.rs:3:5:\nmessage
-        let loc = after.trim_end().trim_end_matches(':');
-        if !loc.is_empty() {
-            p.location = Some(strip_line_col(loc).to_owned());
-        }
-        for l in &lines[start + 1..] {
-            let t = l.trim_start();
-            if t.starts_with("note: ")
-                || t.starts_with("stack backtrace:")
-                || t.contains("panicked at")
-                || t.starts_with("---- ")
-            {
-                break;
-            }
-            message.push(l);
-        }
-    }
+    let header = panic_header_at(&lines, start);
+    p.location = header.location.map(|l| strip_line_col(l).to_owned());
+    let mut message = header.message;
     while message.last().is_some_and(|l| l.trim().is_empty()) {
         message.pop();
     }
@@ -109,6 +73,98 @@ pub(super) fn parse(text: &str) -> Parsed {
     classify(&mut p);
     p.frames = frames(&lines);
     p
+}
+
+/// A Rust panic found in test output: where it was raised and its message.
+/// The libtest reader and the Rust fingerprint both read panics through it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PanicHeader<'a> {
+    /// Index of the line holding `panicked at`.
+    pub line: usize,
+    /// `file:line:col` as written.
+    pub location: Option<&'a str>,
+    /// The message's lines: in the form before Rust 1.73 (`panicked at
+    /// 'message', src/lib.rs:3:5`) the quoted text, which may span lines; in
+    /// the later form (`panicked at src/lib.rs:3:5:` then the message) the
+    /// lines after the header, up to a note, a backtrace, another panic or a
+    /// libtest separator.
+    pub message: Vec<&'a str>,
+}
+
+/// The first panic in `lines`, if any.
+pub fn panic_header<'a>(lines: &[&'a str]) -> Option<PanicHeader<'a>> {
+    let start = lines.iter().position(|l| l.contains("panicked at"))?;
+    Some(panic_header_at(lines, start))
+}
+
+fn panic_header_at<'a>(lines: &[&'a str], start: usize) -> PanicHeader<'a> {
+    let header = lines[start];
+    let after = header[header
+        .find("panicked at")
+        .map_or(0, |i| i + "panicked at".len())..]
+        .trim_start();
+    let mut out = PanicHeader {
+        line: start,
+        ..PanicHeader::default()
+    };
+    if let Some(quoted) = after.strip_prefix('\'') {
+        // The message may span lines and hold `', `: the location ends a line.
+        let mut body = vec![quoted];
+        let mut i = start + 1;
+        loop {
+            let last = body.last().copied().unwrap_or("");
+            let end = last.match_indices("', ").find_map(|(at, _)| {
+                let loc = last[at + 3..].trim_end();
+                is_file_line_col(loc).then_some((at, loc))
+            });
+            if let Some((at, loc)) = end {
+                out.location = Some(loc);
+                if let Some(l) = body.last_mut() {
+                    *l = &l[..at];
+                }
+                break;
+            }
+            if i >= lines.len() {
+                break;
+            }
+            body.push(lines[i]);
+            i += 1;
+        }
+        out.message = body;
+    } else {
+        let loc = after.trim_end().trim_end_matches(':');
+        if !loc.is_empty() {
+            out.location = Some(loc);
+        }
+        for l in &lines[start + 1..] {
+            let t = l.trim_start();
+            if t.starts_with("note: ")
+                || t.starts_with("stack backtrace:")
+                || t.contains("panicked at")
+                || t.starts_with("---- ")
+            {
+                break;
+            }
+            out.message.push(l);
+        }
+    }
+    while out.message.last().is_some_and(|l| l.trim().is_empty()) {
+        out.message.pop();
+    }
+    out
+}
+
+/// `src/lib.rs:27:9` (a path, a line and a column).
+fn is_file_line_col(s: &str) -> bool {
+    let mut parts = s.rsplitn(3, ':');
+    let (Some(col), Some(line), Some(file)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    !file.is_empty()
+        && !col.is_empty()
+        && !line.is_empty()
+        && col.bytes().all(|b| b.is_ascii_digit())
+        && line.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A line libtest or nextest writes around a test's output.
