@@ -48,6 +48,8 @@ pub struct HistoryConfig {
     pub path: Option<PathBuf>,
     /// Runs kept per branch (0 keeps all).
     pub keep_runs: Option<usize>,
+    /// Runs older than this many days are deleted.
+    pub keep_days: Option<u32>,
     /// Recent runs judged per test by `flaky`.
     pub window: Option<usize>,
 }

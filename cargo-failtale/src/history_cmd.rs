@@ -10,6 +10,7 @@ use failtale_core::Pipeline;
 use failtale_core::history::HistoryStore;
 use failtale_core::history::import::{ImportOptions, import};
 use failtale_core::history::stability::{StabilityOptions, Verdict, assess_all};
+use failtale_core::history::time::now_ms;
 use failtale_history::SqliteStore;
 use junit_ingest::AutoIngest;
 
@@ -46,6 +47,11 @@ pub struct RecordArgs {
     /// all). Default: `[history] keep_runs`, else 500.
     #[arg(long, value_name = "N")]
     pub keep_runs: Option<usize>,
+
+    /// Runs older than N days are deleted after recording. Default:
+    /// `[history] keep_days`, else kept.
+    #[arg(long, value_name = "N")]
+    pub keep_days: Option<u32>,
 }
 
 /// Options of `flaky`.
@@ -105,6 +111,11 @@ pub struct ImportArgs {
     /// `[history] keep_runs`, else 500.
     #[arg(long, value_name = "N")]
     pub keep_runs: Option<usize>,
+
+    /// Runs older than N days are deleted after the import. Default:
+    /// `[history] keep_days`, else kept.
+    #[arg(long, value_name = "N")]
+    pub keep_days: Option<u32>,
 }
 
 use report_templates::style::{BOLD, DIM, GREEN, RED, YELLOW};
@@ -137,6 +148,11 @@ pub fn store_path(args: &RecordArgs, config: &HistoryConfig, out_dir: &Path) -> 
             .or_else(|| config.path.clone())
             .unwrap_or_else(|| out_dir.join("history.db"))
     })
+}
+
+/// The time `days` days ago, in milliseconds since the epoch.
+fn days_ago(days: u32) -> i64 {
+    now_ms().saturating_sub(i64::from(days) * 24 * 60 * 60 * 1000)
 }
 
 /// Runs kept per branch: the flag, else `[history] keep_runs`, else [`DEFAULT_KEEP`].
@@ -272,7 +288,10 @@ fn import_cmd(
         )?;
     }
     let keep = keep_runs(args.keep_runs, &config);
-    let pruned = if keep > 0 { store.prune(keep)? } else { 0 };
+    let mut pruned = if keep > 0 { store.prune(keep)? } else { 0 };
+    if let Some(days) = args.keep_days.or(config.keep_days) {
+        pruned += store.prune_before(days_ago(days))?;
+    }
     write!(
         out,
         "imported {} run{} ({} test results) into {}",

@@ -98,6 +98,7 @@ pub fn template() -> String {
 # [history]
 # path = "history.db"              # default: history.db in the output directory
 # keep_runs = {keep}                # runs kept per branch (0 keeps all)
+# keep_days = 90                   # runs older than this are deleted (default: kept)
 # window = {window}                     # recent runs judged per test by `flaky`
 
 # ---- sanitize: what is redacted before anything is written or sent ----------
@@ -356,7 +357,7 @@ mod tests {
             assert!(missing.is_empty(), "[{section}] lacks {missing:?}");
         }
         // The keys `[history]` reads (config.rs rejects any other).
-        for k in ["path", "keep_runs", "window"] {
+        for k in ["path", "keep_runs", "keep_days", "window"] {
             assert!(written["history"].contains(k), "[history] lacks {k}");
         }
         assert!(text.contains("# concurrency = 4 "), "{text}");

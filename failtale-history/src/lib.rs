@@ -149,6 +149,48 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Deletes the runs `select` (one `?1` parameter) names, their results,
+    /// and the tests no run holds any more, in one transaction.
+    fn delete_runs(
+        &self,
+        action: &'static str,
+        select: &str,
+        param: i64,
+    ) -> Result<usize, HistoryError> {
+        let fail = self.err(action);
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        let doomed: Vec<i64> = {
+            let mut stmt = tx.prepare_cached(select).map_err(&fail)?;
+            stmt.query_map([param], |r| r.get(0))
+                .map_err(&fail)?
+                .collect::<Result<_, _>>()
+                .map_err(&fail)?
+        };
+        if !doomed.is_empty() {
+            let mut results = tx
+                .prepare_cached("DELETE FROM results WHERE run_id = ?1")
+                .map_err(&fail)?;
+            let mut runs = tx
+                .prepare_cached("DELETE FROM runs WHERE id = ?1")
+                .map_err(&fail)?;
+            for id in &doomed {
+                results.execute([id]).map_err(&fail)?;
+                runs.execute([id]).map_err(&fail)?;
+            }
+            drop((results, runs));
+            tx.execute(
+                "DELETE FROM tests WHERE NOT EXISTS (SELECT 1 FROM results WHERE results.test_id = tests.id)",
+                [],
+            )
+            .map_err(&fail)?;
+        }
+        tx.commit().map_err(&fail)?;
+        Ok(doomed.len())
+    }
+
     /// Opens (creating it and its directory if needed) the store at `path`
     /// and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self, HistoryError> {
@@ -680,45 +722,22 @@ impl HistoryStore for SqliteStore {
     }
 
     fn prune(&self, keep_per_branch: usize) -> Result<usize, HistoryError> {
-        let fail = self.err("prune old runs");
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&fail)?;
-        let doomed: Vec<i64> = {
-            let mut stmt = tx
-                .prepare_cached(
-                    "SELECT id FROM (
-                        SELECT id, ROW_NUMBER() OVER (PARTITION BY branch ORDER BY id DESC) AS n
-                        FROM runs)
-                     WHERE n > ?1",
-                )
-                .map_err(&fail)?;
-            stmt.query_map([keep_per_branch as i64], |r| r.get(0))
-                .map_err(&fail)?
-                .collect::<Result<_, _>>()
-                .map_err(&fail)?
-        };
-        if !doomed.is_empty() {
-            let mut results = tx
-                .prepare_cached("DELETE FROM results WHERE run_id = ?1")
-                .map_err(&fail)?;
-            let mut runs = tx
-                .prepare_cached("DELETE FROM runs WHERE id = ?1")
-                .map_err(&fail)?;
-            for id in &doomed {
-                results.execute([id]).map_err(&fail)?;
-                runs.execute([id]).map_err(&fail)?;
-            }
-            drop((results, runs));
-            tx.execute(
-                "DELETE FROM tests WHERE NOT EXISTS (SELECT 1 FROM results WHERE results.test_id = tests.id)",
-                [],
-            )
-            .map_err(&fail)?;
-        }
-        tx.commit().map_err(&fail)?;
-        Ok(doomed.len())
+        self.delete_runs(
+            "prune old runs",
+            "SELECT id FROM (
+                SELECT id, ROW_NUMBER() OVER (PARTITION BY branch ORDER BY id DESC) AS n
+                FROM runs)
+             WHERE n > ?1",
+            keep_per_branch as i64,
+        )
+    }
+
+    fn prune_before(&self, before_ms: i64) -> Result<usize, HistoryError> {
+        self.delete_runs(
+            "prune runs by age",
+            "SELECT id FROM runs WHERE at_ms < ?1",
+            before_ms,
+        )
     }
 
     fn run_count(&self) -> Result<u64, HistoryError> {

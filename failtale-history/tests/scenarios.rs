@@ -521,3 +521,45 @@ fn the_prompt_facts_come_from_the_runs_before_this_one() {
     );
     assert!(fresh.flake_probability.unwrap() < 0.2, "{fresh:?}");
 }
+
+#[test]
+fn runs_older_than_keep_days_are_pruned_with_their_results_and_orphan_tests() {
+    let (_dir, store) = fresh_store();
+    const DAY: i64 = 24 * HOUR;
+    // Three runs 40, 20 and 1 days before the last; the oldest holds a test
+    // no later run has.
+    for (i, (age, extra)) in [(40, true), (20, false), (1, false)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut tests = vec![("a::one", 'P', ""), ("a::two", 'F', "boom")];
+        if extra {
+            tests.push(("a::gone", 'P', ""));
+        }
+        let r = run(&tests, &format!("c{i}"), T0 - age * DAY);
+        store
+            .record_run(&RunRecord::from_run(&sanitized(&r), &[], 0))
+            .unwrap();
+    }
+    assert_eq!(store.run_count().unwrap(), 3);
+    let before = store.test_histories(None, 10).unwrap();
+    assert!(before.tests.iter().any(|h| h.test.ends_with("gone")));
+    // Keep 30 days, counted back from the newest run's time, as `analyze` does.
+    let opts = HistoryOptions {
+        keep_days: Some(30),
+        ..HistoryOptions::default()
+    };
+    let newest = run(&[("a::one", 'P', "")], "c3", T0);
+    let clusters = Pipeline::default().cluster(&newest);
+    let record = RunRecord::from_run(&sanitized(&newest), &clusters, T0);
+    let report = record_and_annotate(&store, &newest, &clusters, &record, &opts).unwrap();
+    assert_eq!(store.run_count().unwrap(), 3, "the 40-day-old run is gone");
+    assert_eq!(report.runs_stored, 3);
+    let histories = store.test_histories(None, 10).unwrap();
+    assert!(
+        histories.tests.iter().all(|h| !h.test.ends_with("gone")),
+        "a test only the pruned run had is forgotten"
+    );
+    assert_eq!(store.prune_before(T0 + 1).unwrap(), 3);
+    assert_eq!(store.run_count().unwrap(), 0);
+}

@@ -92,6 +92,8 @@ pub struct HistoryOptions {
     pub stability: StabilityOptions,
     /// Runs kept per branch; older ones are pruned after recording. 0 keeps all.
     pub keep_per_branch: usize,
+    /// Runs older than this many days are pruned after recording. `None` keeps them.
+    pub keep_days: Option<u32>,
 }
 
 impl Default for HistoryOptions {
@@ -99,6 +101,7 @@ impl Default for HistoryOptions {
         HistoryOptions {
             stability: StabilityOptions::default(),
             keep_per_branch: 500,
+            keep_days: None,
         }
     }
 }
@@ -127,11 +130,15 @@ pub fn record_and_annotate(
         .map(|f| (f.fingerprint.clone(), f))
         .collect();
     let run_id = store.record_run(record)?;
-    let pruned = if opts.keep_per_branch > 0 {
+    let mut pruned = if opts.keep_per_branch > 0 {
         store.prune(opts.keep_per_branch)?
     } else {
         0
     };
+    if let Some(days) = opts.keep_days {
+        let day_ms = 24 * 60 * 60 * 1000;
+        pruned += store.prune_before(record.at_ms.saturating_sub(i64::from(days) * day_ms))?;
+    }
 
     let cluster_reports = clusters
         .iter()

@@ -315,6 +315,14 @@ pub trait HistoryStore: Send + Sync + std::fmt::Debug {
     /// branch form one group) and deletes the rest. Returns how many runs were deleted.
     fn prune(&self, keep_per_branch: usize) -> Result<usize, HistoryError>;
 
+    /// Deletes the runs made before `before_ms` (milliseconds since the
+    /// epoch, the runs' own time). Returns how many were deleted. The
+    /// default deletes nothing: a store that cannot tell runs' ages keeps them.
+    fn prune_before(&self, before_ms: i64) -> Result<usize, HistoryError> {
+        let _ = before_ms;
+        Ok(0)
+    }
+
     /// Number of runs stored.
     fn run_count(&self) -> Result<u64, HistoryError>;
 

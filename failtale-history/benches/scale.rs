@@ -1,0 +1,117 @@
+//! The history store at the scale of a large CI run, against its targets:
+//!
+//! - recording one run of 188,000 tests (5 % failing, 400 fingerprints):
+//!   target ≤ 0.3 s;
+//! - with 100 such runs stored, the stability table of `cargo failtale
+//!   flaky` (every test's last 20 results, graded): target ≤ 0.5 s;
+//! - bytes stored per run (the database file's size over the runs in it).
+//!
+//! Each record is timed as it happens (runs 1, 10, 50 and 100 are printed)
+//! beside the floor of writing the same rows' bytes to a file. The
+//! allocator is mimalloc, as in the binary.
+//! Run: `cargo bench -p failtale-history --bench scale`
+//! (`FAILTALE_BENCH_RUNS=N` stores N runs instead of 100).
+
+#![allow(clippy::print_stdout, reason = "a benchmark reports its figures on stdout")]
+
+use std::io::Write;
+use std::time::Instant;
+
+use failtale_core::history::stability::{StabilityOptions, assess_all};
+use failtale_core::history::{HistoryStore, ResultRecord, RunRecord};
+use failtale_core::model::Outcome;
+use failtale_history::SqliteStore;
+
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const TESTS: usize = 188_000;
+
+fn record(run: usize) -> RunRecord {
+    RunRecord {
+        at_ms: 1_700_000_000_000 + run as i64 * 3_600_000,
+        recorded_ms: 1_700_000_000_000 + run as i64 * 3_600_000,
+        commit: Some(format!("{:040x}", run / 2)),
+        branch: Some("main".into()),
+        results: (0..TESTS)
+            .map(|t| {
+                // 5 % failing; a few tests flip from run to run.
+                let fail = (t * 31 + run * (t % 3)).is_multiple_of(20);
+                ResultRecord {
+                    test: format!(
+                        "com.example.module{}.ServiceTest::test_case_{t}",
+                        t / 200
+                    ),
+                    outcome: if fail {
+                        Outcome::Failed
+                    } else {
+                        Outcome::Passed
+                    },
+                    duration_us: Some(((t * 7 + run) % 1000) as u64 * 1000),
+                    attempts: 1,
+                    fingerprint: fail.then(|| format!("{:016x}", t % 400)),
+                }
+            })
+            .collect(),
+        ..RunRecord::default()
+    }
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let runs: usize = std::env::var("FAILTALE_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    let store = SqliteStore::open(&path).unwrap();
+    println!("| what | time | floor (same bytes to a file) |");
+    println!("|---|---:|---:|");
+    for run in 1..=runs {
+        let r = record(run);
+        let start = Instant::now();
+        store.record_run(&r).unwrap();
+        let secs = start.elapsed().as_secs_f64();
+        if [1, 10, 50, 100, runs].contains(&run) {
+            let floor = {
+                let start = Instant::now();
+                let mut f = std::io::BufWriter::new(
+                    std::fs::File::create(dir.path().join("floor")).unwrap(),
+                );
+                for x in &r.results {
+                    f.write_all(x.test.as_bytes()).unwrap();
+                    f.write_all(&x.duration_us.unwrap_or(0).to_le_bytes()).unwrap();
+                }
+                f.into_inner().unwrap().sync_data().unwrap();
+                start.elapsed().as_secs_f64()
+            };
+            println!("| record run {run} of {TESTS} tests | {secs:.3} s | {floor:.3} s |");
+        }
+    }
+    let start = Instant::now();
+    let opts = StabilityOptions {
+        window: 20,
+        ..StabilityOptions::default()
+    };
+    let histories = store.test_histories(None, opts.window).unwrap();
+    let graded = assess_all(&histories, &opts);
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(graded.len(), TESTS);
+    println!("| stability table, {runs} runs stored, last 20 of each test | {secs:.3} s | – |");
+    drop(store);
+    let bytes: u64 = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("history.db"))
+        .map(|e| e.metadata().unwrap().len())
+        .sum();
+    println!(
+        "\nstore: {:.1} MiB for {runs} runs = {:.1} MiB per run ({:.1} bytes per test result)",
+        bytes as f64 / 1048576.0,
+        bytes as f64 / 1048576.0 / runs as f64,
+        bytes as f64 / (runs * TESTS) as f64
+    );
+}
