@@ -12,7 +12,10 @@
 //! Run: `cargo bench -p failtale-history --bench scale`
 //! (`FAILTALE_BENCH_RUNS=N` stores N runs instead of 100).
 
-#![allow(clippy::print_stdout, reason = "a benchmark reports its figures on stdout")]
+#![allow(
+    clippy::print_stdout,
+    reason = "a benchmark reports its figures on stdout"
+)]
 
 use std::io::Write;
 use std::time::Instant;
@@ -38,10 +41,7 @@ fn record(run: usize) -> RunRecord {
                 // 5 % failing; a few tests flip from run to run.
                 let fail = (t * 31 + run * (t % 3)).is_multiple_of(20);
                 ResultRecord {
-                    test: format!(
-                        "com.example.module{}.ServiceTest::test_case_{t}",
-                        t / 200
-                    ),
+                    test: format!("com.example.module{}.ServiceTest::test_case_{t}", t / 200),
                     outcome: if fail {
                         Outcome::Failed
                     } else {
@@ -83,7 +83,8 @@ fn main() {
                 );
                 for x in &r.results {
                     f.write_all(x.test.as_bytes()).unwrap();
-                    f.write_all(&x.duration_us.unwrap_or(0).to_le_bytes()).unwrap();
+                    f.write_all(&x.duration_us.unwrap_or(0).to_le_bytes())
+                        .unwrap();
                 }
                 f.into_inner().unwrap().sync_data().unwrap();
                 start.elapsed().as_secs_f64()
