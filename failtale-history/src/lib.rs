@@ -33,19 +33,26 @@
 //! - The schema is versioned with `PRAGMA user_version`; [`MIGRATIONS`] are
 //!   applied in order, inside one transaction, when a store is opened.
 //!
-//! # Schema (version 1)
+//! # Schema (version 2)
 //!
 //! - `runs(id, at_ms, recorded_ms, commit_sha, branch, ci_job, sources, tests)`
 //! - `tests(id, key)` — test identities, interned
-//! - `results(run_id, test_id, outcome, duration_us, attempts, fp_id)` — one
-//!   row per test per run, clustered by run so recording appends and the
-//!   last N runs are one range read; a covering index by test answers
-//!   "the last N results of this test" for tests missing from recent runs
+//! - `run_results(run_id, data)` — every result of a run in one compact
+//!   value (gap-coded test ids, outcome, duration, attempts, fingerprint id;
+//!   about 5 bytes a result): recording appends one value, and the last N
+//!   runs are N reads. A test's history is read from the newest runs back,
+//!   at most 200 runs; the stability table covers the tests of the last
+//!   `window` runs
+//! - `failures(fp_id, run_id, test_id)` — the failures of each fingerprint
+//! - version 1 kept one `results` row per test per run with an index by
+//!   test; opening such a store moves them over
 //! - `fingerprints(id, hash, first_seen_ms, first_commit, last_seen_ms, runs_seen)`
 //!   — kept when old runs are pruned, so "seen before" outlives retention
 //! - `analysis_cache(fingerprint, settings, analysis, stored_ms)`
 //!
 //! MSRV: Rust 1.88.
+
+mod codec;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -116,10 +123,27 @@ pub const MIGRATIONS: &[&str] = &[
         stored_ms   INTEGER NOT NULL,
         PRIMARY KEY (fingerprint, settings)
     ) WITHOUT ROWID;",
+    // 2: one row of compact results per run (see `codec`), and the
+    // failures by fingerprint; the rows of `results` are moved over.
+    "CREATE TABLE run_results (
+        run_id INTEGER PRIMARY KEY,
+        data   BLOB NOT NULL
+    );
+    CREATE TABLE failures (
+        fp_id   INTEGER NOT NULL,
+        run_id  INTEGER NOT NULL,
+        test_id INTEGER NOT NULL,
+        PRIMARY KEY (fp_id, run_id, test_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX failures_by_run ON failures(run_id);",
 ];
 
 /// How many earlier failures of a fingerprint are examined for what followed them.
 const FOLLOWUP_SAMPLE: i64 = 500;
+/// How many later runs are looked at for what followed a failure.
+const FOLLOWUP_RUNS: usize = 20;
+/// How far back (in runs) a test's history is read.
+const LOOKBACK_RUNS: usize = 200;
 
 fn outcome_code(o: Outcome) -> i64 {
     match o {
@@ -149,8 +173,8 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Deletes the runs `select` (one `?1` parameter) names, their results,
-    /// and the tests no run holds any more, in one transaction.
+    /// Deletes the runs `select` (one `?1` parameter) names and their
+    /// results, in one transaction.
     fn delete_runs(
         &self,
         action: &'static str,
@@ -170,22 +194,19 @@ impl SqliteStore {
                 .map_err(&fail)?
         };
         if !doomed.is_empty() {
-            let mut results = tx
-                .prepare_cached("DELETE FROM results WHERE run_id = ?1")
-                .map_err(&fail)?;
-            let mut runs = tx
-                .prepare_cached("DELETE FROM runs WHERE id = ?1")
-                .map_err(&fail)?;
-            for id in &doomed {
-                results.execute([id]).map_err(&fail)?;
-                runs.execute([id]).map_err(&fail)?;
+            // Test names stay interned in `tests`: a test no stored run has
+            // simply has no history (finding which ones would mean reading
+            // every run).
+            for sql in [
+                "DELETE FROM run_results WHERE run_id = ?1",
+                "DELETE FROM failures WHERE run_id = ?1",
+                "DELETE FROM runs WHERE id = ?1",
+            ] {
+                let mut stmt = tx.prepare_cached(sql).map_err(&fail)?;
+                for id in &doomed {
+                    stmt.execute([id]).map_err(&fail)?;
+                }
             }
-            drop((results, runs));
-            tx.execute(
-                "DELETE FROM tests WHERE NOT EXISTS (SELECT 1 FROM results WHERE results.test_id = tests.id)",
-                [],
-            )
-            .map_err(&fail)?;
         }
         tx.commit().map_err(&fail)?;
         Ok(doomed.len())
@@ -281,11 +302,30 @@ impl SqliteStore {
         Ok(rows.map_err(self.err("check integrity"))?.join("\n"))
     }
 
-    /// Number of results stored (all runs).
+    /// Number of results stored (all runs, each read).
     pub fn result_count(&self) -> Result<u64, HistoryError> {
-        self.lock()
-            .query_row("SELECT COUNT(*) FROM results", [], |r| r.get(0))
-            .map_err(self.err("count results"))
+        Ok(self.results_per_run()?.iter().map(|(_, _, n)| n).sum())
+    }
+
+    /// Every run as (id, the test count recorded with it, the results
+    /// stored for it): the two counts differ only if a run was stored in part.
+    pub fn results_per_run(&self) -> Result<Vec<(RunId, u64, u64)>, HistoryError> {
+        let fail = self.err("count results");
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare("SELECT ru.id, ru.tests, rr.data FROM runs ru LEFT JOIN run_results rr ON rr.run_id = ru.id ORDER BY ru.id")
+            .map_err(&fail)?;
+        let rows = stmt
+            .query_map([], |r| {
+                let data: Option<Vec<u8>> = r.get(2)?;
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?.max(0) as u64,
+                    data.map_or(0, |d| codec::decode(&d).len() as u64),
+                ))
+            })
+            .map_err(&fail)?;
+        rows.collect::<Result<_, _>>().map_err(&fail)
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -338,8 +378,11 @@ fn migrate(conn: &mut Connection, location: &str) -> Result<(), HistoryError> {
             known: SCHEMA_VERSION,
         });
     }
-    for sql in &MIGRATIONS[version.max(0) as usize..] {
+    for (n, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
         tx.execute_batch(sql).map_err(&fail)?;
+        if n == 1 {
+            move_results_into_runs(&tx).map_err(&fail)?;
+        }
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)
         .map_err(&fail)?;
@@ -364,6 +407,63 @@ fn pause_for_tests() {
 #[cfg(not(feature = "test-hooks"))]
 fn pause_for_tests() {}
 
+/// Schema 1 kept one row per test per run; schema 2 one value per run.
+fn move_results_into_runs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let runs: Vec<i64> = {
+        let mut stmt = tx.prepare("SELECT id FROM runs ORDER BY id")?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    {
+        let mut rows_of = tx.prepare(
+            "SELECT test_id, outcome, duration_us, attempts, fp_id FROM results
+             WHERE run_id = ?1 ORDER BY test_id",
+        )?;
+        let mut put = tx.prepare("INSERT INTO run_results (run_id, data) VALUES (?1, ?2)")?;
+        let mut fail = tx.prepare(
+            "INSERT OR IGNORE INTO failures (fp_id, run_id, test_id) VALUES (?1, ?2, ?3)",
+        )?;
+        for run in runs {
+            let rows: Vec<codec::Row> = rows_of
+                .query_map([run], |r| {
+                    Ok(codec::Row {
+                        test_id: r.get(0)?,
+                        outcome: r.get::<_, i64>(1)?.clamp(0, 4) as u8,
+                        duration_us: r.get::<_, Option<i64>>(2)?.map(|d| d.max(0) as u64),
+                        attempts: r.get::<_, i64>(3)?.clamp(0, u32::MAX as i64) as u32,
+                        fp_id: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            put.execute(params![run, codec::encode(&rows)])?;
+            for r in &rows {
+                if let Some(fp) = r.fp_id {
+                    fail.execute(params![fp, run, r.test_id])?;
+                }
+            }
+        }
+    }
+    tx.execute_batch("DROP TABLE results;")
+}
+
+/// A run's results, decoded; empty when the run has none stored.
+fn run_rows(tx: &rusqlite::Connection, run: i64) -> rusqlite::Result<Vec<codec::Row>> {
+    let data: Option<Vec<u8>> = tx
+        .prepare_cached("SELECT data FROM run_results WHERE run_id = ?1")?
+        .query_row([run], |r| r.get(0))
+        .optional()?;
+    Ok(data.map(|d| codec::decode(&d)).unwrap_or_default())
+}
+
+fn entry(run: i64, r: &codec::Row) -> HistoryEntry {
+    HistoryEntry {
+        run,
+        outcome: outcome_of(i64::from(r.outcome)),
+        duration_us: r.duration_us,
+        attempts: r.attempts,
+    }
+}
+
 fn insert_run(tx: &rusqlite::Transaction<'_>, run: &RunRecord) -> rusqlite::Result<RunId> {
     let sources = serde_json::to_string(&run.sources).unwrap_or_else(|_| "[]".into());
     tx.execute(
@@ -382,10 +482,6 @@ fn insert_run(tx: &rusqlite::Transaction<'_>, run: &RunRecord) -> rusqlite::Resu
     let run_id = tx.last_insert_rowid();
     let mut find_test = tx.prepare_cached("SELECT id FROM tests WHERE key = ?1")?;
     let mut add_test = tx.prepare_cached("INSERT INTO tests (key) VALUES (?1)")?;
-    let mut add_result = tx.prepare_cached(
-        "INSERT OR IGNORE INTO results (run_id, test_id, outcome, duration_us, attempts, fp_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
     let mut add_fingerprint = tx.prepare_cached(
         "INSERT INTO fingerprints (hash, first_seen_ms, first_commit, last_seen_ms, runs_seen)
          VALUES (?1, ?2, ?3, ?2, 1)
@@ -422,23 +518,26 @@ fn insert_run(tx: &rusqlite::Transaction<'_>, run: &RunRecord) -> rusqlite::Resu
                 }
             }),
         };
-        rows.push((test_id, r, fp_id));
-    }
-    // In key order, so the run's rows are appended rather than scattered.
-    rows.sort_unstable_by_key(|(id, _, _)| *id);
-    let half = rows.len() / 2;
-    for (i, (test_id, r, fp_id)) in rows.into_iter().enumerate() {
-        if i == half && i > 0 {
-            pause_for_tests();
-        }
-        add_result.execute(params![
-            run_id,
+        rows.push(codec::Row {
             test_id,
-            outcome_code(r.outcome),
-            r.duration_us.map(|d| d.min(i64::MAX as u64) as i64),
-            i64::from(r.attempts),
-            fp_id
-        ])?;
+            outcome: outcome_code(r.outcome) as u8,
+            duration_us: r.duration_us,
+            attempts: r.attempts,
+            fp_id,
+        });
+    }
+    rows.sort_unstable_by_key(|r| r.test_id);
+    rows.dedup_by_key(|r| r.test_id);
+    tx.prepare_cached("INSERT INTO run_results (run_id, data) VALUES (?1, ?2)")?
+        .execute(params![run_id, codec::encode(&rows)])?;
+    pause_for_tests();
+    let mut add_failure = tx.prepare_cached(
+        "INSERT OR IGNORE INTO failures (fp_id, run_id, test_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for r in &rows {
+        if let Some(fp) = r.fp_id {
+            add_failure.execute(params![fp, run_id, r.test_id])?;
+        }
     }
     Ok(run_id)
 }
@@ -471,106 +570,117 @@ impl HistoryStore for SqliteStore {
         let mut conn = self.lock();
         // One read transaction: a consistent snapshot while writers go on.
         let tx = conn.transaction().map_err(&fail)?;
-        let mut slice = HistorySlice::default();
-        let mut referenced: HashSet<RunId> = HashSet::new();
-        let row_entry = |r: &rusqlite::Row<'_>| -> rusqlite::Result<HistoryEntry> {
-            Ok(HistoryEntry {
-                run: r.get(0)?,
-                outcome: outcome_of(r.get(1)?),
-                duration_us: r.get::<_, Option<i64>>(2)?.map(|d| d.max(0) as u64),
-                attempts: r.get::<_, i64>(3)?.clamp(0, u32::MAX as i64) as u32,
-            })
-        };
-        let mut by_test = tx
-            .prepare_cached(
-                "SELECT run_id, outcome, duration_us, attempts FROM results
-                 WHERE test_id = ?1 ORDER BY run_id DESC LIMIT ?2",
-            )
-            .map_err(&fail)?;
-        let mut last_of = |id: i64| -> rusqlite::Result<Vec<HistoryEntry>> {
-            let mut entries: Vec<HistoryEntry> = by_test
-                .query_map(params![id, window as i64], row_entry)?
-                .collect::<Result<_, _>>()?;
-            entries.reverse();
-            Ok(entries)
-        };
-        let mut found: Vec<(String, Vec<HistoryEntry>)> = Vec::new();
-        match tests {
+        let window = window.max(1);
+        // The tests asked for, by id (all tests: `None`).
+        let wanted: Option<HashMap<i64, String>> = match tests {
             Some(keys) => {
                 let mut find = tx
                     .prepare_cached("SELECT id FROM tests WHERE key = ?1")
                     .map_err(&fail)?;
+                let mut ids = HashMap::new();
                 for k in keys {
                     if let Some(id) = find
                         .query_row([k], |r| r.get::<_, i64>(0))
                         .optional()
                         .map_err(&fail)?
                     {
-                        found.push((k.clone(), last_of(id).map_err(&fail)?));
+                        ids.insert(id, k.clone());
                     }
                 }
+                Some(ids)
             }
-            None => {
-                // One range read of the last `window` runs covers every test
-                // that ran in each of them; only the others need a query of their own.
-                let floor: Option<i64> = tx
-                    .query_row(
-                        "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?1",
-                        [window.saturating_sub(1) as i64],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(&fail)?;
-                let older_exist = match floor {
-                    Some(f) => tx
-                        .query_row(
-                            "SELECT EXISTS (SELECT 1 FROM runs WHERE id < ?1)",
-                            [f],
-                            |r| r.get::<_, bool>(0),
-                        )
-                        .map_err(&fail)?,
-                    None => false,
-                };
-                let mut recent: HashMap<i64, Vec<HistoryEntry>> = HashMap::new();
-                {
-                    let mut scan = tx
-                        .prepare(
-                            "SELECT run_id, outcome, duration_us, attempts, test_id FROM results
-                             WHERE run_id >= ?1 ORDER BY run_id",
-                        )
-                        .map_err(&fail)?;
-                    let mut rows = scan.query([floor.unwrap_or(i64::MIN)]).map_err(&fail)?;
-                    while let Some(r) = rows.next().map_err(&fail)? {
-                        let test: i64 = r.get(4).map_err(&fail)?;
-                        recent
-                            .entry(test)
-                            .or_default()
-                            .push(row_entry(r).map_err(&fail)?);
-                    }
+            None => None,
+        };
+        let runs: Vec<i64> = {
+            let mut stmt = tx
+                .prepare_cached("SELECT id FROM runs ORDER BY id DESC")
+                .map_err(&fail)?;
+            stmt.query_map([], |r| r.get(0))
+                .map_err(&fail)?
+                .collect::<Result<_, _>>()
+                .map_err(&fail)?
+        };
+        // Newest run first: every test in the last `window` runs (or each
+        // test asked for), then further back only until each of those has
+        // `window` results, at most LOOKBACK_RUNS runs back.
+        let mut found: rustc_hash::FxHashMap<i64, Vec<HistoryEntry>> =
+            rustc_hash::FxHashMap::default();
+        let mut short = 0usize;
+        for (n, &run) in runs.iter().enumerate().take(LOOKBACK_RUNS.max(window)) {
+            let everyone = match &wanted {
+                Some(w) => found.len() == w.len() && short == 0,
+                None => n >= window && short == 0,
+            };
+            if everyone {
+                break;
+            }
+            for r in run_rows(&tx, run).map_err(&fail)? {
+                if wanted.as_ref().is_some_and(|w| !w.contains_key(&r.test_id)) {
+                    continue;
                 }
-                let mut all = tx
-                    .prepare("SELECT id, key FROM tests ORDER BY id")
-                    .map_err(&fail)?;
-                let mut rows = all.query([]).map_err(&fail)?;
-                while let Some(r) = rows.next().map_err(&fail)? {
-                    let id: i64 = r.get(0).map_err(&fail)?;
-                    let key: String = r.get(1).map_err(&fail)?;
-                    let entries = match recent.remove(&id) {
-                        Some(e) if e.len() >= window || !older_exist => e,
-                        _ if older_exist => last_of(id).map_err(&fail)?,
-                        _ => Vec::new(),
-                    };
-                    found.push((key, entries));
+                let entries = match found.get_mut(&r.test_id) {
+                    Some(e) => e,
+                    // Tests first met beyond the last `window` runs stopped running.
+                    None if wanted.is_none() && n >= window => continue,
+                    None => {
+                        short += 1;
+                        found
+                            .entry(r.test_id)
+                            .or_insert_with(|| Vec::with_capacity(window))
+                    }
+                };
+                if entries.len() < window {
+                    entries.push(entry(run, &r));
+                    if entries.len() == window {
+                        short -= 1;
+                    }
                 }
             }
         }
-        drop(by_test);
-        for (test, entries) in found {
-            if entries.is_empty() {
-                continue;
+        let mut ids: Vec<i64> = found.keys().copied().collect();
+        ids.sort_unstable();
+        let keys: HashMap<i64, String> = match wanted {
+            Some(w) => w,
+            None => {
+                // One pass over the names beats a lookup per test.
+                let mut stmt = tx
+                    .prepare_cached("SELECT id, key FROM tests")
+                    .map_err(&fail)?;
+                let mut keys = HashMap::with_capacity(ids.len());
+                let mut rows = stmt.query([]).map_err(&fail)?;
+                while let Some(r) = rows.next().map_err(&fail)? {
+                    let id: i64 = r.get(0).map_err(&fail)?;
+                    if found.contains_key(&id) {
+                        keys.insert(id, r.get::<_, String>(1).map_err(&fail)?);
+                    }
+                }
+                keys
             }
+        };
+        let mut slice = HistorySlice::default();
+        let mut referenced: HashSet<RunId> = HashSet::new();
+        let order: Vec<i64> = match tests {
+            // In the order asked.
+            Some(asked) => {
+                let by_key: HashMap<&str, i64> =
+                    keys.iter().map(|(id, k)| (k.as_str(), *id)).collect();
+                asked
+                    .iter()
+                    .filter_map(|k| by_key.get(k.as_str()).copied())
+                    .collect()
+            }
+            None => ids,
+        };
+        for id in order {
+            let (Some(mut entries), Some(test)) = (found.remove(&id), keys.get(&id)) else {
+                continue;
+            };
+            entries.reverse();
             referenced.extend(entries.iter().map(|e| e.run));
-            slice.tests.push(TestHistory { test, entries });
+            slice.tests.push(TestHistory {
+                test: test.clone(),
+                entries,
+            });
         }
         if let Some(&oldest) = referenced.iter().min() {
             let mut stmt = tx
@@ -604,38 +714,47 @@ impl HistoryStore for SqliteStore {
         exclude_run: Option<RunId>,
     ) -> Result<HashMap<String, CommitOutcomes>, HistoryError> {
         let fail = self.err("read results by commit");
-        let wanted: HashSet<&str> = tests.iter().map(String::as_str).collect();
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT t.key, SUM(r.outcome IN (0, 1)), SUM(r.outcome IN (2, 3))
-                 FROM runs ru
-                 JOIN results r ON r.run_id = ru.id
-                 JOIN tests t ON t.id = r.test_id
-                 WHERE ru.commit_sha = ?1 AND ru.id != ?2
-                 GROUP BY r.test_id",
-            )
-            .map_err(&fail)?;
-        let rows = stmt
-            .query_map(params![commit, exclude_run.unwrap_or(-1)], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })
-            .map_err(&fail)?;
-        let mut out = HashMap::new();
-        for row in rows {
-            let (key, passed, failed) = row.map_err(&fail)?;
-            if wanted.contains(key.as_str()) {
-                out.insert(
-                    key,
-                    CommitOutcomes {
-                        passed: passed as usize,
-                        failed: failed as usize,
-                    },
-                );
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(&fail)?;
+        let mut wanted: HashMap<i64, &String> = HashMap::new();
+        {
+            let mut find = tx
+                .prepare_cached("SELECT id FROM tests WHERE key = ?1")
+                .map_err(&fail)?;
+            for k in tests {
+                if let Some(id) = find
+                    .query_row([k], |r| r.get::<_, i64>(0))
+                    .optional()
+                    .map_err(&fail)?
+                {
+                    wanted.insert(id, k);
+                }
+            }
+        }
+        let runs: Vec<i64> = {
+            let mut stmt = tx
+                .prepare_cached("SELECT id FROM runs WHERE commit_sha = ?1 AND id != ?2")
+                .map_err(&fail)?;
+            stmt.query_map(params![commit, exclude_run.unwrap_or(-1)], |r| r.get(0))
+                .map_err(&fail)?
+                .collect::<Result<_, _>>()
+                .map_err(&fail)?
+        };
+        let mut out: HashMap<String, CommitOutcomes> = HashMap::new();
+        if wanted.is_empty() {
+            return Ok(out);
+        }
+        for run in runs {
+            for r in run_rows(&tx, run).map_err(&fail)? {
+                let Some(key) = wanted.get(&r.test_id) else {
+                    continue;
+                };
+                let o = out.entry((*key).clone()).or_default();
+                match r.outcome {
+                    0 | 1 => o.passed += 1,
+                    2 | 3 => o.failed += 1,
+                    _ => {}
+                }
             }
         }
         Ok(out)
@@ -655,19 +774,38 @@ impl HistoryStore for SqliteStore {
                 .map_err(&fail)?;
             let mut occurrences = tx
                 .prepare_cached(
-                    "SELECT r.test_id, r.run_id, ru.commit_sha
-                     FROM results r JOIN runs ru ON ru.id = r.run_id
-                     WHERE r.fp_id = ?1 ORDER BY r.run_id DESC LIMIT ?2",
+                    "SELECT f.test_id, f.run_id, ru.commit_sha
+                     FROM failures f JOIN runs ru ON ru.id = f.run_id
+                     WHERE f.fp_id = ?1 ORDER BY f.run_id DESC LIMIT ?2",
                 )
                 .map_err(&fail)?;
-            let mut next = tx
-                .prepare_cached(
-                    "SELECT r.outcome, ru.commit_sha
-                     FROM results r JOIN runs ru ON ru.id = r.run_id
-                     WHERE r.test_id = ?1 AND r.run_id > ?2 AND r.outcome != 4
-                     ORDER BY r.run_id LIMIT 1",
-                )
-                .map_err(&fail)?;
+            // The runs after each failure, newest last, read once per call.
+            let runs: Vec<(i64, Option<String>)> = {
+                let mut stmt = tx
+                    .prepare_cached("SELECT id, commit_sha FROM runs ORDER BY id")
+                    .map_err(&fail)?;
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(&fail)?
+                    .collect::<Result<_, _>>()
+                    .map_err(&fail)?
+            };
+            let mut decoded: HashMap<i64, Vec<codec::Row>> = HashMap::new();
+            let mut next =
+                |test_id: i64, after: i64| -> rusqlite::Result<Option<(i64, Option<String>)>> {
+                    let from = runs.partition_point(|(id, _)| *id <= after);
+                    for (run, commit) in runs[from..].iter().take(FOLLOWUP_RUNS) {
+                        if !decoded.contains_key(run) {
+                            decoded.insert(*run, run_rows(&tx, *run)?);
+                        }
+                        let rows = &decoded[run];
+                        if let Ok(i) = rows.binary_search_by_key(&test_id, |r| r.test_id)
+                            && rows[i].outcome != 4
+                        {
+                            return Ok(Some((i64::from(rows[i].outcome), commit.clone())));
+                        }
+                    }
+                    Ok(None)
+                };
             for hash in hashes {
                 let Some((id, first, last, seen, first_commit)) = find
                     .query_row([hash], |r| {
@@ -693,12 +831,7 @@ impl HistoryStore for SqliteStore {
                     .map_err(&fail)?;
                 let (mut followed, mut passed_same) = (0u64, 0u64);
                 for (test_id, run_id, commit) in occ {
-                    let after = next
-                        .query_row(params![test_id, run_id], |r| {
-                            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
-                        })
-                        .optional()
-                        .map_err(&fail)?;
+                    let after = next(test_id, run_id).map_err(&fail)?;
                     if let Some((outcome, next_commit)) = after {
                         followed += 1;
                         if outcome <= 1 && commit.is_some() && commit == next_commit {
@@ -811,4 +944,99 @@ pub fn runs(store: &SqliteStore) -> Result<BTreeMap<RunId, RunInfo>, HistoryErro
         out.insert(info.id, info);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_store_is_moved_over_with_every_result() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute_batch(
+                "INSERT INTO tests (id, key) VALUES (1, 'a::one'), (2, 'a::two');
+                 INSERT INTO fingerprints (id, hash, first_seen_ms, last_seen_ms, runs_seen)
+                   VALUES (1, 'ffff', 10, 20, 2);
+                 INSERT INTO runs (id, at_ms, recorded_ms, commit_sha, branch, sources, tests)
+                   VALUES (1, 10, 10, 'c1', 'main', '[]', 2), (2, 20, 20, 'c1', 'main', '[]', 2);
+                 INSERT INTO results VALUES (1, 1, 0, 1000, 1, NULL), (1, 2, 2, NULL, 1, 1),
+                                            (2, 1, 4, 5, 1, NULL), (2, 2, 0, 7, 2, NULL);",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(store.results_per_run().unwrap(), [(1, 2, 2), (2, 2, 2)]);
+        let slice = store.test_histories(None, 20).unwrap();
+        let two = slice.tests.iter().find(|t| t.test == "a::two").unwrap();
+        let got: Vec<_> = two
+            .entries
+            .iter()
+            .map(|e| (e.run, e.outcome, e.duration_us, e.attempts))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, Outcome::Failed, None, 1),
+                (2, Outcome::Passed, Some(7), 2)
+            ]
+        );
+        // The failure is still found by its fingerprint, and what followed it:
+        // a pass on the same commit.
+        let fp = store.fingerprints(&["ffff".into()]).unwrap();
+        assert_eq!((fp[0].followed, fp[0].followed_by_pass_same_commit), (1, 1));
+        let by_commit = store
+            .commit_outcomes("c1", &["a::two".into(), "a::one".into()], None)
+            .unwrap();
+        assert_eq!(
+            (by_commit["a::two"].passed, by_commit["a::two"].failed),
+            (1, 1)
+        );
+        assert_eq!(by_commit["a::one"].passed, 1, "a skip counts as neither");
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+    }
+
+    #[test]
+    fn the_stability_table_covers_the_tests_of_the_last_window_runs() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let result = |test: &str| failtale_core::history::ResultRecord {
+            test: test.into(),
+            outcome: Outcome::Passed,
+            duration_us: None,
+            attempts: 1,
+            fingerprint: None,
+        };
+        // `old` ran only in the first run; `kept` in all 5.
+        for run in 0..5 {
+            let mut results = vec![result("kept")];
+            if run == 0 {
+                results.push(result("old"));
+            }
+            store
+                .record_run(&RunRecord {
+                    results,
+                    ..RunRecord::default()
+                })
+                .unwrap();
+        }
+        let names = |window| -> Vec<(String, usize)> {
+            store
+                .test_histories(None, window)
+                .unwrap()
+                .tests
+                .into_iter()
+                .map(|t| (t.test, t.entries.len()))
+                .collect()
+        };
+        assert_eq!(names(3), [("kept".to_owned(), 3)]);
+        assert_eq!(names(5), [("kept".to_owned(), 5), ("old".to_owned(), 1)]);
+        // Asked for by name, a test is looked for further back.
+        let asked = store.test_histories(Some(&["old".into()]), 3).unwrap();
+        assert_eq!(asked.tests[0].entries.len(), 1);
+    }
 }

@@ -246,9 +246,10 @@ pub fn assess(
     } else {
         retried as f64 / n as f64
     };
-    // Commits on which the test both passed and failed.
+    // Commits on which the test both passed and failed (only possible when
+    // it did both: most tests did not, and need no map).
     let mut by_commit: HashMap<&str, (bool, bool)> = HashMap::new();
-    for e in &counted {
+    for e in counted.iter().filter(|_| passes > 0 && fails > 0) {
         if let Some(c) = runs.get(&e.run).and_then(|r| r.commit.as_deref()) {
             let slot = by_commit.entry(c).or_default();
             if is_pass(e.outcome) {
@@ -397,11 +398,34 @@ fn slow_reason(counted: &[&super::HistoryEntry], factor: f64) -> Option<String> 
 
 /// Assesses every test in `slice`, worst first.
 pub fn assess_all(slice: &super::HistorySlice, opts: &StabilityOptions) -> Vec<TestStability> {
-    let mut all: Vec<_> = slice
-        .tests
-        .iter()
-        .map(|t| assess(t, &slice.runs, opts))
-        .collect();
+    // Each test is judged on its own: the cores share the work.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut all: Vec<_> = if threads < 2 || slice.tests.len() < 4096 {
+        slice
+            .tests
+            .iter()
+            .map(|t| assess(t, &slice.runs, opts))
+            .collect()
+    } else {
+        let chunk = slice.tests.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let parts: Vec<_> = slice
+                .tests
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|t| assess(t, &slice.runs, opts))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
     all.sort_by(TestStability::worst_first);
     all
 }
