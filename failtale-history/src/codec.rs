@@ -79,14 +79,37 @@ pub(crate) fn encode(rows: &[Row]) -> Vec<u8> {
 /// Decodes a value written by [`encode`]. A damaged or unknown value
 /// yields the results read before the damage.
 pub(crate) fn decode(data: &[u8]) -> Vec<Row> {
-    let mut rows = Vec::new();
-    if data.first() != Some(&VERSION) {
-        return rows;
+    Decoder::new(data).collect()
+}
+
+/// The results of a value written by [`encode`], one at a time, in test id
+/// order (merging several runs needs no more memory than their values).
+#[derive(Debug, Clone)]
+pub(crate) struct Decoder<'a> {
+    data: &'a [u8],
+    at: usize,
+    prev: i64,
+}
+
+impl<'a> Decoder<'a> {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
+        // An unknown version reads as empty.
+        let at = if data.first() == Some(&VERSION) {
+            1
+        } else {
+            data.len()
+        };
+        Decoder { data, at, prev: 0 }
     }
-    let mut at = 1;
-    let mut prev = 0i64;
-    while at < data.len() {
-        let Some(row) = (|| {
+}
+
+impl Iterator for Decoder<'_> {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        let data = self.data;
+        let mut at = self.at;
+        let row = (|| {
             let gap = get(data, &mut at)?;
             let flags = *data.get(at)?;
             at += 1;
@@ -105,7 +128,7 @@ pub(crate) fn decode(data: &[u8]) -> Vec<Row> {
             } else {
                 None
             };
-            let test_id = prev.checked_add(i64::try_from(gap).ok()?)?;
+            let test_id = self.prev.checked_add(i64::try_from(gap).ok()?)?;
             Some(Row {
                 test_id,
                 outcome: flags & 0x07,
@@ -113,13 +136,20 @@ pub(crate) fn decode(data: &[u8]) -> Vec<Row> {
                 attempts,
                 fp_id,
             })
-        })() else {
-            break;
-        };
-        prev = row.test_id;
-        rows.push(row);
+        })();
+        match row {
+            Some(r) => {
+                self.at = at;
+                self.prev = r.test_id;
+                Some(r)
+            }
+            None => {
+                // Damaged: stop here for good.
+                self.at = data.len();
+                None
+            }
+        }
     }
-    rows
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@
 
 mod codec;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -448,11 +448,89 @@ fn move_results_into_runs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()
 
 /// A run's results, decoded; empty when the run has none stored.
 fn run_rows(tx: &rusqlite::Connection, run: i64) -> rusqlite::Result<Vec<codec::Row>> {
-    let data: Option<Vec<u8>> = tx
+    Ok(codec::decode(&run_data(tx, run)?))
+}
+
+/// A run's stored value (empty when it has none).
+fn run_data(tx: &rusqlite::Connection, run: i64) -> rusqlite::Result<Vec<u8>> {
+    Ok(tx
         .prepare_cached("SELECT data FROM run_results WHERE run_id = ?1")?
         .query_row([run], |r| r.get(0))
-        .optional()?;
-    Ok(data.map(|d| codec::decode(&d)).unwrap_or_default())
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Every test of the last `window` runs (`runs` newest first), in test id
+/// order, with its last `window` results, newest first: the runs are
+/// decoded once and merged test by test, and only the tests with fewer
+/// results are looked for in older runs (at most [`LOOKBACK_RUNS`] back).
+fn recent_tests(
+    tx: &rusqlite::Connection,
+    runs: &[i64],
+    window: usize,
+) -> rusqlite::Result<Vec<(i64, String, Vec<HistoryEntry>)>> {
+    let blobs: Vec<(i64, Vec<u8>)> = runs
+        .iter()
+        .take(window)
+        .map(|&run| Ok((run, run_data(tx, run)?)))
+        .collect::<rusqlite::Result<_>>()?;
+    let mut recent: Vec<(i64, std::iter::Peekable<codec::Decoder<'_>>)> = blobs
+        .iter()
+        .map(|(run, data)| (*run, codec::Decoder::new(data).peekable()))
+        .collect();
+    let mut names = tx.prepare_cached("SELECT id, key FROM tests ORDER BY id")?;
+    let mut names = names.query([])?;
+    let mut name: Option<(i64, String)> = None;
+    let mut out = Vec::new();
+    loop {
+        let next = recent
+            .iter_mut()
+            .filter_map(|(_, rows)| rows.peek().map(|r| r.test_id))
+            .min();
+        let Some(id) = next else { break };
+        let mut entries = Vec::with_capacity(window);
+        for (run, rows) in &mut recent {
+            if let Some(r) = rows.next_if(|r| r.test_id == id) {
+                entries.push(entry(*run, &r));
+            }
+        }
+        // The names come in id order too.
+        while name.as_ref().is_none_or(|(n, _)| *n < id) {
+            match names.next()? {
+                Some(row) => name = Some((row.get(0)?, row.get(1)?)),
+                None => {
+                    name = None;
+                    break;
+                }
+            }
+        }
+        if let Some((n, key)) = &name
+            && *n == id
+        {
+            out.push((id, key.clone(), entries));
+        }
+    }
+    let mut short: Vec<usize> = (0..out.len())
+        .filter(|&i| out[i].2.len() < window)
+        .collect();
+    for &run in runs
+        .iter()
+        .skip(window)
+        .take(LOOKBACK_RUNS.saturating_sub(window))
+    {
+        if short.is_empty() {
+            break;
+        }
+        let rows = run_rows(tx, run)?;
+        short.retain(|&i| {
+            let (id, _, entries) = &mut out[i];
+            if let Ok(at) = rows.binary_search_by_key(id, |r| r.test_id) {
+                entries.push(entry(run, &rows[at]));
+            }
+            entries.len() < window
+        });
+    }
+    Ok(out)
 }
 
 fn entry(run: i64, r: &codec::Row) -> HistoryEntry {
@@ -600,89 +678,56 @@ impl HistoryStore for SqliteStore {
                 .collect::<Result<_, _>>()
                 .map_err(&fail)?
         };
-        // Newest run first: every test in the last `window` runs (or each
-        // test asked for), then further back only until each of those has
-        // `window` results, at most LOOKBACK_RUNS runs back.
-        let mut found: rustc_hash::FxHashMap<i64, Vec<HistoryEntry>> =
-            rustc_hash::FxHashMap::default();
-        let mut short = 0usize;
-        for (n, &run) in runs.iter().enumerate().take(LOOKBACK_RUNS.max(window)) {
-            let everyone = match &wanted {
-                Some(w) => found.len() == w.len() && short == 0,
-                None => n >= window && short == 0,
-            };
-            if everyone {
-                break;
-            }
-            for r in run_rows(&tx, run).map_err(&fail)? {
-                if wanted.as_ref().is_some_and(|w| !w.contains_key(&r.test_id)) {
-                    continue;
-                }
-                let entries = match found.get_mut(&r.test_id) {
-                    Some(e) => e,
-                    // Tests first met beyond the last `window` runs stopped running.
-                    None if wanted.is_none() && n >= window => continue,
-                    None => {
-                        short += 1;
-                        found
-                            .entry(r.test_id)
-                            .or_insert_with(|| Vec::with_capacity(window))
-                    }
-                };
-                if entries.len() < window {
-                    entries.push(entry(run, &r));
-                    if entries.len() == window {
-                        short -= 1;
+        // (test id, name, results newest first) of every test reported.
+        let mut found: Vec<(i64, String, Vec<HistoryEntry>)> = match wanted {
+            None => recent_tests(&tx, &runs, window).map_err(&fail)?,
+            Some(wanted) => {
+                // In the order asked.
+                let mut found: Vec<(i64, String, Vec<HistoryEntry>)> = Vec::new();
+                let mut index: HashMap<i64, usize> = HashMap::new();
+                let by_key: HashMap<&str, i64> =
+                    wanted.iter().map(|(id, k)| (k.as_str(), *id)).collect();
+                for k in tests.unwrap_or_default() {
+                    if let Some(&id) = by_key.get(k.as_str())
+                        && !index.contains_key(&id)
+                    {
+                        index.insert(id, found.len());
+                        found.push((id, k.clone(), Vec::new()));
                     }
                 }
-            }
-        }
-        let mut ids: Vec<i64> = found.keys().copied().collect();
-        ids.sort_unstable();
-        let keys: HashMap<i64, String> = match wanted {
-            Some(w) => w,
-            None => {
-                // One pass over the names beats a lookup per test.
-                let mut stmt = tx
-                    .prepare_cached("SELECT id, key FROM tests")
-                    .map_err(&fail)?;
-                let mut keys = HashMap::with_capacity(ids.len());
-                let mut rows = stmt.query([]).map_err(&fail)?;
-                while let Some(r) = rows.next().map_err(&fail)? {
-                    let id: i64 = r.get(0).map_err(&fail)?;
-                    if found.contains_key(&id) {
-                        keys.insert(id, r.get::<_, String>(1).map_err(&fail)?);
+                let mut short = found.len();
+                for &run in runs.iter().take(LOOKBACK_RUNS.max(window)) {
+                    if short == 0 {
+                        break;
+                    }
+                    for r in run_rows(&tx, run).map_err(&fail)? {
+                        if let Some(&i) = index.get(&r.test_id) {
+                            let entries = &mut found[i].2;
+                            if entries.len() < window {
+                                entries.push(entry(run, &r));
+                                if entries.len() == window {
+                                    short -= 1;
+                                }
+                            }
+                        }
                     }
                 }
-                keys
+                found
             }
         };
         let mut slice = HistorySlice::default();
-        let mut referenced: HashSet<RunId> = HashSet::new();
-        let order: Vec<i64> = match tests {
-            // In the order asked.
-            Some(asked) => {
-                let by_key: HashMap<&str, i64> =
-                    keys.iter().map(|(id, k)| (k.as_str(), *id)).collect();
-                asked
-                    .iter()
-                    .filter_map(|k| by_key.get(k.as_str()).copied())
-                    .collect()
-            }
-            None => ids,
-        };
-        for id in order {
-            let (Some(mut entries), Some(test)) = (found.remove(&id), keys.get(&id)) else {
+        // Every run from the oldest result on is described (a few may hold
+        // none of these tests; describing them costs less than finding out).
+        let mut oldest: Option<RunId> = None;
+        for (_, test, mut entries) in found.drain(..) {
+            let Some(last) = entries.last() else {
                 continue;
             };
+            oldest = Some(oldest.map_or(last.run, |o: RunId| o.min(last.run)));
             entries.reverse();
-            referenced.extend(entries.iter().map(|e| e.run));
-            slice.tests.push(TestHistory {
-                test: test.clone(),
-                entries,
-            });
+            slice.tests.push(TestHistory { test, entries });
         }
-        if let Some(&oldest) = referenced.iter().min() {
+        if let Some(oldest) = oldest {
             let mut stmt = tx
                 .prepare("SELECT id, at_ms, commit_sha, branch FROM runs WHERE id >= ?1")
                 .map_err(&fail)?;
@@ -698,9 +743,7 @@ impl HistoryStore for SqliteStore {
                 .map_err(&fail)?;
             for row in rows {
                 let info = row.map_err(&fail)?;
-                if referenced.contains(&info.id) {
-                    slice.runs.insert(info.id, info);
-                }
+                slice.runs.insert(info.id, info);
             }
         }
         drop(tx);
