@@ -23,16 +23,7 @@ const INSTALL: &str = "install them with `apt-get install -y --no-install-recomm
 #[test]
 #[ignore = "needs chromium"]
 fn report_html_works_in_a_real_browser() {
-    let chromium = tool(
-        "FAILTALE_CHROMIUM",
-        "/usr/bin/chromium",
-        &["chromium", "chromium-browser", "google-chrome"],
-    );
-    let chromedriver = tool(
-        "FAILTALE_CHROMEDRIVER",
-        "/usr/bin/chromedriver",
-        &["chromedriver"],
-    );
+    let (chromium, chromedriver) = browser();
 
     // The report, from the real binary; run twice so history has a say.
     let dir = tempfile::tempdir().unwrap();
@@ -230,16 +221,7 @@ fn report_html_works_in_a_real_browser() {
     reason = "prints the paint time for the benchmark notes"
 )]
 fn a_report_of_ten_thousand_root_causes_renders_lazily_and_stays_searchable() {
-    let chromium = tool(
-        "FAILTALE_CHROMIUM",
-        "/usr/bin/chromium",
-        &["chromium", "chromium-browser", "google-chrome"],
-    );
-    let chromedriver = tool(
-        "FAILTALE_CHROMEDRIVER",
-        "/usr/bin/chromedriver",
-        &["chromedriver"],
-    );
+    let (chromium, chromedriver) = browser();
     // 10,000 failures, each with its own cause (told apart by words, as
     // numbers are masked by fingerprints).
     const WORDS: [&str; 25] = [
@@ -327,6 +309,22 @@ fn a_report_of_ten_thousand_root_causes_renders_lazily_and_stays_searchable() {
     let count = session.text(&session.find("#count"));
     assert!(count.starts_with("1 of "), "{count}");
     session.assert_no_alert();
+}
+
+/// Chromium and chromedriver (see [`tool`]).
+fn browser() -> (PathBuf, PathBuf) {
+    (
+        tool(
+            "FAILTALE_CHROMIUM",
+            "/usr/bin/chromium",
+            &["chromium", "chromium-browser", "google-chrome"],
+        ),
+        tool(
+            "FAILTALE_CHROMEDRIVER",
+            "/usr/bin/chromedriver",
+            &["chromedriver"],
+        ),
+    )
 }
 
 /// A binary: `env` when set, else `default` when it exists, else the first

@@ -37,6 +37,7 @@ pub mod history;
 pub mod input;
 pub mod model;
 pub mod output;
+mod par;
 pub mod pipeline;
 pub mod report;
 pub mod sanitize;

@@ -109,41 +109,30 @@ pub trait Output {
     }
 }
 
-impl<T: Output + ?Sized> Output for &mut T {
-    fn name(&self) -> &str {
-        (**self).name()
-    }
-    fn begin(&mut self, run: &Sanitized<TestRun>) -> Result<(), OutputError> {
-        (**self).begin(run)
-    }
-    fn cluster(&mut self, cluster: &Sanitized<ClusterReport>) -> Result<(), OutputError> {
-        (**self).cluster(cluster)
-    }
-    fn finish(&mut self, done: &Finished<'_>) -> Result<Vec<PathBuf>, OutputError> {
-        (**self).finish(done)
-    }
-    fn concurrent(&mut self) -> Option<&mut (dyn Output + Send)> {
-        (**self).concurrent()
-    }
+/// An output behind a `&mut` or a `Box` is an output.
+macro_rules! forward_output {
+    ($($ptr:ty),*) => {$(
+        impl<T: Output + ?Sized> Output for $ptr {
+            fn name(&self) -> &str {
+                (**self).name()
+            }
+            fn begin(&mut self, run: &Sanitized<TestRun>) -> Result<(), OutputError> {
+                (**self).begin(run)
+            }
+            fn cluster(&mut self, cluster: &Sanitized<ClusterReport>) -> Result<(), OutputError> {
+                (**self).cluster(cluster)
+            }
+            fn finish(&mut self, done: &Finished<'_>) -> Result<Vec<PathBuf>, OutputError> {
+                (**self).finish(done)
+            }
+            fn concurrent(&mut self) -> Option<&mut (dyn Output + Send)> {
+                (**self).concurrent()
+            }
+        }
+    )*};
 }
 
-impl<T: Output + ?Sized> Output for Box<T> {
-    fn name(&self) -> &str {
-        (**self).name()
-    }
-    fn begin(&mut self, run: &Sanitized<TestRun>) -> Result<(), OutputError> {
-        (**self).begin(run)
-    }
-    fn cluster(&mut self, cluster: &Sanitized<ClusterReport>) -> Result<(), OutputError> {
-        (**self).cluster(cluster)
-    }
-    fn finish(&mut self, done: &Finished<'_>) -> Result<Vec<PathBuf>, OutputError> {
-        (**self).finish(done)
-    }
-    fn concurrent(&mut self) -> Option<&mut (dyn Output + Send)> {
-        (**self).concurrent()
-    }
-}
+forward_output!(&mut T, Box<T>);
 
 /// `report.json`: the [`Report`], pretty-printed, written atomically.
 #[derive(Debug, Clone)]

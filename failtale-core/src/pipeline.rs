@@ -304,25 +304,9 @@ impl Pipeline {
         let failing: Vec<usize> = (0..run.cases.len())
             .filter(|&i| run.cases[i].outcome.is_failing())
             .collect();
-        let fingerprint = |i: &usize| (*i, self.fingerprint.fingerprint(&run.cases[*i]));
-        // Threads pay off only when there is enough work to share.
-        let signatures = if self.threads < 2 || failing.len() < 256 {
-            failing.iter().map(fingerprint).collect()
-        } else {
-            let chunk = failing.len().div_ceil(self.threads);
-            std::thread::scope(|scope| {
-                let parts: Vec<_> = failing
-                    .chunks(chunk)
-                    .map(|part| {
-                        scope.spawn(move || part.iter().map(fingerprint).collect::<Vec<_>>())
-                    })
-                    .collect();
-                parts
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect()
-            })
-        };
+        let signatures = crate::par::map(&failing, self.threads, 256, &|i: &usize| {
+            (*i, self.fingerprint.fingerprint(&run.cases[*i]))
+        });
         self.fingerprint.cluster(run, signatures)
     }
 

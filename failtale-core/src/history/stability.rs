@@ -400,32 +400,9 @@ fn slow_reason(counted: &[&super::HistoryEntry], factor: f64) -> Option<String> 
 pub fn assess_all(slice: &super::HistorySlice, opts: &StabilityOptions) -> Vec<TestStability> {
     // Each test is judged on its own: the cores share the work.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut all: Vec<_> = if threads < 2 || slice.tests.len() < 4096 {
-        slice
-            .tests
-            .iter()
-            .map(|t| assess(t, &slice.runs, opts))
-            .collect()
-    } else {
-        let chunk = slice.tests.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let parts: Vec<_> = slice
-                .tests
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|t| assess(t, &slice.runs, opts))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            parts
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
+    let mut all = crate::par::map(&slice.tests, threads, 4096, &|t| {
+        assess(t, &slice.runs, opts)
+    });
     all.sort_by(TestStability::worst_first);
     all
 }

@@ -768,28 +768,7 @@ fn flags<T: Send>(
     threads: usize,
     check: &(dyn Fn(&mut T, &mut Redactions) -> bool + Sync),
 ) -> Vec<bool> {
-    if threads < 2 || items.len() < 64 {
-        let mut scratch = Redactions::new();
-        return items.iter_mut().map(|i| check(i, &mut scratch)).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let parts: Vec<_> = items
-            .chunks_mut(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    let mut scratch = Redactions::new();
-                    part.iter_mut()
-                        .map(|i| check(i, &mut scratch))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    crate::par::map_mut(items, threads, 64, &Redactions::new, check)
 }
 
 /// Sanitizes the named values (properties, kept attributes) of a case
