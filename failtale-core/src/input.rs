@@ -47,6 +47,15 @@ impl Input {
         )
     }
 
+    /// The input's size in bytes, when known without reading it.
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            Input::File { path, .. } => fs::metadata(path).ok().map(|m| m.len()),
+            Input::Stdin => None,
+            Input::Bytes { data, .. } => Some(data.len() as u64),
+        }
+    }
+
     /// Opens the input for reading.
     pub fn open(&self) -> io::Result<Box<dyn Read + Send + '_>> {
         Ok(match self {

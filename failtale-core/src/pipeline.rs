@@ -214,7 +214,7 @@ impl Pipeline {
             return None;
         }
         let mut chained = head.as_slice().chain(reader);
-        let ingested = self.ingest.ingest(&mut chained);
+        let ingested = self.ingest.ingest_sized(&mut chained, input.size());
         status.format = ingested.format;
         status.producer = ingested.producer.clone();
         status.timestamp = ingested.timestamp.clone();

@@ -58,6 +58,21 @@ pub trait Ingest: Send + Sync {
 
     /// Reads a whole input. Never panics on bad data; puts the reason in [`Ingested::error`].
     fn ingest(&self, input: &mut dyn Read) -> Ingested;
+
+    /// [`Ingest::ingest`] when the input's size in bytes is known (a file),
+    /// so a reader can size its list of test cases once instead of growing
+    /// (and copying) it as it reads. The default ignores the size.
+    fn ingest_sized(&self, input: &mut dyn Read, size: Option<u64>) -> Ingested {
+        let _ = size;
+        self.ingest(input)
+    }
+}
+
+/// Room for the test cases of an input of `size` bytes, at least
+/// `bytes_per_case` bytes each, capped so a reservation stays small.
+pub fn cases_for_size(size: Option<u64>, bytes_per_case: u64) -> usize {
+    const MAX: u64 = 1_000_000;
+    size.map_or(0, |s| (s / bytes_per_case.max(1)).min(MAX) as usize)
 }
 
 /// Removes secrets and personal data from text before it is stored, shown or sent.
@@ -231,6 +246,9 @@ macro_rules! forward_stages {
             }
             fn ingest(&self, input: &mut dyn Read) -> Ingested {
                 (**self).ingest(input)
+            }
+            fn ingest_sized(&self, input: &mut dyn Read, size: Option<u64>) -> Ingested {
+                (**self).ingest_sized(input, size)
             }
         }
 

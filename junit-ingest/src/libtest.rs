@@ -159,8 +159,16 @@ impl Ingest for LibtestReader {
     }
 
     fn ingest(&self, input: &mut dyn Read) -> Ingested {
+        self.ingest_sized(input, None)
+    }
+
+    fn ingest_sized(&self, input: &mut dyn Read, size: Option<u64>) -> Ingested {
         let mut reader = BufReader::with_capacity(64 * 1024, input);
         let mut state = State::new(self.output_cap);
+        // A test is at least its two lines (started, then its result).
+        state
+            .cases
+            .reserve(failtale_core::stage::cases_for_size(size, 150));
         let mut buf = Vec::with_capacity(4096);
         let mut line_no = 0u64;
         loop {

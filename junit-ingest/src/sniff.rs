@@ -36,6 +36,10 @@ impl Ingest for AutoIngest {
     }
 
     fn ingest(&self, input: &mut dyn Read) -> Ingested {
+        self.ingest_sized(input, None)
+    }
+
+    fn ingest_sized(&self, input: &mut dyn Read, size: Option<u64>) -> Ingested {
         let mut head = Vec::with_capacity(failtale_core::pipeline::SNIFF_LEN);
         if let Err(e) = input
             .take(failtale_core::pipeline::SNIFF_LEN as u64)
@@ -67,9 +71,9 @@ impl Ingest for AutoIngest {
             };
         }
         if libtest > junit {
-            self.libtest.ingest(&mut rest)
+            self.libtest.ingest_sized(&mut rest, size)
         } else {
-            self.junit.ingest(&mut rest)
+            self.junit.ingest_sized(&mut rest, size)
         }
     }
 }

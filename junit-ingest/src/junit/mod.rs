@@ -107,6 +107,10 @@ impl Ingest for JunitReader {
     }
 
     fn ingest(&self, input: &mut dyn Read) -> Ingested {
-        parse::read(self, input)
+        parse::read(self, input, None)
+    }
+
+    fn ingest_sized(&self, input: &mut dyn Read, size: Option<u64>) -> Ingested {
+        parse::read(self, input, size)
     }
 }

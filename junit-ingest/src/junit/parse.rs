@@ -30,9 +30,14 @@ const MAX_WARNINGS: usize = 200;
 /// time, so a wrong or hostile count cannot make the reader allocate much.
 const MAX_RESERVED_CASES: usize = 1 << 16;
 
-/// Reads one JUnit XML input.
-pub(crate) fn read(cfg: &JunitReader, input: &mut dyn Read) -> Ingested {
+/// Reads one JUnit XML input of `size` bytes, when known.
+pub(crate) fn read(cfg: &JunitReader, input: &mut dyn Read, size: Option<u64>) -> Ingested {
     let mut out = Ingested::default();
+    // Room for the cases of a file of this size: the list is not regrown
+    // (and copied) as it fills. A `<testcase>` with its attributes and
+    // outcome is rarely under 100 bytes; unused room is never touched.
+    out.cases
+        .reserve(failtale_core::stage::cases_for_size(size, 100));
     let source = match Source::new(input) {
         Ok(s) => s,
         Err(e) => {
@@ -1235,7 +1240,7 @@ mod tests {
     }
 
     fn read(xml: &str) -> Ingested {
-        super::read(&JunitReader::default(), &mut xml.as_bytes())
+        super::read(&JunitReader::default(), &mut xml.as_bytes(), None)
     }
 
     #[test]
