@@ -9,7 +9,7 @@ use failtale_core::report::Report;
 use failtale_core::sanitize::RuleSanitizer;
 use failtale_core::{Redactions, Sanitized};
 
-use failtale_core::output::{Finished, Output, ReportJson};
+use failtale_core::output::{Finished, Output, ReportJson, finish_all};
 use report_templates::terminal::SummaryOptions;
 use report_templates::{
     GithubAnnotations, HtmlReport, MarkdownSummary, SharedWrite, TerminalSummary,
@@ -111,17 +111,9 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitCode, CliErr
         &mut terminal,
         &mut annotations,
     ]);
-    let done = Finished::new(&report, None);
     // Every output is attempted; the first failure is the error.
-    let mut first = None;
-    for o in outputs {
-        if let Err(e) = o.finish(&done)
-            && first.is_none()
-        {
-            first = Some(e);
-        }
-    }
-    if let Some(e) = first {
+    let (_, failed) = finish_all(&mut outputs, &Finished::new(&report, None));
+    if let Some((_, e)) = failed.into_iter().next() {
         return Err(e.into());
     }
     Ok(exit_code(&report, args.fail_on_failures))

@@ -119,6 +119,18 @@ impl TestRun {
     /// values), paths, timestamps, VCS facts and input errors — so a
     /// sanitizer can reach all of it.
     pub fn for_each_text_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        self.for_each_text_mut_outside_cases_and_suites(f);
+        for case in &mut self.cases {
+            case.for_each_text_mut(f);
+        }
+        for suite in &mut self.suites {
+            suite.for_each_text_mut(f);
+        }
+    }
+
+    /// [`TestRun::for_each_text_mut`] without the test cases and suites
+    /// (the VCS facts, the inputs' paths, producers, errors and warnings).
+    pub fn for_each_text_mut_outside_cases_and_suites(&mut self, f: &mut dyn FnMut(&mut String)) {
         let opt = opt_text;
         if let Some(vcs) = &mut self.vcs {
             opt(&mut vcs.commit, f);
@@ -138,23 +150,6 @@ impl TestRun {
                 }
             }
         }
-        for case in &mut self.cases {
-            case.for_each_text_mut(f);
-        }
-        for suite in &mut self.suites {
-            suite.for_each_text_mut(f);
-        }
-    }
-
-    /// [`TestRun::for_each_text_mut`] without the test cases and suites
-    /// (the VCS facts, the inputs' paths, producers, errors and warnings).
-    pub fn for_each_text_mut_outside_cases_and_suites(&mut self, f: &mut dyn FnMut(&mut String)) {
-        let (cases, suites) = (
-            std::mem::take(&mut self.cases),
-            std::mem::take(&mut self.suites),
-        );
-        self.for_each_text_mut(f);
-        (self.cases, self.suites) = (cases, suites);
     }
 
     /// The cases whose final outcome is a failure or an error.

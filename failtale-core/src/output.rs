@@ -109,6 +109,40 @@ pub trait Output {
     }
 }
 
+/// Calls every output's [`Output::finish`]: those that offer
+/// [`Output::concurrent`] together on threads, then the others in the order
+/// given. One failing does not stop the others. Returns the files written,
+/// in the order the outputs were given, and the failures by output name.
+pub fn finish_all(
+    outputs: &mut [&mut dyn Output],
+    done: &Finished<'_>,
+) -> (Vec<PathBuf>, Vec<(String, OutputError)>) {
+    let mut results: Vec<Option<Result<Vec<PathBuf>, OutputError>>> =
+        outputs.iter().map(|_| None).collect();
+    std::thread::scope(|s| {
+        let running: Vec<_> = outputs
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, o)| {
+                let o = o.concurrent()?;
+                Some((i, s.spawn(move || o.finish(done))))
+            })
+            .collect();
+        for (i, h) in running {
+            results[i] = Some(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+    });
+    let mut written = Vec::new();
+    let mut failed = Vec::new();
+    for (o, r) in outputs.iter_mut().zip(results) {
+        match r.unwrap_or_else(|| o.finish(done)) {
+            Ok(mut files) => written.append(&mut files),
+            Err(e) => failed.push((o.name().to_owned(), e)),
+        }
+    }
+    (written, failed)
+}
+
 /// An output behind a `&mut` or a `Box` is an output.
 macro_rules! forward_output {
     ($($ptr:ty),*) => {$(

@@ -442,46 +442,8 @@ impl Pipeline {
             Err(e) => (None, Some(e)),
         };
         let report = Report::from_output_with_history(&output, history);
-        let mut results: Vec<Option<Result<Vec<PathBuf>, OutputError>>> =
-            outputs.iter().map(|_| None).collect();
-        {
-            let done = Finished::new(&report, Some(&output));
-            // Outputs that may, finish together on threads; the rest after, in order.
-            let together: Vec<bool> = outputs
-                .iter_mut()
-                .map(|o| o.concurrent().is_some())
-                .collect();
-            std::thread::scope(|s| {
-                let done = &done;
-                let running: Vec<_> = outputs
-                    .iter_mut()
-                    .zip(&together)
-                    .enumerate()
-                    .filter(|(_, (_, t))| **t)
-                    .filter_map(|(i, (o, _))| {
-                        let o = o.concurrent()?;
-                        Some((i, s.spawn(move || o.finish(done))))
-                    })
-                    .collect();
-                for (i, h) in running {
-                    results[i] = Some(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-                }
-            });
-            for (i, o) in outputs.iter_mut().enumerate() {
-                if results[i].is_none() {
-                    results[i] = Some(o.finish(&done));
-                }
-            }
-        }
-        let mut written = Vec::new();
-        let mut failed = Vec::new();
-        for (o, r) in outputs.iter().zip(results) {
-            match r {
-                Some(Ok(mut files)) => written.append(&mut files),
-                Some(Err(e)) => failed.push((o.name().to_owned(), e)),
-                None => {}
-            }
-        }
+        let (written, failed) =
+            crate::output::finish_all(outputs, &Finished::new(&report, Some(&output)));
         Finish {
             output,
             report,

@@ -68,13 +68,6 @@ pub trait Ingest: Send + Sync {
     }
 }
 
-/// Room for the test cases of an input of `size` bytes, at least
-/// `bytes_per_case` bytes each, capped so a reservation stays small.
-pub fn cases_for_size(size: Option<u64>, bytes_per_case: u64) -> usize {
-    const MAX: u64 = 1_000_000;
-    size.map_or(0, |s| (s / bytes_per_case.max(1)).min(MAX) as usize)
-}
-
 /// Removes secrets and personal data from text before it is stored, shown or sent.
 ///
 /// `state` spans a whole run: implementations number placeholders through

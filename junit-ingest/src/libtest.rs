@@ -165,10 +165,10 @@ impl Ingest for LibtestReader {
     fn ingest_sized(&self, input: &mut dyn Read, size: Option<u64>) -> Ingested {
         let mut reader = BufReader::with_capacity(64 * 1024, input);
         let mut state = State::new(self.output_cap);
-        // A test is at least its two lines (started, then its result).
-        state
-            .cases
-            .reserve(failtale_core::stage::cases_for_size(size, 150));
+        // A test is at least its two lines (started, then its result), about
+        // 150 bytes; the room is capped so a reservation stays small.
+        let room = size.map_or(0, |s| (s / 150).min(1_000_000) as usize);
+        state.cases.reserve(room);
         let mut buf = Vec::with_capacity(4096);
         let mut line_no = 0u64;
         loop {

@@ -249,7 +249,12 @@ pub fn assess(
     // Commits on which the test both passed and failed (only possible when
     // it did both: most tests did not, and need no map).
     let mut by_commit: HashMap<&str, (bool, bool)> = HashMap::new();
-    for e in counted.iter().filter(|_| passes > 0 && fails > 0) {
+    let both = if passes > 0 && fails > 0 {
+        counted.as_slice()
+    } else {
+        &[]
+    };
+    for e in both {
         if let Some(c) = runs.get(&e.run).and_then(|r| r.commit.as_deref()) {
             let slot = by_commit.entry(c).or_default();
             if is_pass(e.outcome) {

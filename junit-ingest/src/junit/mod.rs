@@ -106,11 +106,10 @@ impl Ingest for JunitReader {
         }
     }
 
+    // No `ingest_sized`: JUnit testcases range from 30 bytes to megabytes,
+    // so room reserved from a file's size over-reserves (measured: no faster
+    // on 100 MB, 60 MiB more peak memory on 100,000 failures).
     fn ingest(&self, input: &mut dyn Read) -> Ingested {
-        parse::read(self, input, None)
-    }
-
-    fn ingest_sized(&self, input: &mut dyn Read, size: Option<u64>) -> Ingested {
-        parse::read(self, input, size)
+        parse::read(self, input)
     }
 }
