@@ -71,7 +71,7 @@ impl Collect for PhaseLog {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let id = |name: &str| TestId {
-        suite: vec!["install".into()],
+        suite: vec!["install".into()].into(),
         classname: None,
         name: name.into(),
     };

@@ -584,7 +584,7 @@ category = "error"
                 let mut f = Failure::new(*kind);
                 f.message = Some((*message).into());
                 let id = TestId {
-                    suite: vec![(*suite).into()],
+                    suite: vec![(*suite).into()].into(),
                     classname: None,
                     name: (*name).into(),
                 };

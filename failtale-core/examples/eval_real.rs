@@ -163,7 +163,7 @@ fn case_of(i: &Item) -> TestCase {
     f.r#type = i.r#type.clone();
     f.body = Some(i.text.clone());
     let id = TestId {
-        suite: Vec::new(),
+        suite: Vec::new().into(),
         classname: i.classname.clone(),
         name: i.name.clone(),
     };

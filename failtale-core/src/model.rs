@@ -120,8 +120,10 @@ impl TestRun {
     /// sanitizer can reach all of it.
     pub fn for_each_text_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
         self.for_each_text_mut_outside_cases_and_suites(f);
+        let mut paths = SharedPaths::default();
         for case in &mut self.cases {
-            case.for_each_text_mut(f);
+            paths.visit(&mut case.id.suite, f);
+            case.for_each_text_mut_but_suite_path(f);
         }
         for suite in &mut self.suites {
             suite.for_each_text_mut(f);
@@ -178,13 +180,49 @@ fn map_texts(m: &mut BTreeMap<String, String>, f: &mut dyn FnMut(&mut String)) {
         .collect();
 }
 
+/// Suite paths already visited in a walk over many test cases: each shared
+/// path is visited once, where it first appears, and every test sharing it
+/// gets the result, so a walk costs the number of suites times their depth,
+/// not the number of tests times it.
+#[derive(Default)]
+pub(crate) struct SharedPaths {
+    /// By the address of the shared names: the path as found (kept, so the
+    /// address stays its own) and as visited.
+    seen: std::collections::HashMap<usize, (SuitePath, SuitePath)>,
+}
+
+impl SharedPaths {
+    /// Visits `path` with `f` the first time it is met; afterwards gives it
+    /// the first visit's result.
+    pub(crate) fn visit(&mut self, path: &mut SuitePath, f: &mut dyn FnMut(&mut String)) {
+        if path.is_empty() {
+            return;
+        }
+        let key = path.0.as_ptr() as usize;
+        match self.seen.get(&key) {
+            Some((_, done)) => *path = done.clone(),
+            None => {
+                let found = path.clone();
+                path.for_each_mut(f);
+                self.seen.insert(key, (found, path.clone()));
+            }
+        }
+    }
+}
+
 impl TestCase {
     /// Calls `f` on every piece of text of this test case (see
     /// [`TestRun::for_each_text_mut`]).
     pub fn for_each_text_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        self.id.suite.for_each_mut(f);
+        self.for_each_text_mut_but_suite_path(f);
+    }
+
+    /// [`TestCase::for_each_text_mut`] without the suite path, which walks
+    /// over many cases visit once per shared path ([`SharedPaths`]).
+    pub(crate) fn for_each_text_mut_but_suite_path(&mut self, f: &mut dyn FnMut(&mut String)) {
         let (opt, keys) = (opt_text, map_texts);
         let case = self;
-        case.id.suite.iter_mut().for_each(&mut *f);
         opt(&mut case.id.classname, f);
         f(&mut case.id.name);
         opt(&mut case.file, f);
@@ -331,11 +369,99 @@ impl fmt::Display for Location {
     }
 }
 
+/// The names of the suites enclosing a test, outermost first.
+///
+/// Every test of a suite shares one path (cloning it copies a pointer), so a
+/// run of deeply nested suites holds each suite's ancestry once, not once per
+/// test. It reads as a slice of names; it serializes as a list of strings.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SuitePath(std::sync::Arc<[String]>);
+
+impl SuitePath {
+    /// This path with `name` appended: the path of a suite nested in this one.
+    pub fn child(&self, name: String) -> SuitePath {
+        let mut names = Vec::with_capacity(self.0.len() + 1);
+        names.extend(self.0.iter().cloned());
+        names.push(name);
+        SuitePath(names.into())
+    }
+
+    /// Whether `self` and `other` are the same shared path (not only equal).
+    pub fn shares(&self, other: &SuitePath) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// Calls `f` on every name; the path is copied only if a name changes,
+    /// and then this test alone gets the changed copy.
+    pub fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        let mut changed: Option<Vec<String>> = None;
+        for (i, name) in self.0.iter().enumerate() {
+            let mut text = name.clone();
+            f(&mut text);
+            if let Some(names) = &mut changed {
+                names.push(text);
+            } else if text != *name {
+                let mut names = Vec::with_capacity(self.0.len());
+                names.extend(self.0[..i].iter().cloned());
+                names.push(text);
+                changed = Some(names);
+            }
+        }
+        if let Some(names) = changed {
+            self.0 = names.into();
+        }
+    }
+}
+
+impl std::ops::Deref for SuitePath {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SuitePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.iter()).finish()
+    }
+}
+
+impl From<Vec<String>> for SuitePath {
+    fn from(names: Vec<String>) -> Self {
+        SuitePath(names.into())
+    }
+}
+
+impl From<&[&str]> for SuitePath {
+    fn from(names: &[&str]) -> Self {
+        names.iter().map(|&n| n.to_owned()).collect()
+    }
+}
+
+impl FromIterator<String> for SuitePath {
+    fn from_iter<I: IntoIterator<Item = String>>(names: I) -> Self {
+        SuitePath(names.into_iter().collect())
+    }
+}
+
+impl Serialize for SuitePath {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SuitePath {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<String>::deserialize(d).map(SuitePath::from)
+    }
+}
+
 /// The identity of a test.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TestId {
-    /// Enclosing suite names, outermost first (JUnit nested `<testsuite>`s; libtest: the test binary group).
-    pub suite: Vec<String>,
+    /// Enclosing suite names, outermost first (JUnit nested `<testsuite>`s;
+    /// libtest: the test binary group), shared by the suite's tests.
+    pub suite: SuitePath,
     /// JUnit `classname`, when present and non-empty.
     pub classname: Option<String>,
     /// Test name. May be empty when the file gave none.
@@ -1031,6 +1157,27 @@ mod opt_secs {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_suite_path_is_shared_until_a_name_changes_and_reads_as_a_list() {
+        let path = SuitePath::from(&["outer", "inner"][..]);
+        let mut a = path.clone();
+        let mut b = path.clone();
+        a.for_each_mut(&mut |_| {});
+        assert!(a.shares(&path), "an unchanged path is not copied");
+        b.for_each_mut(&mut |t| {
+            if t == "inner" {
+                *t = "changed".into();
+            }
+        });
+        assert_eq!(&*b, ["outer", "changed"]);
+        assert_eq!(&*path, ["outer", "inner"], "the others keep theirs");
+        assert_eq!(path.child("leaf".into()).join("/"), "outer/inner/leaf");
+        let json = serde_json::to_string(&path).unwrap();
+        assert_eq!(json, r#"["outer","inner"]"#);
+        assert_eq!(serde_json::from_str::<SuitePath>(&json).unwrap(), path);
+        assert_eq!(format!("{path:?}"), r#"["outer", "inner"]"#);
+    }
+
     fn failing(kind: FailureKind) -> Attempt {
         Attempt {
             failures: vec![Failure::new(kind)],
@@ -1088,7 +1235,7 @@ mod tests {
     #[test]
     fn key_prefers_classname_then_suite() {
         let mut id = TestId {
-            suite: vec!["s".into()],
+            suite: vec!["s".into()].into(),
             classname: None,
             name: "t".into(),
         };

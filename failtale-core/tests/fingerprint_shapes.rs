@@ -42,7 +42,7 @@ fn test_case(c: &Case<'_>, classname: Option<&str>) -> TestCase {
     f.body = Some(c.text.to_owned());
     let mut t = TestCase::new(
         TestId {
-            suite: Vec::new(),
+            suite: Vec::new().into(),
             classname: classname.map(str::to_owned),
             name: c.name.to_owned(),
         },

@@ -84,7 +84,7 @@ use failtale_core::IngestError;
 use failtale_core::capped::{CappedBuf, CappedText, DEFAULT_CAP};
 use failtale_core::model::{
     Attempt, Diagnostic, Failure, FailureKind, Format, Location, Property, Skip, Stream, Suite,
-    TestCase, TestId,
+    SuitePath, TestCase, TestId,
 };
 use failtale_core::stage::{Ingest, Ingested, Sniff};
 use serde::Deserialize;
@@ -249,7 +249,7 @@ impl LibtestStream {
             .line(self.line_no, text.trim_end_matches(['\n', '\r']));
         for case in &mut self.state.cases[before..] {
             if let Some(name) = case.suite.and_then(|s| self.state.suites[s].name.as_ref()) {
-                case.id.suite = vec![name.clone()];
+                case.id.suite = vec![name.clone()].into();
             }
         }
         &self.state.cases[before..]
@@ -788,7 +788,7 @@ impl State {
         attempts.push(attempt);
         let mut case = TestCase::new(
             TestId {
-                suite: Vec::new(),
+                suite: Vec::new().into(),
                 classname: None,
                 name: name.to_owned(),
             },
@@ -912,9 +912,10 @@ impl State {
                 None => format!("suite-{}", i + 1),
             })
             .collect();
+        let paths: Vec<SuitePath> = names.iter().map(|n| vec![n.clone()].into()).collect();
         for case in &mut self.cases {
             if let Some(s) = case.suite {
-                case.id.suite = vec![names[s].clone()];
+                case.id.suite = paths[s].clone();
             }
         }
         let suites = self

@@ -1093,7 +1093,7 @@ mod tests {
     fn case(name: &str, suite: usize, attempts: Vec<Attempt>) -> TestCase {
         let mut c = TestCase::new(
             TestId {
-                suite: vec!["s".into()],
+                suite: vec!["s".into()].into(),
                 classname: Some("pkg.C".into()),
                 name: name.into(),
             },
@@ -1293,7 +1293,7 @@ mod tests {
         };
         let c = TestCase::new(
             TestId {
-                suite: Vec::new(),
+                suite: Vec::new().into(),
                 classname: None,
                 name: "x".into(),
             },

@@ -87,7 +87,11 @@ fn check(path: &Path, contents: Vec<u8>) -> datatest_stable::Result<()> {
             case.id.classname.clone().into(),
             check.get("classname"),
         );
-        eq(p("suite"), case.id.suite.clone().into(), check.get("suite"));
+        eq(
+            p("suite"),
+            case.id.suite.to_vec().into(),
+            check.get("suite"),
+        );
         eq(
             p("outcome"),
             outcome_name(case.outcome).into(),

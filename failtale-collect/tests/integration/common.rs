@@ -20,7 +20,7 @@ pub fn run_of(tests: &[(&str, &str)]) -> (TestRun, Vec<Cluster>) {
             let mut f = Failure::new(FailureKind::Failure);
             f.message = Some((*message).into());
             let id = TestId {
-                suite: vec!["integration".into()],
+                suite: vec!["integration".into()].into(),
                 classname: None,
                 name: (*name).into(),
             };

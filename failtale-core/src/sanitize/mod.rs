@@ -729,6 +729,18 @@ pub fn sanitize_run(
         visit_suite(sanitizer, suite, scratch, &mut found);
         found
     });
+    // Suite paths are shared by the tests of a suite: each is checked once.
+    let mut path_has = std::collections::HashMap::new();
+    let mut scratch = Redactions::new();
+    for case in &run.cases {
+        let path = &case.id.suite;
+        path_has.entry(path.as_ptr() as usize).or_insert_with(|| {
+            let mut found = false;
+            path.clone()
+                .for_each_mut(&mut |t| text_changes(sanitizer, t, &mut scratch, &mut found));
+            found
+        });
+    }
     let mut found = false;
     for (case, has) in run.cases.iter_mut().zip(&case_has) {
         if *has {
@@ -748,9 +760,17 @@ pub fn sanitize_run(
         }
     };
     run.for_each_text_mut_outside_cases_and_suites(&mut clean);
+    let mut paths = crate::model::SharedPaths::default();
     for (case, has) in run.cases.iter_mut().zip(&case_has) {
+        if path_has
+            .get(&(case.id.suite.as_ptr() as usize))
+            .copied()
+            .unwrap_or(false)
+        {
+            paths.visit(&mut case.id.suite, &mut clean);
+        }
         if *has {
-            case.for_each_text_mut(&mut clean);
+            case.for_each_text_mut_but_suite_path(&mut clean);
         }
     }
     for (suite, has) in run.suites.iter_mut().zip(&suite_has) {
@@ -811,7 +831,7 @@ fn visit_case(
     found: &mut bool,
 ) {
     visit_case_fields(sanitizer, case, state, found, false);
-    case.for_each_text_mut(&mut |text| text_changes(sanitizer, text, state, found));
+    case.for_each_text_mut_but_suite_path(&mut |text| text_changes(sanitizer, text, state, found));
 }
 
 fn visit_suite(
@@ -1165,12 +1185,23 @@ mod tests {
 mod run_tests {
     use super::*;
     use crate::model::{
-        Attempt, Failure, FailureKind, InputStatus, Property, Suite, TestCase, TestId,
+        Attempt, Failure, FailureKind, InputStatus, Property, Suite, SuitePath, TestCase, TestId,
     };
 
     /// A run of 500 cases and 100 suites, a few holding secrets (some the
     /// same value twice), so the check runs on several threads.
     fn run() -> TestRun {
+        let suite_name = |i: usize| {
+            if i == 42 {
+                "suite api_key=AKIAIOSFODNN7EXAMPLE".to_owned()
+            } else {
+                format!("suite{i}")
+            }
+        };
+        // The tests of a suite share its path, as the readers build them.
+        let paths: Vec<SuitePath> = (0..100)
+            .map(|i| vec!["all".to_owned(), suite_name(i)].into())
+            .collect();
         let mut cases = Vec::new();
         for i in 0..500 {
             let mut f = Failure::new(FailureKind::Failure);
@@ -1196,15 +1227,12 @@ mod run_tests {
                 });
             }
             case.suite = Some(i % 100);
+            case.id.suite = paths[i % 100].clone();
             cases.push(case);
         }
         let suites = (0..100)
             .map(|i| Suite {
-                name: if i == 42 {
-                    "suite api_key=AKIAIOSFODNN7EXAMPLE".into()
-                } else {
-                    format!("suite{i}")
-                },
+                name: suite_name(i),
                 ..Suite::default()
             })
             .collect();
@@ -1240,6 +1268,11 @@ mod run_tests {
             assert_eq!(a, b);
         }
         assert_eq!(fast.suites, plain.suites);
+        // The secret in a shared suite path is redacted once, and the path
+        // stays shared by its tests.
+        let (a, b) = (&fast.cases[42].id.suite, &fast.cases[142].id.suite);
+        assert!(a[1].contains("[REDACTED"), "{a:?}");
+        assert!(a.shares(b), "the redacted path is still one path");
         let text = serde_json::to_string(&fast.cases).unwrap();
         assert!(
             !text.contains("hunter") && !text.contains("ghp_16C7"),

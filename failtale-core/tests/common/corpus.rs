@@ -274,7 +274,7 @@ fn occurrence(p: &Params, cause: usize, rng: &mut Rng) -> Labelled {
     f.r#type = r.r#type;
     f.body = Some(r.body);
     let id = TestId {
-        suite: Vec::new(),
+        suite: Vec::new().into(),
         classname: r.classname,
         name: r.test,
     };

@@ -9,7 +9,7 @@ use failtale_core::IngestError;
 use failtale_core::capped::CappedBuf;
 use failtale_core::model::{
     Attempt, Diagnostic, Failure, FailureKind, Format, Location, Property, Skip, Stream, Suite,
-    TestCase, TestId,
+    SuitePath, TestCase, TestId,
 };
 use failtale_core::stage::Ingested;
 use quick_xml::events::{BytesStart, Event};
@@ -351,7 +351,8 @@ struct Parser<'c> {
     root_seen: bool,
     /// Open suites: index into `out.suites`, and their output buffers.
     suites: Vec<(usize, Option<CappedBuf>, Option<CappedBuf>)>,
-    suite_names: Vec<String>,
+    /// The path of each open suite, innermost last, shared by its cases.
+    suite_paths: Vec<SuitePath>,
     case: Option<CaseBuilder>,
     property: Option<PendingProperty>,
     /// Failing cases by hash of (suite, classname, name), for merging retries
@@ -371,7 +372,7 @@ impl<'c> Parser<'c> {
             path: PathTracker::default(),
             root_seen: false,
             suites: Vec::new(),
-            suite_names: Vec::new(),
+            suite_paths: Vec::new(),
             case: None,
             property: None,
             failing: FxHashMap::default(),
@@ -578,7 +579,11 @@ impl<'c> Parser<'c> {
         if suite.file.as_deref().is_some_and(|f| f.contains("cypress")) {
             self.hints.suite_file_cypress = true;
         }
-        self.suite_names.push(suite.name.clone());
+        let path = self.suite_paths.last().map_or_else(
+            || SuitePath::from(vec![suite.name.clone()]),
+            |p| p.child(suite.name.clone()),
+        );
+        self.suite_paths.push(path);
         self.suites.push((self.out.suites.len(), None, None));
         self.out.suites.push(suite);
     }
@@ -589,7 +594,7 @@ impl<'c> Parser<'c> {
             suite.stdout = out.and_then(CappedBuf::finish);
             suite.stderr = err.and_then(CappedBuf::finish);
         }
-        self.suite_names.pop();
+        self.suite_paths.pop();
     }
 
     fn start_case(&mut self, e: &BytesStart<'_>, src: &Source<'_>, offset: u64) {
@@ -642,7 +647,7 @@ impl<'c> Parser<'c> {
             // Bazel names the single test case after the target, like the suite.
             self.hints.bazel_duration &= case.status.is_some();
         }
-        case.id.suite = self.suite_names.clone();
+        case.id.suite = self.suite_paths.last().cloned().unwrap_or_default();
         case.main.duration = case.duration;
         self.case = Some(case);
     }
@@ -1178,6 +1183,31 @@ fn unescape_lenient(text: &str, out: &mut String) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tests_of_a_suite_share_its_path() {
+        let depth = 300;
+        let mut xml = String::from("<testsuites>");
+        for i in 0..depth {
+            xml += &format!("<testsuite name='level{i}'>");
+        }
+        for i in 0..50 {
+            xml += &format!("<testcase name='t{i}'/>");
+        }
+        xml += &"</testsuite>".repeat(depth - 1);
+        xml += "<testcase name='outer'/></testsuite></testsuites>";
+        let run = read(&xml);
+        assert_eq!(run.cases.len(), 51);
+        let deepest = &run.cases[0].id.suite;
+        assert_eq!(deepest.len(), depth);
+        assert_eq!(deepest[0], "level0");
+        assert_eq!(deepest[depth - 1], format!("level{}", depth - 1));
+        // One path for the 50 tests, not 50 copies of 300 names.
+        assert!(run.cases[..50].iter().all(|c| c.id.suite.shares(deepest)));
+        let outer = &run.cases[50].id.suite;
+        assert_eq!(outer.len(), 1);
+        assert_eq!(outer[0], "level0");
+    }
 
     #[test]
     fn a_suites_test_count_reserves_room_but_never_much() {
