@@ -61,7 +61,7 @@ pub fn analyze(
         &|k| std::env::var(k).ok(),
         &cwd,
     ));
-    report_run(args, &setup, ingested, out, err)
+    report_run(args, &setup, ingested, None, out, err)
 }
 
 /// What `analyze` sets up before reading anything: the pipeline (with its
@@ -164,6 +164,7 @@ pub(crate) fn report_run(
     args: &AnalyzeArgs,
     setup: &Setup,
     ingested: IngestReport,
+    live: Option<failtale_core::live::Live<'_>>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitCode, CliError> {
@@ -191,17 +192,20 @@ pub(crate) fn report_run(
         );
         let mut annotations = GithubAnnotations::from_env(&shared, &dir.join("report.html"), &env);
         // The files first, so the terminal names documents that exist.
-        runtime.block_on(pipeline.process_to(
-            ingested,
-            &mut [
-                &mut json,
-                &mut html,
-                &mut markdown,
-                &mut junit,
-                &mut terminal,
-                &mut annotations,
-            ],
-        ))
+        let outputs: &mut [&mut dyn failtale_core::Output] = &mut [
+            &mut json,
+            &mut html,
+            &mut markdown,
+            &mut junit,
+            &mut terminal,
+            &mut annotations,
+        ];
+        runtime.block_on(async {
+            match live {
+                Some(live) => pipeline.process_live_to(live, ingested, outputs).await,
+                None => pipeline.process_to(ingested, outputs).await,
+            }
+        })
     };
     if let Some(e) = &finish.history_error {
         writeln!(

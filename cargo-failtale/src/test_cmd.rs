@@ -8,7 +8,6 @@
 //! run's.
 
 mod doctest;
-mod early;
 mod progress;
 
 use std::ffi::{OsStr, OsString};
@@ -19,9 +18,8 @@ use std::sync::mpsc;
 
 use clap::{Args, Parser};
 use failtale_core::error::error_chain;
-use failtale_core::model::{InputStatus, Outcome, TestCase, TestRun};
+use failtale_core::model::{InputStatus, Outcome, TestCase};
 use failtale_core::pipeline::IngestReport;
-use failtale_core::sanitize::Redactions;
 use failtale_core::stage::Ingested;
 use junit_ingest::libtest::LibtestStream;
 
@@ -30,7 +28,7 @@ use crate::cli::{AnalysisArgs, AnalyzeArgs, ColorWhen};
 use crate::errors::CliError;
 
 use doctest::HumanTests;
-use early::Early;
+use failtale_core::live::{EarlyAnalyses, Live};
 use progress::Progress;
 
 pub use crate::runner::RUN_TEST_BINARY;
@@ -292,7 +290,10 @@ fn test_inner(
         .enable_all()
         .build()
         .map_err(CliError::Output)?;
-    let early = Early::new(runtime.handle().clone());
+    let handle = runtime.handle().clone();
+    let early = EarlyAnalyses::new(Box::new(move |analysis| {
+        handle.spawn(analysis);
+    }));
     let make_setup = |err: &mut dyn Write| -> Result<Setup, CliError> {
         let mut setup = Setup::new(analyze, &project, &|a| early.wrap(a), err)?;
         setup.dir = absolute(&cwd, &setup.dir);
@@ -356,6 +357,7 @@ fn test_inner(
     };
     // Collected evidence changes an analysis; early ones would not see it.
     let analyse_early = !setup.collects;
+    let mut live = setup.pipeline.live();
 
     let (tx, rx) = mpsc::channel();
     let stdout = child
@@ -392,7 +394,8 @@ fn test_inner(
                 for line in json {
                     let done: Vec<TestCase> = stream.line(&line).to_vec();
                     for case in done {
-                        finished(&setup, &early, analyse_early, case, &mut progress, err)?;
+                        let early = analyse_early.then_some(&*early);
+                        finished(&mut live, early, &case, &mut progress, err)?;
                     }
                 }
             }
@@ -433,7 +436,7 @@ fn test_inner(
             &project,
         )
     }));
-    if let Err(e) = report_run(analyze, &setup, ingested, out, err) {
+    if let Err(e) = report_run(analyze, &setup, ingested, Some(live), out, err) {
         if e.is_broken_pipe() {
             return Ok(code);
         }
@@ -447,12 +450,12 @@ fn test_inner(
     Ok(code)
 }
 
-/// Counts a finished test; a failure is sanitized, shown, and its analysis started.
+/// Counts a finished test; a failure is sanitized and fingerprinted (once,
+/// for the whole run), shown, and its analysis started.
 fn finished(
-    setup: &Setup,
-    early: &Early,
-    analyse_early: bool,
-    case: TestCase,
+    live: &mut Live<'_>,
+    early: Option<&EarlyAnalyses>,
+    case: &TestCase,
     progress: &mut Progress,
     err: &mut dyn Write,
 ) -> io::Result<()> {
@@ -460,16 +463,14 @@ fn finished(
         Outcome::Passed | Outcome::Flaky => progress.finished(true, false, None, err),
         Outcome::Skipped => progress.finished(false, true, None, err),
         Outcome::Failed | Outcome::Error => {
-            let mut case = case;
-            case.suite = None;
-            let mut run = TestRun::default();
-            run.push_input(InputStatus::default(), vec![case], Vec::new());
-            // Its own numbering of redactions: the final report numbers them again.
-            let run = setup.pipeline.sanitize(run, &mut Redactions::new());
-            let key = run.cases.first().map(|c| c.id.key()).unwrap_or_default();
-            if analyse_early && let Some(cluster) = setup.pipeline.cluster(&run).into_iter().next()
+            let Some(failure) = live.finished(case) else {
+                return Ok(());
+            };
+            let key = failure.cluster.tests.first().cloned().unwrap_or_default();
+            if let Some(early) = early
+                && failure.new
             {
-                early.start(cluster, run);
+                early.start(failure);
             }
             progress.finished(false, false, Some(&key), err)
         }

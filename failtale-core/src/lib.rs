@@ -35,6 +35,7 @@ pub mod error;
 pub mod fingerprint;
 pub mod history;
 pub mod input;
+pub mod live;
 pub mod model;
 pub mod output;
 mod par;

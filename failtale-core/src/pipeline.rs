@@ -11,10 +11,11 @@ use crate::fingerprint::StructuredFingerprint;
 use crate::history::annotate::{HistoryOptions, HistoryReport, record_and_annotate};
 use crate::history::{HistoryError, HistoryStore, RunRecord};
 use crate::input::Input;
-use crate::model::{Analysis, Cluster, Evidence, InputStatus, TestRun};
+use crate::live::Live;
+use crate::model::{Analysis, Cluster, Evidence, InputStatus, Signature, TestCase, TestRun};
 use crate::output::{Finished, Output, OutputError};
 use crate::report::Report;
-use crate::sanitize::{Redactions, RuleSanitizer, Sanitized, sanitize_run};
+use crate::sanitize::{Redactions, RuleSanitizer, Sanitized, sanitize_run, sanitize_run_except};
 use crate::stage::{Analyze, Collect, Fingerprint, Ingest, Ingested, Sanitize, Sniff};
 
 /// How many bytes of an input are shown to [`Ingest::sniff`].
@@ -301,13 +302,35 @@ impl Pipeline {
     /// Fingerprints the failing cases (on up to [`Pipeline::with_threads`]
     /// threads) and groups them into clusters.
     pub fn cluster(&self, run: &TestRun) -> Vec<Cluster> {
-        let failing: Vec<usize> = (0..run.cases.len())
-            .filter(|&i| run.cases[i].outcome.is_failing())
+        self.cluster_knowing(run, Vec::new())
+    }
+
+    /// [`Pipeline::cluster`], with the signatures already known for some
+    /// cases (by index; shorter than the run means unknown for the rest).
+    fn cluster_knowing(&self, run: &TestRun, mut known: Vec<Option<Signature>>) -> Vec<Cluster> {
+        known.resize(run.cases.len(), None);
+        let failing: Vec<(usize, Option<Signature>)> = known
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| run.cases[*i].outcome.is_failing())
             .collect();
-        let signatures = crate::par::map(&failing, self.threads, 256, &|i: &usize| {
-            (*i, self.fingerprint.fingerprint(&run.cases[*i]))
+        let signatures = crate::par::map(&failing, self.threads, 256, &|(i, known)| {
+            let sig = known
+                .clone()
+                .unwrap_or_else(|| self.fingerprint.fingerprint(&run.cases[*i]));
+            (*i, sig)
         });
         self.fingerprint.cluster(run, signatures)
+    }
+
+    /// The fingerprint stage's signature of one (sanitized) failing case.
+    pub(crate) fn fingerprint_case(&self, case: &TestCase) -> Signature {
+        self.fingerprint.fingerprint(case)
+    }
+
+    /// The sanitize stage.
+    pub(crate) fn sanitizer(&self) -> &dyn Sanitize {
+        self.sanitize.as_ref()
     }
 
     /// Collects evidence for and analyzes one cluster. Collector and analyzer
@@ -407,7 +430,7 @@ impl Pipeline {
 
     /// Runs every stage after ingest.
     pub async fn process(&self, ingested: IngestReport) -> PipelineOutput {
-        self.process_with(ingested, &mut []).await.0
+        self.process_with(ingested, None, &mut []).await.0
     }
 
     /// Runs every stage over the inputs, records the run in history (when
@@ -424,7 +447,24 @@ impl Pipeline {
         ingested: IngestReport,
         outputs: &mut [&mut dyn Output],
     ) -> Finish {
-        let (output, mut failed) = self.process_with(ingested, outputs).await;
+        let (output, mut failed) = self.process_with(ingested, None, outputs).await;
+        let mut finish = self.finish(output, outputs);
+        failed.append(&mut finish.failed);
+        finish.failed = failed;
+        finish
+    }
+
+    /// [`Pipeline::process_to`] for a run that was followed while its tests
+    /// ran: the failures `live` already sanitized and fingerprinted, and
+    /// that reached the final run unchanged, are not done again, and the
+    /// redactions keep the numbering they had (see [`crate::live`]).
+    pub async fn process_live_to(
+        &self,
+        live: Live<'_>,
+        ingested: IngestReport,
+        outputs: &mut [&mut dyn Output],
+    ) -> Finish {
+        let (output, mut failed) = self.process_with(ingested, Some(live), outputs).await;
         let mut finish = self.finish(output, outputs);
         failed.append(&mut finish.failed);
         finish.failed = failed;
@@ -476,12 +516,20 @@ impl Pipeline {
     async fn process_with(
         &self,
         ingested: IngestReport,
+        live: Option<Live<'_>>,
         outputs: &mut [&mut dyn Output],
     ) -> (PipelineOutput, Vec<(String, OutputError)>) {
         let mut failed = Vec::new();
-        let IngestReport { run, ignored } = ingested;
-        let mut state = Redactions::new();
-        let run = self.sanitize(run, &mut state);
+        let IngestReport { mut run, ignored } = ingested;
+        let (mut state, known) = match live {
+            Some(mut live) => {
+                let known = live.reuse(&mut run);
+                (std::mem::take(&mut live.state), known)
+            }
+            None => (Redactions::new(), Vec::new()),
+        };
+        let done: Vec<bool> = known.iter().map(Option::is_some).collect();
+        let run = sanitize_run_except(self.sanitize.as_ref(), run, &mut state, &done);
         let ignored = ignored
             .iter()
             .map(|p| self.sanitize_text(p, &mut state))
@@ -502,7 +550,7 @@ impl Pipeline {
         {
             use futures_util::StreamExt;
             let (run, shared) = (&run, &shared);
-            let mut explained = futures_util::stream::iter(self.cluster(run))
+            let mut explained = futures_util::stream::iter(self.cluster_knowing(run, known))
                 .map(|cluster| self.explain_shared(run, cluster, shared))
                 .buffered(self.clusters_at_once);
             while let Some(c) = explained.next().await {

@@ -711,19 +711,51 @@ impl Sanitize for RuleSanitizer {
 /// explicitly where a run is known to hold no secrets.
 pub fn sanitize_run(
     sanitizer: &dyn Sanitize,
-    mut run: TestRun,
+    run: TestRun,
     state: &mut Redactions,
 ) -> Sanitized<TestRun> {
+    sanitize_run_except(sanitizer, run, state, &[])
+}
+
+/// Sanitizes one test case: its named values, then every text.
+pub(crate) fn sanitize_case(sanitizer: &dyn Sanitize, case: &mut TestCase, state: &mut Redactions) {
+    let mut found = false;
+    visit_case_fields(sanitizer, case, state, &mut found, true);
+    case.for_each_text_mut(&mut |text: &mut String| {
+        if let Cow::Owned(t) = sanitizer.sanitize(text, state) {
+            *text = t;
+        }
+    });
+}
+
+/// [`sanitize_run`], leaving alone the cases `done` marks (already sanitized
+/// with `state`, see [`crate::live`]).
+pub(crate) fn sanitize_run_except(
+    sanitizer: &dyn Sanitize,
+    mut run: TestRun,
+    state: &mut Redactions,
+    done: &[bool],
+) -> Sanitized<TestRun> {
+    let is_done = |i: usize| done.get(i).copied().unwrap_or(false);
     // Most text holds no secret. Which test cases and suites hold one is
     // found first on every core (with throwaway numbering); the numbered
     // pass below then visits only those, in run order, so the numbers are
     // the same as if every text had been visited.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let case_has = flags(&mut run.cases, threads, &|case, scratch| {
+    let mut cases: Vec<(&mut TestCase, bool)> = run
+        .cases
+        .iter_mut()
+        .enumerate()
+        .map(|(i, case)| (case, is_done(i)))
+        .collect();
+    let case_has = flags(&mut cases, threads, &|(case, done), scratch| {
         let mut found = false;
-        visit_case(sanitizer, case, scratch, &mut found);
+        if !*done {
+            visit_case(sanitizer, case, scratch, &mut found);
+        }
         found
     });
+    drop(cases);
     let suite_has = flags(&mut run.suites, threads, &|suite, scratch| {
         let mut found = false;
         visit_suite(sanitizer, suite, scratch, &mut found);
@@ -732,7 +764,7 @@ pub fn sanitize_run(
     // Suite paths are shared by the tests of a suite: each is checked once.
     let mut path_has = std::collections::HashMap::new();
     let mut scratch = Redactions::new();
-    for case in &run.cases {
+    for (_, case) in run.cases.iter().enumerate().filter(|(i, _)| !is_done(*i)) {
         let path = &case.id.suite;
         path_has.entry(path.as_ptr() as usize).or_insert_with(|| {
             let mut found = false;
@@ -761,11 +793,12 @@ pub fn sanitize_run(
     };
     run.for_each_text_mut_outside_cases_and_suites(&mut clean);
     let mut paths = crate::model::SharedPaths::default();
-    for (case, has) in run.cases.iter_mut().zip(&case_has) {
-        if path_has
-            .get(&(case.id.suite.as_ptr() as usize))
-            .copied()
-            .unwrap_or(false)
+    for (i, (case, has)) in run.cases.iter_mut().zip(&case_has).enumerate() {
+        if !is_done(i)
+            && path_has
+                .get(&(case.id.suite.as_ptr() as usize))
+                .copied()
+                .unwrap_or(false)
         {
             paths.visit(&mut case.id.suite, &mut clean);
         }
