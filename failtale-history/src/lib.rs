@@ -61,7 +61,7 @@ use std::time::Duration;
 
 use failtale_core::history::{
     AnalysisKey, CommitOutcomes, FingerprintHistory, HistoryEntry, HistoryError, HistorySlice,
-    HistoryStore, RunId, RunInfo, RunRecord, TestHistory,
+    HistoryStore, RunId, RunInfo, RunRecord, TestHistory, stability,
 };
 use failtale_core::model::{Analysis, Outcome};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -170,6 +170,123 @@ fn outcome_of(code: i64) -> Outcome {
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     location: String,
+}
+
+impl SqliteStore {
+    /// [`HistoryStore::test_histories`]; with `unsettled_only`, of every
+    /// test whose recent results may make it unstable
+    /// ([`stability::unsettled`]), the others skipped as they are decoded.
+    fn histories(
+        &self,
+        tests: Option<&[String]>,
+        window: usize,
+        unsettled_only: bool,
+    ) -> Result<HistorySlice, HistoryError> {
+        let fail = self.err("read test histories");
+        let mut conn = self.lock();
+        // One read transaction: a consistent snapshot while writers go on.
+        let tx = conn.transaction().map_err(&fail)?;
+        let window = window.max(1);
+        // The tests asked for, by id (all tests: `None`).
+        let wanted: Option<HashMap<i64, String>> = match tests {
+            Some(keys) => {
+                let mut find = tx
+                    .prepare_cached("SELECT id FROM tests WHERE key = ?1")
+                    .map_err(&fail)?;
+                let mut ids = HashMap::new();
+                for k in keys {
+                    if let Some(id) = find
+                        .query_row([k], |r| r.get::<_, i64>(0))
+                        .optional()
+                        .map_err(&fail)?
+                    {
+                        ids.insert(id, k.clone());
+                    }
+                }
+                Some(ids)
+            }
+            None => None,
+        };
+        let runs: Vec<i64> = {
+            let mut stmt = tx
+                .prepare_cached("SELECT id FROM runs ORDER BY id DESC")
+                .map_err(&fail)?;
+            stmt.query_map([], |r| r.get(0))
+                .map_err(&fail)?
+                .collect::<Result<_, _>>()
+                .map_err(&fail)?
+        };
+        // (test id, name, results newest first) of every test reported.
+        let mut found: Vec<(i64, String, Vec<HistoryEntry>)> = match wanted {
+            None => recent_tests(&tx, &runs, window, unsettled_only).map_err(&fail)?,
+            Some(wanted) => {
+                // In the order asked.
+                let mut found: Vec<(i64, String, Vec<HistoryEntry>)> = Vec::new();
+                let mut index: HashMap<i64, usize> = HashMap::new();
+                let by_key: HashMap<&str, i64> =
+                    wanted.iter().map(|(id, k)| (k.as_str(), *id)).collect();
+                for k in tests.unwrap_or_default() {
+                    if let Some(&id) = by_key.get(k.as_str())
+                        && !index.contains_key(&id)
+                    {
+                        index.insert(id, found.len());
+                        found.push((id, k.clone(), Vec::new()));
+                    }
+                }
+                let mut short = found.len();
+                for &run in runs.iter().take(LOOKBACK_RUNS.max(window)) {
+                    if short == 0 {
+                        break;
+                    }
+                    for r in run_rows(&tx, run).map_err(&fail)? {
+                        if let Some(&i) = index.get(&r.test_id) {
+                            let entries = &mut found[i].2;
+                            if entries.len() < window {
+                                entries.push(entry(run, &r));
+                                if entries.len() == window {
+                                    short -= 1;
+                                }
+                            }
+                        }
+                    }
+                }
+                found
+            }
+        };
+        let mut slice = HistorySlice::default();
+        // Every run from the oldest result on is described (a few may hold
+        // none of these tests; describing them costs less than finding out).
+        let mut oldest: Option<RunId> = None;
+        for (_, test, mut entries) in found.drain(..) {
+            let Some(last) = entries.last() else {
+                continue;
+            };
+            oldest = Some(oldest.map_or(last.run, |o: RunId| o.min(last.run)));
+            entries.reverse();
+            slice.tests.push(TestHistory { test, entries });
+        }
+        if let Some(oldest) = oldest {
+            let mut stmt = tx
+                .prepare("SELECT id, at_ms, commit_sha, branch FROM runs WHERE id >= ?1")
+                .map_err(&fail)?;
+            let rows = stmt
+                .query_map([oldest], |r| {
+                    Ok(RunInfo {
+                        id: r.get(0)?,
+                        at_ms: r.get(1)?,
+                        commit: r.get(2)?,
+                        branch: r.get(3)?,
+                    })
+                })
+                .map_err(&fail)?;
+            for row in rows {
+                let info = row.map_err(&fail)?;
+                slice.runs.insert(info.id, info);
+            }
+        }
+        drop(tx);
+        Ok(slice)
+    }
 }
 
 impl SqliteStore {
@@ -464,10 +581,15 @@ fn run_data(tx: &rusqlite::Connection, run: i64) -> rusqlite::Result<Vec<u8>> {
 /// order, with its last `window` results, newest first: the runs are
 /// decoded once and merged test by test, and only the tests with fewer
 /// results are looked for in older runs (at most [`LOOKBACK_RUNS`] back).
+///
+/// With `unsettled_only`, a test whose last `window` results are all there
+/// and settled ([`stability::unsettled`]) is skipped as soon as they are
+/// decoded, without allocating for it or reading its name.
 fn recent_tests(
     tx: &rusqlite::Connection,
     runs: &[i64],
     window: usize,
+    unsettled_only: bool,
 ) -> rusqlite::Result<Vec<(i64, String, Vec<HistoryEntry>)>> {
     let blobs: Vec<(i64, Vec<u8>)> = runs
         .iter()
@@ -482,18 +604,28 @@ fn recent_tests(
     let mut names = names.query([])?;
     let mut name: Option<(i64, String)> = None;
     let mut out = Vec::new();
+    let mut entries = Vec::with_capacity(window);
+    // Unnamed here; named below (few, when only unsettled tests are kept).
+    let mut unnamed: Vec<(i64, Vec<HistoryEntry>)> = Vec::new();
     loop {
         let next = recent
             .iter_mut()
             .filter_map(|(_, rows)| rows.peek().map(|r| r.test_id))
             .min();
         let Some(id) = next else { break };
-        let mut entries = Vec::with_capacity(window);
+        entries.clear();
         for (run, rows) in &mut recent {
             if let Some(r) = rows.next_if(|r| r.test_id == id) {
                 entries.push(entry(*run, &r));
             }
         }
+        if unsettled_only {
+            if entries.len() < window || stability::unsettled(&entries, window) {
+                unnamed.push((id, entries.clone()));
+            }
+            continue;
+        }
+        let entries = std::mem::replace(&mut entries, Vec::with_capacity(window));
         // The names come in id order too.
         while name.as_ref().is_none_or(|(n, _)| *n < id) {
             match names.next()? {
@@ -508,6 +640,14 @@ fn recent_tests(
             && *n == id
         {
             out.push((id, key.clone(), entries));
+        }
+    }
+    if unsettled_only {
+        let mut key = tx.prepare_cached("SELECT key FROM tests WHERE id = ?1")?;
+        for (id, entries) in unnamed {
+            if let Some(k) = key.query_row([id], |r| r.get(0)).optional()? {
+                out.push((id, k, entries));
+            }
         }
     }
     let mut short: Vec<usize> = (0..out.len())
@@ -529,6 +669,9 @@ fn recent_tests(
             }
             entries.len() < window
         });
+    }
+    if unsettled_only {
+        out.retain(|(_, _, entries)| stability::unsettled(entries, window));
     }
     Ok(out)
 }
@@ -644,110 +787,11 @@ impl HistoryStore for SqliteStore {
         tests: Option<&[String]>,
         window: usize,
     ) -> Result<HistorySlice, HistoryError> {
-        let fail = self.err("read test histories");
-        let mut conn = self.lock();
-        // One read transaction: a consistent snapshot while writers go on.
-        let tx = conn.transaction().map_err(&fail)?;
-        let window = window.max(1);
-        // The tests asked for, by id (all tests: `None`).
-        let wanted: Option<HashMap<i64, String>> = match tests {
-            Some(keys) => {
-                let mut find = tx
-                    .prepare_cached("SELECT id FROM tests WHERE key = ?1")
-                    .map_err(&fail)?;
-                let mut ids = HashMap::new();
-                for k in keys {
-                    if let Some(id) = find
-                        .query_row([k], |r| r.get::<_, i64>(0))
-                        .optional()
-                        .map_err(&fail)?
-                    {
-                        ids.insert(id, k.clone());
-                    }
-                }
-                Some(ids)
-            }
-            None => None,
-        };
-        let runs: Vec<i64> = {
-            let mut stmt = tx
-                .prepare_cached("SELECT id FROM runs ORDER BY id DESC")
-                .map_err(&fail)?;
-            stmt.query_map([], |r| r.get(0))
-                .map_err(&fail)?
-                .collect::<Result<_, _>>()
-                .map_err(&fail)?
-        };
-        // (test id, name, results newest first) of every test reported.
-        let mut found: Vec<(i64, String, Vec<HistoryEntry>)> = match wanted {
-            None => recent_tests(&tx, &runs, window).map_err(&fail)?,
-            Some(wanted) => {
-                // In the order asked.
-                let mut found: Vec<(i64, String, Vec<HistoryEntry>)> = Vec::new();
-                let mut index: HashMap<i64, usize> = HashMap::new();
-                let by_key: HashMap<&str, i64> =
-                    wanted.iter().map(|(id, k)| (k.as_str(), *id)).collect();
-                for k in tests.unwrap_or_default() {
-                    if let Some(&id) = by_key.get(k.as_str())
-                        && !index.contains_key(&id)
-                    {
-                        index.insert(id, found.len());
-                        found.push((id, k.clone(), Vec::new()));
-                    }
-                }
-                let mut short = found.len();
-                for &run in runs.iter().take(LOOKBACK_RUNS.max(window)) {
-                    if short == 0 {
-                        break;
-                    }
-                    for r in run_rows(&tx, run).map_err(&fail)? {
-                        if let Some(&i) = index.get(&r.test_id) {
-                            let entries = &mut found[i].2;
-                            if entries.len() < window {
-                                entries.push(entry(run, &r));
-                                if entries.len() == window {
-                                    short -= 1;
-                                }
-                            }
-                        }
-                    }
-                }
-                found
-            }
-        };
-        let mut slice = HistorySlice::default();
-        // Every run from the oldest result on is described (a few may hold
-        // none of these tests; describing them costs less than finding out).
-        let mut oldest: Option<RunId> = None;
-        for (_, test, mut entries) in found.drain(..) {
-            let Some(last) = entries.last() else {
-                continue;
-            };
-            oldest = Some(oldest.map_or(last.run, |o: RunId| o.min(last.run)));
-            entries.reverse();
-            slice.tests.push(TestHistory { test, entries });
-        }
-        if let Some(oldest) = oldest {
-            let mut stmt = tx
-                .prepare("SELECT id, at_ms, commit_sha, branch FROM runs WHERE id >= ?1")
-                .map_err(&fail)?;
-            let rows = stmt
-                .query_map([oldest], |r| {
-                    Ok(RunInfo {
-                        id: r.get(0)?,
-                        at_ms: r.get(1)?,
-                        commit: r.get(2)?,
-                        branch: r.get(3)?,
-                    })
-                })
-                .map_err(&fail)?;
-            for row in rows {
-                let info = row.map_err(&fail)?;
-                slice.runs.insert(info.id, info);
-            }
-        }
-        drop(tx);
-        Ok(slice)
+        self.histories(tests, window, false)
+    }
+
+    fn unsettled_histories(&self, window: usize) -> Result<HistorySlice, HistoryError> {
+        self.histories(None, window, true)
     }
 
     fn commit_outcomes(

@@ -180,6 +180,34 @@ fn a_sequence_of_runs_grades_each_kind_of_test() {
     );
     let fixed = short.iter().find(|s| s.test == "suite::fixed").unwrap();
     assert_eq!(fixed.verdict, Verdict::Stable);
+
+    // The stability table reads only the tests that may be unstable, with
+    // the same histories as the full read.
+    for window in [20, 4] {
+        let full = store.test_histories(None, window).unwrap();
+        let unsettled = store.unsettled_histories(window).unwrap();
+        let names: Vec<&str> = unsettled.tests.iter().map(|t| t.test.as_str()).collect();
+        let expected: &[&str] = if window == 20 {
+            &["always_fails", "flaky", "fixed", "retried", "broken_late"]
+        } else {
+            &["always_fails", "flaky", "broken_late"]
+        };
+        let mut want: Vec<String> = expected.iter().map(|n| format!("suite::{n}")).collect();
+        want.sort();
+        let mut got: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        got.sort();
+        assert_eq!(got, want, "window {window}");
+        for t in &unsettled.tests {
+            let same = full.tests.iter().find(|f| f.test == t.test).unwrap();
+            assert_eq!(t.entries, same.entries, "{}", t.test);
+        }
+        // The trait's default (read all, then drop the settled) agrees.
+        let mut filtered = full.clone();
+        filtered
+            .tests
+            .retain(|t| failtale_core::history::stability::unsettled(&t.entries, window));
+        assert_eq!(filtered.tests, unsettled.tests, "window {window}");
+    }
 }
 
 #[test]

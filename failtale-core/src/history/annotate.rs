@@ -265,9 +265,10 @@ fn stability_table(
         return Ok(failing);
     }
     let in_run: HashSet<String> = run.cases.iter().map(|c| c.id.key()).collect();
-    // Every test's recent results in one read; only this run's tests count,
-    // so a test deleted long ago does not linger in the table.
-    let all = store.test_histories(None, opts.stability.window)?;
+    // The recent results of every test that may be unstable, in one read;
+    // only this run's tests count, so a test deleted long ago does not
+    // linger in the table.
+    let all = store.unsettled_histories(opts.stability.window)?;
     let others = assess_all(&all, &opts.stability).into_iter().filter(|s| {
         !failing_keys.contains(&s.test)
             && in_run.contains(&s.test)

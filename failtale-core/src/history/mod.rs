@@ -299,6 +299,19 @@ pub trait HistoryStore: Send + Sync + std::fmt::Debug {
         window: usize,
     ) -> Result<HistorySlice, HistoryError>;
 
+    /// [`HistoryStore::test_histories`] of the tests whose last `window`
+    /// results include a failure, an error or a pass on retry
+    /// ([`stability::unsettled`]): the only ones a stability table lists,
+    /// as the others are stable or too new to judge. A store can leave the
+    /// others out as it reads; this default reads every test, then drops them.
+    fn unsettled_histories(&self, window: usize) -> Result<HistorySlice, HistoryError> {
+        let mut slice = self.test_histories(None, window)?;
+        slice
+            .tests
+            .retain(|t| stability::unsettled(&t.entries, window));
+        Ok(slice)
+    }
+
     /// For each of `tests` that has results on `commit` (outside
     /// `exclude_run`), how often it passed and failed there.
     fn commit_outcomes(

@@ -401,6 +401,16 @@ fn slow_reason(counted: &[&super::HistoryEntry], factor: f64) -> Option<String> 
     })
 }
 
+/// Whether the last `window` of `entries` (oldest first) hold a failure,
+/// an error or a pass on retry. A test without one is
+/// [`Verdict::Stable`], or [`Verdict::New`] when it has too few results.
+pub fn unsettled(entries: &[super::HistoryEntry], window: usize) -> bool {
+    let start = entries.len().saturating_sub(window.max(1));
+    entries[start..]
+        .iter()
+        .any(|e| matches!(e.outcome, Outcome::Failed | Outcome::Error | Outcome::Flaky))
+}
+
 /// Assesses every test in `slice`, worst first.
 pub fn assess_all(slice: &super::HistorySlice, opts: &StabilityOptions) -> Vec<TestStability> {
     // Each test is judged on its own: the cores share the work.
