@@ -6,13 +6,16 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use failtale_core::analyze::{category_name, severity_name};
 use failtale_core::output::{Finished, Output, OutputError, write_atomically};
 use failtale_core::pipeline::PipelineOutput;
 use failtale_core::report::Report;
 
-use crate::writer::{Enrichment, keys, write_junit};
+use failtale_core::model::Property;
+
+use crate::writer::{CaseEnrichment, Enrichment, keys, write_junit};
 
 /// `junit.xml`, streamed a test case at a time into a file written
 /// atomically. Writes nothing when there is no run (a saved report shown again).
@@ -77,17 +80,29 @@ pub fn enrichment(output: &PipelineOutput, report: &Report) -> Enrichment {
         .collect();
     for c in &output.clusters {
         let size = c.cluster.tests.len();
-        // The part of the block every member shares is made once per cluster.
-        let mut shared = format!(
+        // What every member shares is made, and held, once per cluster.
+        let mut shared = CaseEnrichment::default();
+        let mut add = |name: &str, value: &str| {
+            shared.properties.push(Property {
+                name: name.to_owned(),
+                value: value.to_owned(),
+            });
+        };
+        add(keys::CLUSTER, c.cluster.id.as_str());
+        let mut block = format!(
             "cluster {} ({size} test{}), fingerprint {}\n",
             c.cluster.id,
             if size == 1 { "" } else { "s" },
             c.cluster.fingerprint.hash
         );
-        let confidence = c.analysis.as_ref().map(|a| format!("{:.2}", a.confidence));
         if let Some(a) = &c.analysis {
+            add(keys::CATEGORY, category_name(a.category));
+            add(keys::SEVERITY, severity_name(a.severity));
+            add(keys::ROOT_CAUSE, a.root_cause.as_str());
+            add(keys::FIX, a.fix_suggestion.as_str());
+            add(keys::CONFIDENCE, &format!("{:.2}", a.confidence));
             let _ = write!(
-                shared,
+                block,
                 "{} · {} · confidence {:.0}% ({})\nroot cause: {}\nfix: {}\n",
                 category_name(a.category),
                 severity_name(a.severity),
@@ -97,23 +112,20 @@ pub fn enrichment(output: &PipelineOutput, report: &Report) -> Enrichment {
                 a.fix_suggestion
             );
         }
+        add(keys::FINGERPRINT, c.cluster.fingerprint.hash.as_str());
+        shared.stderr_block = Some(block);
+        let shared = Arc::new(shared);
         for &case in &c.cluster.case_indices {
-            let mut block = shared.clone();
-            enrich.add_property(case, keys::CLUSTER, c.cluster.id.as_str());
-            if let (Some(a), Some(confidence)) = (&c.analysis, &confidence) {
-                enrich.add_property(case, keys::CATEGORY, category_name(a.category));
-                enrich.add_property(case, keys::SEVERITY, severity_name(a.severity));
-                enrich.add_property(case, keys::ROOT_CAUSE, a.root_cause.as_str());
-                enrich.add_property(case, keys::FIX, a.fix_suggestion.as_str());
-                enrich.add_property(case, keys::CONFIDENCE, confidence.as_str());
+            enrich.share(case, Arc::clone(&shared));
+            if flake.is_empty() {
+                continue;
             }
             let key = output.run.cases.get(case).map(|t| t.id.key());
             if let Some(p) = key.as_deref().and_then(|k| flake.get(k)) {
-                enrich.add_property(case, keys::FLAKE_PROBABILITY, format!("{p:.2}"));
-                let _ = writeln!(block, "flake probability: {p:.2}");
+                let p = format!("{p:.2}");
+                enrich.set_stderr_block(case, format!("flake probability: {p}\n"));
+                enrich.add_property(case, keys::FLAKE_PROBABILITY, p);
             }
-            enrich.add_property(case, keys::FINGERPRINT, c.cluster.fingerprint.hash.as_str());
-            enrich.set_stderr_block(case, block);
         }
     }
     enrich

@@ -72,6 +72,7 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use failtale_core::Sanitized;
@@ -120,9 +121,69 @@ pub struct CaseEnrichment {
 }
 
 /// Additions to the written JUnit, by index into [`TestRun::cases`].
+///
+/// What every member of a cluster shares (its cluster id, analysis and
+/// block) is held once, as an [`Arc`] given to each member with
+/// [`Enrichment::share`]; what is a test's own (its flake probability) is
+/// added beside it. 100,000 failing tests of 1,000 clusters hold 1,000
+/// analyses, not 100,000 copies.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Enrichment {
-    cases: BTreeMap<usize, CaseEnrichment>,
+    cases: BTreeMap<usize, Entry>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Entry {
+    shared: Option<Arc<CaseEnrichment>>,
+    own: CaseEnrichment,
+}
+
+/// What is added to one test case: the part it shares with other tests and
+/// its own, in that order.
+#[derive(Clone, Copy, Debug)]
+pub struct Additions<'a> {
+    shared: Option<&'a CaseEnrichment>,
+    own: &'a CaseEnrichment,
+}
+
+impl<'a> Additions<'a> {
+    /// The shared properties, then the test's own.
+    pub fn properties(&self) -> impl Iterator<Item = &'a Property> + Clone + use<'a> {
+        self.shared
+            .into_iter()
+            .flat_map(|s| s.properties.iter())
+            .chain(self.own.properties.iter())
+    }
+
+    /// The note at the top of the failure description: the test's own, else the shared one.
+    pub fn note(&self) -> Option<&'a str> {
+        self.own
+            .note
+            .as_deref()
+            .or_else(|| self.shared.and_then(|s| s.note.as_deref()))
+    }
+
+    /// The parts of the `system-err` block, shared first; empty when none.
+    pub fn stderr_block(&self) -> impl Iterator<Item = &'a str> + Clone + use<'a> {
+        self.shared
+            .and_then(|s| s.stderr_block.as_deref())
+            .into_iter()
+            .chain(self.own.stderr_block.as_deref())
+    }
+
+    /// The whole `system-err` block as one text, when there is one.
+    pub fn stderr_block_text(&self) -> Option<String> {
+        let mut parts = self.stderr_block().peekable();
+        parts.peek()?;
+        let mut text = String::new();
+        for p in parts {
+            if !(text.is_empty() || text.ends_with('\n')) {
+                text.push('\n');
+            }
+            text.push_str(p);
+        }
+        Some(text)
+    }
 }
 
 impl Enrichment {
@@ -131,6 +192,7 @@ impl Enrichment {
         self.cases
             .entry(case)
             .or_default()
+            .own
             .properties
             .push(Property {
                 name: name.into(),
@@ -140,18 +202,28 @@ impl Enrichment {
 
     /// Sets the line put at the top of a failing test case's description.
     pub fn set_note(&mut self, case: usize, note: impl Into<String>) {
-        self.cases.entry(case).or_default().note = Some(note.into());
+        self.cases.entry(case).or_default().own.note = Some(note.into());
     }
 
     /// Sets the block appended to a test case's `system-err`, under a
-    /// `--- failtale ---` line, where every JUnit viewer shows output.
+    /// `--- failtale ---` line, where every JUnit viewer shows output
+    /// (after the shared block, when the test has one).
     pub fn set_stderr_block(&mut self, case: usize, block: impl Into<String>) {
-        self.cases.entry(case).or_default().stderr_block = Some(block.into());
+        self.cases.entry(case).or_default().own.stderr_block = Some(block.into());
+    }
+
+    /// Gives a test case additions it shares with others (held once): they
+    /// come before its own properties and block, and its own note wins.
+    pub fn share(&mut self, case: usize, shared: Arc<CaseEnrichment>) {
+        self.cases.entry(case).or_default().shared = Some(shared);
     }
 
     /// What is added to a test case, if anything.
-    pub fn get(&self, case: usize) -> Option<&CaseEnrichment> {
-        self.cases.get(&case)
+    pub fn get(&self, case: usize) -> Option<Additions<'_>> {
+        self.cases.get(&case).map(|e| Additions {
+            shared: e.shared.as_deref(),
+            own: &e.own,
+        })
     }
 
     /// True when nothing is added.
@@ -561,7 +633,7 @@ impl<W: std::io::Write> Emitter<W> {
     fn case(&mut self, run: &TestRun, index: usize, enrich: &Enrichment) -> std::io::Result<()> {
         let case = &run.cases[index];
         let extra = enrich.get(index);
-        let view = View::of(case, extra.and_then(|e| e.note.as_deref()));
+        let view = View::of(case, extra.and_then(|e| e.note()));
         let main = view.main();
         let mut attrs = xml_out::Attrs::default();
         attrs.set("name", case.id.name.as_str());
@@ -598,7 +670,7 @@ impl<W: std::io::Write> Emitter<W> {
         let props = case
             .properties
             .iter()
-            .chain(extra.into_iter().flat_map(|e| e.properties.iter()));
+            .chain(extra.into_iter().flat_map(|e| e.properties()));
         let stdout = main
             .and_then(|a| a.stdout.as_ref())
             .map(|o| o.text.as_str());
@@ -606,8 +678,8 @@ impl<W: std::io::Write> Emitter<W> {
             .and_then(|a| a.stderr.as_ref())
             .map(|o| o.text.as_str());
         let block = extra
-            .and_then(|e| e.stderr_block.as_deref())
-            .filter(|_| case.outcome.is_failing());
+            .map(|e| e.stderr_block())
+            .filter(|b| case.outcome.is_failing() && b.clone().next().is_some());
         let has_status = match &view {
             View::Success { flaky, .. } => !flaky.is_empty(),
             _ => true,
@@ -672,7 +744,17 @@ impl<W: std::io::Write> Emitter<W> {
                 }
                 self.raw(STDERR_HEADER.as_bytes())?;
                 self.raw(b"\n")?;
-                xml_out::escape(&mut self.w, block.trim_end(), false)?;
+                let mut parts = block.peekable();
+                while let Some(part) = parts.next() {
+                    if parts.peek().is_some() {
+                        xml_out::escape(&mut self.w, part, false)?;
+                        if !part.ends_with('\n') {
+                            self.raw(b"\n")?;
+                        }
+                    } else {
+                        xml_out::escape(&mut self.w, part.trim_end(), false)?;
+                    }
+                }
                 self.close(None, "system-err")?;
             }
             (Some(e), None) => self.text_element(3, "system-err", e)?,
@@ -834,7 +916,7 @@ fn suite_file<'a>(run: &'a TestRun, case: &TestCase) -> Option<&'a str> {
 fn case_to_junit(run: &TestRun, index: usize, enrich: &Enrichment) -> JCase {
     let case = &run.cases[index];
     let extra = enrich.get(index);
-    let (status, main) = status_of(case, extra.and_then(|e| e.note.as_deref()));
+    let (status, main) = status_of(case, extra.and_then(|e| e.note()));
     let TestId {
         classname, name, ..
     } = &case.id;
@@ -858,7 +940,7 @@ fn case_to_junit(run: &TestRun, index: usize, enrich: &Enrichment) -> JCase {
             jc.set_system_err(err.text.as_str());
         }
     }
-    if let Some(block) = extra.and_then(|e| e.stderr_block.as_deref())
+    if let Some(block) = extra.and_then(|e| e.stderr_block_text())
         && case.outcome.is_failing()
     {
         let before = main
@@ -895,7 +977,7 @@ fn case_to_junit(run: &TestRun, index: usize, enrich: &Enrichment) -> JCase {
     let props = case
         .properties
         .iter()
-        .chain(extra.into_iter().flat_map(|e| e.properties.iter()));
+        .chain(extra.into_iter().flat_map(|e| e.properties()));
     jc.add_properties(props.map(|p| quick_junit::Property::new(p.name.as_str(), p.value.as_str())));
     jc
 }
@@ -1262,6 +1344,74 @@ mod tests {
         write_junit(&run, &e, &mut xml).unwrap();
         let xml = String::from_utf8(xml).unwrap();
         assert!(xml.contains("failtale.root_cause"));
+    }
+
+    #[test]
+    fn shared_additions_are_held_once_and_written_for_each_member() {
+        let mut run = sample();
+        let mut second = run.cases[2].clone();
+        second.id.name = "fails too".into();
+        run.cases.push(second);
+        let run = clean(run);
+        let shared = Arc::new(CaseEnrichment {
+            properties: vec![Property {
+                name: keys::ROOT_CAUSE.into(),
+                value: "db down".into(),
+            }],
+            note: Some("failtale: db down".into()),
+            stderr_block: Some("cluster c1 (2 tests)\nroot cause: db down\n".into()),
+        });
+        let mut e = Enrichment::default();
+        let failing: Vec<usize> = (0..run.cases.len())
+            .filter(|&i| run.cases[i].outcome.is_failing())
+            .collect();
+        assert!(failing.len() >= 2, "the sample has two failing tests");
+        for &i in &failing {
+            e.share(i, Arc::clone(&shared));
+        }
+        e.add_property(failing[1], keys::FLAKE_PROBABILITY, "0.40");
+        e.set_stderr_block(failing[1], "flake probability: 0.40\n");
+        assert_eq!(Arc::strong_count(&shared), failing.len() + 1);
+
+        let mut xml = Vec::new();
+        write_junit(&run, &e, &mut xml).unwrap();
+        let xml = String::from_utf8(xml).unwrap();
+        assert_eq!(
+            xml.matches("<property name=\"failtale.root_cause\" value=\"db down\"/>")
+                .count(),
+            failing.len()
+        );
+        assert_eq!(xml.matches("failtale.flake_probability").count(), 1);
+        assert!(
+            xml.contains("root cause: db down\nflake probability: 0.40</system-err>"),
+            "{xml}"
+        );
+        assert_eq!(
+            xml.matches("root cause: db down</system-err>").count(),
+            failing.len() - 1
+        );
+
+        // The typed document says the same.
+        let report = to_junit(&run, &e);
+        let cases: Vec<_> = report
+            .test_suites
+            .iter()
+            .flat_map(|s| &s.test_cases)
+            .collect();
+        let flaky = cases
+            .iter()
+            .find(|c| {
+                c.properties
+                    .iter()
+                    .any(|p| p.name.as_str() == keys::FLAKE_PROBABILITY)
+            })
+            .unwrap();
+        assert_eq!(flaky.properties.len(), 2);
+        let err = flaky.system_err.as_ref().unwrap().as_str();
+        assert!(
+            err.ends_with("root cause: db down\nflake probability: 0.40"),
+            "{err}"
+        );
     }
 
     #[test]
