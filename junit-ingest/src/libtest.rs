@@ -177,7 +177,12 @@ impl Ingest for LibtestReader {
                 Ok(0) => break,
                 Ok(_) => {
                     line_no += 1;
-                    let text = String::from_utf8_lossy(&buf);
+                    // Valid UTF-8 (the usual case) is checked word by word, not
+                    // char by char as the lossy conversion does.
+                    let text = match std::str::from_utf8(&buf) {
+                        Ok(t) => std::borrow::Cow::Borrowed(t),
+                        Err(_) => String::from_utf8_lossy(&buf),
+                    };
                     let text = text.trim_end_matches(['\n', '\r']);
                     state.line(line_no, text);
                 }
@@ -425,7 +430,7 @@ impl State {
                 // A raw newline inside a string was a `\n` its writer forgot to escape.
                 joined.push_str(if inside_string(&joined) { "\\n" } else { "\n" });
                 joined.push_str(text);
-                self.parse_object(start, joined, true);
+                self.parse_object(start, &joined, true);
                 return;
             }
         }
@@ -434,15 +439,15 @@ impl State {
             return;
         }
         if trimmed.starts_with('{') {
-            self.parse_object(no, trimmed.to_owned(), false);
+            self.parse_object(no, trimmed, false);
         } else {
             self.cargo_line(trimmed);
         }
     }
 
     /// Parses one JSON object (possibly rejoined from several lines) and handles it.
-    fn parse_object(&mut self, no: u64, text: String, joined: bool) {
-        let err = match serde_json::from_str::<Event<'_>>(&text) {
+    fn parse_object(&mut self, no: u64, text: &str, joined: bool) {
+        let err = match serde_json::from_str::<Event<'_>>(text) {
             Ok(ev) => {
                 if joined {
                     self.warn(
@@ -456,15 +461,15 @@ impl State {
             }
             Err(e) => e,
         };
-        if err.classify() == serde_json::error::Category::Data && !is_libtest_object(&text) {
+        if err.classify() == serde_json::error::Category::Data && !is_libtest_object(text) {
             // Well-formed JSON that is not a libtest event (a log line, another tool's object).
             return;
         }
         if err.is_eof() && text.len() < MAX_JOINED {
-            self.broken = Some((no, text));
+            self.broken = Some((no, text.to_owned()));
             return;
         }
-        if let Some(fixed) = escape_lone_backslashes(&text)
+        if let Some(fixed) = escape_lone_backslashes(text)
             && let Ok(ev) = serde_json::from_str::<Event<'_>>(&fixed)
         {
             self.warn(
@@ -475,7 +480,7 @@ impl State {
             return;
         }
         self.warn(no, format!("line is not valid JSON ({err}); skipped"));
-        self.unreadable_result(no, &text);
+        self.unreadable_result(no, text);
     }
 
     /// A broken line that names a running test was most likely its result:
@@ -968,6 +973,11 @@ fn binary_name(path: &str) -> Option<String> {
 
 /// A doctest name `src/lib.rs - foo::bar (line 12)` → (`src/lib.rs`, 12).
 fn doctest_location(name: &str) -> Option<(String, u32)> {
+    // Test functions' names have no spaces: skip building a substring
+    // searcher for each of them.
+    if !name.contains(' ') {
+        return None;
+    }
     let (file, rest) = name.split_once(" - ")?;
     if file.is_empty() || file.contains(char::is_whitespace) || !file.contains('.') {
         return None;

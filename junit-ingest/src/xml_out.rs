@@ -139,7 +139,10 @@ fn ansi_len(b: &[u8]) -> usize {
 /// declaration: an XML name with no colon, or `xml:` followed by one.
 pub(crate) fn is_attribute_name(name: &str) -> bool {
     let local = name.strip_prefix("xml:").unwrap_or(name);
-    if local.to_ascii_lowercase().starts_with("xmlns") {
+    if local
+        .get(..5)
+        .is_some_and(|head| head.eq_ignore_ascii_case("xmlns"))
+    {
         return false;
     }
     let mut chars = local.chars();
