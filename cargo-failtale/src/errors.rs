@@ -143,6 +143,9 @@ impl CliError {
 
     /// Writes `error: …`, each cause, and the hint.
     pub fn report(&self, w: &mut dyn Write) -> io::Result<()> {
+        // An error can quote its input: no line of it may read as a CI command.
+        let mut guard = report_templates::terminal::CommandGuard::new(w);
+        let w: &mut dyn Write = &mut guard;
         let red = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));
         let bold = Style::new().bold();
         writeln!(w, "{red}error{red:#}: {self}")?;
@@ -154,6 +157,6 @@ impl CliError {
         if let Some(hint) = self.hint() {
             writeln!(w, "  {bold}hint{bold:#}: {hint}")?;
         }
-        Ok(())
+        guard.finish().map(drop)
     }
 }

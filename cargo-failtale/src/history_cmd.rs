@@ -1,6 +1,7 @@
 //! History: recording runs from `analyze`, `cargo failtale flaky` and
 //! `cargo failtale history import`.
 
+use report_templates::terminal::OneLine;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -216,11 +217,11 @@ pub fn flaky(args: &FlakyArgs, out: &mut dyn Write) -> Result<ExitCode, CliError
             s.pass_rate * 100.0,
             s.runs,
             s.trend.as_str(),
-            s.test
+            OneLine(&s.test)
         )?;
-        writeln!(out, "      {DIM}{}{DIM:#}", s.reason)?;
+        writeln!(out, "      {DIM}{}{DIM:#}", OneLine(&s.reason))?;
         if let Some(slow) = &s.slow {
-            writeln!(out, "      {YELLOW}slow{YELLOW:#}: {slow}")?;
+            writeln!(out, "      {YELLOW}slow{YELLOW:#}: {}", OneLine(slow))?;
         }
     }
     let hidden = all.len() - shown.len();
@@ -279,7 +280,11 @@ fn import_cmd(
     };
     let summary = import(&store, &pipeline, &args.dirs, &opts, &|_, _| {})?;
     for e in &summary.errors {
-        writeln!(err, "{YELLOW}warning{YELLOW:#}: {e}")?;
+        writeln!(
+            err,
+            "{YELLOW}warning{YELLOW:#}: {}",
+            OneLine(&e.to_string())
+        )?;
     }
     for e in &summary.empty {
         writeln!(

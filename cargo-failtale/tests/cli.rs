@@ -475,6 +475,82 @@ fn under_github_actions_each_root_cause_is_an_annotation_at_its_line() {
     assert!(!text(&o.stdout).contains("::error"));
 }
 
+/// Lines a CI runner would execute as a command: GitHub workflow commands
+/// (a line starting with `::`, after indentation), Azure and TeamCity markers.
+fn ci_commands(out: &str) -> Vec<String> {
+    out.split(['\n', '\r'])
+        .filter(|l| {
+            let t = l.trim_start();
+            t.starts_with("::")
+                || l.contains("##vso[")
+                || l.contains("##[")
+                || l.contains("##teamcity[")
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn text_from_results_cannot_forge_a_ci_command_on_any_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // Line breaks in a test name, a file attribute, a message and a body, as
+    // XML character references; Azure and TeamCity markers mid-line.
+    let xml = r#"<testsuite name="s&#10;::warning::suite" tests="2">
+<testcase classname="c" name="n&#10;::error::forged&#13;##vso[task.setvariable variable=x]1" file="a&#10;::warning::f"><failure message="boom&#10;::error::m ##teamcity[buildStatus text='x']">trace&#10;::error::body</failure></testcase>
+<testcase classname="c" name="m&#8232;::notice::ls" file="b.py"><failure message="x">&#27;]0;title&#7;y</failure></testcase>
+</testsuite>"#;
+    let results = dir.path().join("forge.xml");
+    std::fs::write(&results, xml).unwrap();
+    let libtest = "{ \"type\": \"test\", \"event\": \"started\", \"name\": \"t\\n::error::lt\" }\n{ \"type\": \"test\", \"name\": \"t\\n::error::lt\", \"event\": \"failed\", \"stdout\": \"thread 't' panicked at src/a.rs:1:1:\\n::add-mask::x\\n\" }\n";
+    let lt = dir.path().join("lt.json");
+    std::fs::write(&lt, libtest).unwrap();
+    let out_dir = dir.path().join("o");
+    let o = run(
+        bin()
+            .args(["analyze", "--offline", "--no-history", "--out"])
+            .arg(&out_dir)
+            .arg(&results)
+            .arg(&lt)
+            .env("GITHUB_ACTIONS", "true"),
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    // The genuine annotations are the only commands, and escape their text.
+    let commands = ci_commands(&out);
+    assert!(!commands.is_empty(), "{out}");
+    for c in &commands {
+        assert!(
+            c.starts_with("::error file=")
+                || c.starts_with("::error title=")
+                || c.starts_with("::notice"),
+            "forged command on stdout: {c:?}\n{out}"
+        );
+        assert!(!c.contains("##vso[") && !c.contains("##teamcity["), "{c}");
+    }
+    assert!(ci_commands(&err).is_empty(), "{err}");
+    // The names are still shown, on their line, with the break visible.
+    assert!(out.contains(r"n\n::error::forged"), "{out}");
+    assert!(!out.contains('\u{1b}'), "{out}");
+
+    // `report` prints the saved report the same way.
+    let o = run(
+        bin()
+            .args(["report"])
+            .arg(out_dir.join("report.json"))
+            .env("GITHUB_ACTIONS", "true"),
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    for c in ci_commands(&out) {
+        assert!(
+            c.starts_with("::error ") || c.starts_with("::notice"),
+            "forged command from report: {c:?}\n{out}"
+        );
+    }
+}
+
 #[test]
 fn report_re_renders_a_saved_report_and_re_sanitizes_it() {
     let dir = results_dir();

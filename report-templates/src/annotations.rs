@@ -249,10 +249,14 @@ fn relative(file: &str, workspace: Option<&Path>) -> String {
 }
 
 /// Escapes a message (the part after `::`) as GitHub's toolkit does.
+/// Also puts a space into other CI systems' in-band markers (`##vso[`,
+/// `##[`, `##teamcity[`), so the line is a command to GitHub only.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let escaped = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    crate::terminal::defuse_markers(escaped)
 }
 
 /// Escapes a property value (`file=`, `title=`): also `:` and `,`.
@@ -271,6 +275,7 @@ mod tests {
             escape_data("50% done\r\nnext: a,b"),
             "50%25 done%0D%0Anext: a,b"
         );
+        assert_eq!(escape_data("x ##vso[y] ##[z]"), "x # #vso[y] # #[z]");
         assert_eq!(
             escape_property("a:b,c%\nd"),
             "a%3Ab%2Cc%25%0Ad",

@@ -70,6 +70,17 @@ pub fn write_summary(
     report_path: &Path,
     opts: &SummaryOptions,
 ) -> io::Result<()> {
+    let mut guard = CommandGuard::new(w);
+    summary(&mut guard, report, report_path, opts)?;
+    guard.finish().map(drop)
+}
+
+fn summary(
+    w: &mut dyn Write,
+    report: &Sanitized<Report>,
+    report_path: &Path,
+    opts: &SummaryOptions,
+) -> io::Result<()> {
     let broken: Vec<_> = report.inputs.iter().filter(|i| i.error.is_some()).collect();
     let files = report.inputs.len();
     write!(
@@ -89,12 +100,22 @@ pub fn write_summary(
         } else {
             String::new()
         };
-        writeln!(w, "  {RED}error{RED:#} {}: {error}{kept}", input.path)?;
+        writeln!(
+            w,
+            "  {RED}error{RED:#} {}: {}{kept}",
+            OneLine(&input.path),
+            OneLine(error)
+        )?;
     }
     if !opts.quiet {
         for input in &report.inputs {
             for warning in &input.warnings {
-                writeln!(w, "  {YELLOW}warning{YELLOW:#} {}: {warning}", input.path)?;
+                writeln!(
+                    w,
+                    "  {YELLOW}warning{YELLOW:#} {}: {}",
+                    OneLine(&input.path),
+                    OneLine(&warning.to_string())
+                )?;
             }
         }
     }
@@ -151,6 +172,12 @@ pub fn write_summary(
 
 /// The lines `analyze` prints about history after its summary.
 pub fn write_history_notes(w: &mut dyn Write, h: &HistoryReport, quiet: bool) -> io::Result<()> {
+    let mut guard = CommandGuard::new(w);
+    history_notes(&mut guard, h, quiet)?;
+    guard.finish().map(drop)
+}
+
+fn history_notes(w: &mut dyn Write, h: &HistoryReport, quiet: bool) -> io::Result<()> {
     // Whether each cluster is new, and how likely its tests are flaky, is in
     // the summary's per-cluster lines; here only what is not: tests that
     // passed on retry and look flaky.
@@ -165,9 +192,10 @@ pub fn write_history_notes(w: &mut dyn Write, h: &HistoryReport, quiet: bool) ->
             let why = f.reasons.first().map_or("", |r| r.detail.as_str());
             writeln!(
                 w,
-                "{YELLOW}likely flake{YELLOW:#} ({:.0}%) {}: {why}",
+                "{YELLOW}likely flake{YELLOW:#} ({:.0}%) {}: {}",
                 f.flake_probability * 100.0,
-                f.test
+                OneLine(&f.test),
+                OneLine(why)
             )?;
         }
     }
@@ -177,7 +205,7 @@ pub fn write_history_notes(w: &mut dyn Write, h: &HistoryReport, quiet: bool) ->
         h.run_id,
         h.runs_stored,
         if h.runs_stored == 1 { "" } else { "s" },
-        h.store.as_deref().unwrap_or("the history store")
+        OneLine(h.store.as_deref().unwrap_or("the history store"))
     )
 }
 
@@ -215,14 +243,14 @@ fn write_cluster(w: &mut dyn Write, report: &Report, cluster: &ReportCluster) ->
     writeln!(w)?;
     if let Some(label) = &cluster.label {
         let style = if cluster.mass_failure { YELLOW } else { BOLD };
-        writeln!(w, "    {style}{label}{style:#}")?;
+        writeln!(w, "    {style}{}{style:#}", OneLine(label))?;
     }
     if let Some(line) = cluster.failure_headline(&report.failures) {
         writeln!(w, "    {}", truncate(&line, 160))?;
     }
     if let Some(loc) = crate::annotations::location(report, cluster, None) {
         let line = loc.line.map(|l| format!(":{l}")).unwrap_or_default();
-        writeln!(w, "    {DIM}at{DIM:#} {}{line}", loc.file)?;
+        writeln!(w, "    {DIM}at{DIM:#} {}{line}", OneLine(&loc.file))?;
     }
     match &cluster.analysis {
         Some(a) => write_analysis(w, a)?,
@@ -255,11 +283,11 @@ fn write_cluster(w: &mut dyn Write, report: &Report, cluster: &ReportCluster) ->
     if !facts.is_empty() {
         writeln!(w, "    {}", facts.join(" · "))?;
     }
-    let shown: Vec<&str> = cluster
+    let shown: Vec<String> = cluster
         .tests
         .iter()
         .take(TESTS_SHOWN)
-        .map(String::as_str)
+        .map(|t| one_line(t))
         .collect();
     let more = n.saturating_sub(TESTS_SHOWN);
     write!(w, "    {DIM}tests:{DIM:#} {}", shown.join(", "))?;
@@ -374,28 +402,169 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// At most `max` characters of `s`, on one line ([`one_line`]).
 fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
-        return s.to_owned();
+        return one_line(s);
     }
     let mut t: String = s.chars().take(max - 1).collect();
     t.push('…');
-    t
+    one_line(&t)
 }
 
 /// `s` made safe for one terminal line: control characters (line breaks
 /// included, so no text can start a line of its own and forge a CI command)
-/// are written as escapes (`\n`, `\u{1b}`).
+/// are written as escapes (`\n`, `\u{1b}`), and the in-band command
+/// markers of Azure Pipelines (`##vso[`, `##[`) and TeamCity
+/// (`##teamcity[`) get a space after their first `#`.
 pub fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
+    OneLine(s).to_string()
+}
+
+/// [`one_line`] as a `Display`, for formatting without a copy.
+#[derive(Debug, Clone, Copy)]
+pub struct OneLine<'a>(pub &'a str);
+
+impl std::fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        let s = self.0;
+        let mut start = 0;
+        for (i, c) in s.char_indices() {
+            let marker = c == '#' && command_marker(&s[i..]);
+            if !(c.is_control() || marker || c == '\u{2028}' || c == '\u{2029}') {
+                continue;
+            }
+            f.write_str(&s[start..i])?;
+            if marker {
+                f.write_str("# ")?;
+            } else {
+                for e in c.escape_debug() {
+                    f.write_char(e)?;
+                }
+            }
+            start = i + c.len_utf8();
+        }
+        f.write_str(&s[start..])
+    }
+}
+
+/// `s` with a space after the first `#` of every in-band command marker.
+pub(crate) fn defuse_markers(s: String) -> String {
+    if !s.contains("##") {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, c) in s.char_indices() {
+        out.push(c);
+        if c == '#' && command_marker(&s[i..]) {
+            out.push(' ');
         }
     }
     out
+}
+
+/// True when `s` starts with a CI system's in-band command marker.
+fn command_marker(s: &str) -> bool {
+    ["##vso[", "##[", "##teamcity["]
+        .iter()
+        .any(|m| s.get(..m.len()).is_some_and(|h| h.eq_ignore_ascii_case(m)))
+}
+
+/// A writer for terminal text that no line can turn into a CI command:
+/// a line that would start with `::` (a GitHub Actions workflow command,
+/// after any indentation) gets a space between the colons, and the Azure
+/// and TeamCity markers anywhere in a line get one after their first `#`.
+/// Text from test results is also written through [`OneLine`], so it cannot
+/// start a line; this guard holds even where a caller forgot.
+#[derive(Debug)]
+pub struct CommandGuard<W: Write> {
+    inner: W,
+    line: Vec<u8>,
+}
+
+impl<W: Write> CommandGuard<W> {
+    /// Guards `inner`.
+    pub fn new(inner: W) -> Self {
+        CommandGuard {
+            inner,
+            line: Vec::new(),
+        }
+    }
+
+    /// Writes what is left of the last line and returns the inner writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.emit()?;
+        self.inner.flush()?;
+        Ok(self.inner)
+    }
+
+    fn emit(&mut self) -> io::Result<()> {
+        if self.line.is_empty() {
+            return Ok(());
+        }
+        let line = std::mem::take(&mut self.line);
+        let text = String::from_utf8_lossy(&line);
+        let indent = text.len() - text.trim_start().len();
+        // ANSI styles before the text do not stop a runner from reading a command.
+        let body = strip_styles(&text[indent..]);
+        let needs = body.starts_with("::")
+            || text.contains("##")
+                && (0..text.len()).any(|i| text.is_char_boundary(i) && command_marker(&text[i..]));
+        if !needs {
+            self.inner.write_all(&line)?;
+        } else {
+            let mut fixed = String::with_capacity(text.len() + 8);
+            let colons = if body.starts_with("::") {
+                text[indent..].find("::").map(|at| indent + at)
+            } else {
+                None
+            };
+            for (i, c) in text.char_indices() {
+                if Some(i) == colons {
+                    fixed.push_str(": ");
+                    continue;
+                }
+                fixed.push(c);
+                if c == '#' && command_marker(&text[i..]) {
+                    fixed.push(' ');
+                }
+            }
+            self.inner.write_all(fixed.as_bytes())?;
+        }
+        self.line = line;
+        self.line.clear();
+        Ok(())
+    }
+}
+
+/// `s` without leading ANSI style sequences (`ESC [ … m`).
+fn strip_styles(mut s: &str) -> &str {
+    while let Some(rest) = s.strip_prefix("\u{1b}[") {
+        match rest.find(|c: char| !(c.is_ascii_digit() || c == ';')) {
+            Some(end) if rest[end..].starts_with('m') => s = &rest[end + 1..],
+            _ => break,
+        }
+    }
+    s
+}
+
+impl<W: Write> Write for CommandGuard<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut rest = buf;
+        while let Some(nl) = rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+            self.line.extend_from_slice(&rest[..=nl]);
+            self.emit()?;
+            rest = &rest[nl + 1..];
+        }
+        self.line.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.emit()?;
+        self.inner.flush()
+    }
 }
 
 #[cfg(test)]
@@ -404,6 +573,48 @@ mod tests {
     use failtale_core::history::annotate::FailureHistory;
     use failtale_core::history::stability::Verdict;
     use failtale_core::model::Outcome;
+
+    #[test]
+    fn one_line_escapes_breaks_and_controls_and_defuses_markers() {
+        assert_eq!(one_line("a\n::error::x"), r"a\n::error::x");
+        assert_eq!(
+            one_line("a\r\u{1b}[31mb\u{2028}c"),
+            r"a\r\u{1b}[31mb\u{2028}c"
+        );
+        assert_eq!(
+            one_line("x ##vso[task] ##[group] ##TeamCity[m]"),
+            "x # #vso[task] # #[group] # #TeamCity[m]"
+        );
+        assert_eq!(one_line("plain · text #1 ## ok"), "plain · text #1 ## ok");
+    }
+
+    #[test]
+    fn the_guard_defuses_command_lines_whatever_the_writes() {
+        let mut g = CommandGuard::new(Vec::new());
+        // Split across writes, indented, styled, and mid-line markers.
+        for part in [
+            "fine\n::err",
+            "or::x\n  \u{1b}[1m::warning::y\u{1b}[0m\n",
+            "a ##vso[x] b\rnext ##teamcity[m]\n",
+            "tail::",
+        ] {
+            g.write_all(part.as_bytes()).unwrap();
+        }
+        let out = String::from_utf8(g.finish().unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "fine\n: :error::x\n  \u{1b}[1m: :warning::y\u{1b}[0m\na # #vso[x] b\rnext # #teamcity[m]\ntail::"
+        );
+        for line in out.split(['\n', '\r']) {
+            let body = strip_styles(line.trim_start());
+            assert!(
+                !body.starts_with("::")
+                    && !line.contains("##vso[")
+                    && !line.contains("##teamcity["),
+                "{line:?}"
+            );
+        }
+    }
 
     #[test]
     fn headline_words_fit_the_counts() {

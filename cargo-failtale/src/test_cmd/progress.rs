@@ -6,6 +6,7 @@
 //! lines — one per failure as it happens and a count line every
 //! [`PLAIN_EVERY`] — and no escape codes.
 
+use report_templates::terminal::OneLine;
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
@@ -109,12 +110,12 @@ impl Progress {
                 bar.set_position(self.counts.run + self.counts.skipped);
                 bar.set_message(self.counts.line());
                 if let Some(key) = failed_key {
-                    bar.suspend(|| writeln!(err, "FAILED {key}"))?;
+                    bar.suspend(|| writeln!(err, "FAILED {}", OneLine(key)))?;
                 }
             }
             None => {
                 if let Some(key) = failed_key {
-                    writeln!(err, "failtale: FAILED {key}")?;
+                    writeln!(err, "failtale: FAILED {}", OneLine(key))?;
                 }
                 if !self.quiet && self.last_plain.elapsed() >= PLAIN_EVERY {
                     self.last_plain = Instant::now();
