@@ -552,6 +552,57 @@ fn text_from_results_cannot_forge_a_ci_command_on_any_line() {
 }
 
 #[test]
+fn a_named_pipe_is_refused_at_once_and_a_shell_pipe_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("results.xml");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut child = bin()
+        .args(["analyze", "--offline", "--no-history", "--out"])
+        .arg(dir.path().join("o"))
+        .arg(&fifo)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Nobody writes to the pipe: failtale must not wait for a writer.
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("cargo-failtale blocked on a named pipe with no writer");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("results.xml") && err.contains("named pipe"),
+        "{err}"
+    );
+    assert!(err.contains("give `-`"), "{err}");
+
+    // `analyze <(cargo test …)` names a pipe with a writer: it is read.
+    let xml = r#"<testsuite name="s" tests="1"><testcase name="t" classname="c"><failure message="boom"/></testcase></testsuite>"#;
+    let o = run(
+        bin()
+            .args(["analyze", "--offline", "--no-history", "--out"])
+            .arg(dir.path().join("o"))
+            .arg("/dev/stdin"),
+        Some(xml),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("1 failed"), "{}", text(&o.stdout));
+}
+
+#[test]
 fn report_re_renders_a_saved_report_and_re_sanitizes_it() {
     let dir = results_dir();
     let out = dir.path().join("out");

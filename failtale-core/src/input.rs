@@ -96,6 +96,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, DiscoverError> {
             path: path.clone(),
             source,
         })?;
+        if !(meta.is_dir() || meta.is_file() || is_anonymous_pipe(path)) {
+            return Err(DiscoverError {
+                path: path.clone(),
+                source: io::Error::new(io::ErrorKind::InvalidInput, NotAFile(kind_of(&meta))),
+            });
+        }
         if meta.is_dir() {
             let mut found = Vec::new();
             walk(path, &mut found).map_err(|source| DiscoverError {
@@ -128,7 +134,8 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
             if !SKIP_DIRS.contains(&name.as_ref()) {
                 walk(&path, found)?;
             }
-        } else if (ty.is_file() || ty.is_symlink())
+        } else if (ty.is_file()
+            || ty.is_symlink() && fs::metadata(&path).is_ok_and(|m| m.is_file()))
             && path
                 .extension()
                 .and_then(|e| e.to_str())
@@ -140,6 +147,54 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
     Ok(())
 }
 
+/// A path named on the command line is neither a file nor a directory: a
+/// named pipe no one may ever write to (reading it would wait forever), a
+/// device (`/dev/zero` never ends) or a socket.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "it is {0}, not a result file; to read a stream, give `-` and send it to standard input (`… analyze - < PIPE`)"
+)]
+pub struct NotAFile(pub &'static str);
+
+fn kind_of(meta: &fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let ty = meta.file_type();
+        if ty.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if ty.is_socket() {
+            return "a socket";
+        }
+        if ty.is_char_device() || ty.is_block_device() {
+            return "a device";
+        }
+    }
+    let _ = meta;
+    "not a regular file"
+}
+
+/// True for the pipe a shell's process substitution names (`<(cargo test …)`,
+/// `/dev/fd/63` → `pipe:[…]`): its writer exists, so reading it ends.
+fn is_anonymous_pipe(path: &Path) -> bool {
+    // `/dev/stdin` → `/proc/self/fd/0` → `pipe:[…]`: follow a few links.
+    let mut at = path.to_path_buf();
+    for _ in 0..8 {
+        let Ok(target) = fs::read_link(&at) else {
+            return false;
+        };
+        if target.to_string_lossy().starts_with("pipe:[") {
+            return true;
+        }
+        at = match at.parent() {
+            Some(dir) if target.is_relative() => dir.join(target),
+            _ => target,
+        };
+    }
+    false
+}
+
 /// A path given on the command line could not be read.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read `{}`", path.display())]
@@ -149,4 +204,34 @@ pub struct DiscoverError {
     /// Why.
     #[source]
     pub source: io::Error,
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_named_pipe_or_a_device_is_refused_at_once_with_what_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("results.xml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // No writer: opening it to read would block forever.
+        let e = discover(std::slice::from_ref(&fifo)).unwrap_err();
+        assert_eq!(e.path, fifo);
+        assert_eq!(e.source.kind(), io::ErrorKind::InvalidInput);
+        assert!(e.source.to_string().contains("named pipe"), "{}", e.source);
+        assert!(e.source.to_string().contains("give `-`"), "{}", e.source);
+
+        let e = discover(&[PathBuf::from("/dev/zero")]).unwrap_err();
+        assert!(e.source.to_string().contains("a device"), "{}", e.source);
+
+        // In a directory, a pipe named like a result file is passed over.
+        std::fs::write(dir.path().join("real.xml"), "<testsuite/>").unwrap();
+        let found = discover(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
 }
