@@ -127,7 +127,8 @@ impl Setup {
         let mut pipeline = Pipeline::new(Box::new(AutoIngest::default()))
             .with_sanitizer(Box::new(sanitizer))
             .with_fingerprint(Box::new(fingerprint))
-            .with_analyzer(wrap(analyzer));
+            .with_analyzer(wrap(analyzer))
+            .with_output_dir(&dir);
         if let (Some(store), Some(path)) = (store, &history_path) {
             let options = HistoryOptions {
                 keep_per_branch: crate::history_cmd::keep_runs(

@@ -9,7 +9,7 @@ use failtale_core::report::Report;
 use failtale_core::sanitize::RuleSanitizer;
 use failtale_core::{Redactions, Sanitized};
 
-use failtale_core::output::{Finished, Output, ReportJson, finish_all};
+use failtale_core::output::{Finished, Output, OutputDir, ReportJson, finish_all};
 use report_templates::terminal::SummaryOptions;
 use report_templates::{
     GithubAnnotations, HtmlReport, MarkdownSummary, SharedWrite, TerminalSummary,
@@ -112,7 +112,14 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitCode, CliErr
         &mut annotations,
     ]);
     // Every output is attempted; the first failure is the error.
-    let (_, failed) = finish_all(&mut outputs, &Finished::new(&report, None));
+    // Into --out, the documents are a set of their own (locked, with a
+    // manifest); beside the saved report they are added to its set, whose
+    // manifest stays as its run wrote it.
+    let done = Finished::new(&report, None);
+    let (_, failed) = match &args.out {
+        Some(out) => OutputDir::new(out).finish_all(&mut outputs, &done),
+        None => finish_all(&mut outputs, &done),
+    };
     if let Some((_, e)) = failed.into_iter().next() {
         return Err(e.into());
     }

@@ -603,6 +603,52 @@ fn a_named_pipe_is_refused_at_once_and_a_shell_pipe_is_read() {
 }
 
 #[test]
+fn the_outputs_are_one_set_with_a_manifest_and_killed_runs_leave_no_temporaries() {
+    use failtale_core::output::{ManifestCheck, check_manifest};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    std::fs::create_dir_all(&out).unwrap();
+    // What a run killed before its renames leaves (its process is gone).
+    std::fs::write(out.join(".junit.xml.4194305.2.tmp"), "half a file").unwrap();
+    let xml = r#"<testsuite name="s" tests="1"><testcase name="t" classname="c"><failure message="boom"/></testcase></testsuite>"#;
+    let o = run(
+        bin()
+            .args(["analyze", "--offline", "--no-history", "-", "--out"])
+            .arg(&out),
+        Some(xml),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let ManifestCheck::Complete(m) = check_manifest(&out).unwrap() else {
+        panic!("no complete set in {}", out.display());
+    };
+    let mut names: Vec<&str> = m.files.iter().map(|f| f.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["junit.xml", "report.html", "report.json", "summary.md"]
+    );
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // Re-rendering beside the saved report changes report.html: the set says so.
+    let o = run(bin().arg("report").arg(out.join("report.json")), None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    match check_manifest(&out).unwrap() {
+        ManifestCheck::Partial { differ, .. } => assert!(
+            differ
+                .iter()
+                .all(|d| d == "report.html" || d == "summary.md"),
+            "{differ:?}"
+        ),
+        ManifestCheck::Complete(_) => {} // rendered byte for byte the same
+        ManifestCheck::Missing => panic!("manifest gone"),
+    }
+}
+
+#[test]
 fn report_re_renders_a_saved_report_and_re_sanitizes_it() {
     let dir = results_dir();
     let out = dir.path().join("out");

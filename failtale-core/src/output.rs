@@ -206,6 +206,250 @@ impl Output for ReportJson {
     }
 }
 
+/// The name of the manifest an [`OutputDir`] writes after every other file.
+pub const MANIFEST: &str = "manifest.json";
+
+/// A directory that receives a run's files as one set.
+///
+/// [`OutputDir::finish_all`] takes an exclusive lock on `DIR/.failtale.lock`
+/// while the outputs write (another run into the same directory waits its
+/// turn, so the sets never interleave: the last complete set wins), removes
+/// the temporary files of runs that were killed before their rename, runs
+/// every output, and writes [`MANIFEST`] last: the run's id and, for each
+/// file written, its name, size and SHA-256. [`check_manifest`] tells a
+/// complete set from a partial one (a run killed part way leaves the previous
+/// manifest, which no longer matches the files it lists).
+#[derive(Debug, Clone)]
+pub struct OutputDir {
+    dir: PathBuf,
+}
+
+/// What [`OutputDir`] writes as `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    /// Format version of this file.
+    pub version: u32,
+    /// This run's id: time (ms since the epoch) and process id.
+    pub run: String,
+    /// The files of the set, in the order written.
+    pub files: Vec<ManifestFile>,
+    /// Outputs that failed in this run (their files are not in the set).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
+}
+
+/// One file of a [`Manifest`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ManifestFile {
+    /// Name relative to the directory.
+    pub name: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256, lowercase hex.
+    pub sha256: String,
+}
+
+/// What [`check_manifest`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestCheck {
+    /// Every file the manifest lists is there, as written.
+    Complete(Manifest),
+    /// The files named differ from the manifest (or are missing): another
+    /// run wrote part of its set, or was killed part way.
+    Partial {
+        /// The manifest found.
+        manifest: Manifest,
+        /// Files that are missing or differ.
+        differ: Vec<String>,
+    },
+    /// No manifest: no set was completed in this directory.
+    Missing,
+}
+
+impl OutputDir {
+    /// Outputs into `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        OutputDir { dir: dir.into() }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Runs every output as [`finish_all`] does, as one set in the
+    /// directory: locked, stale temporaries removed, manifest written last.
+    /// A failure to lock or to write the manifest is returned among the
+    /// outputs' errors (under `manifest.json`); the outputs still run.
+    pub fn finish_all(
+        &self,
+        outputs: &mut [&mut dyn Output],
+        done: &Finished<'_>,
+    ) -> (Vec<PathBuf>, Vec<(String, OutputError)>) {
+        let mut early = Vec::new();
+        let lock = match self.lock() {
+            Ok(lock) => Some(lock),
+            Err(e) => {
+                early.push((MANIFEST.to_owned(), e));
+                None
+            }
+        };
+        remove_stale_temporaries(&self.dir);
+        let (mut written, mut failed) = finish_all(outputs, done);
+        if lock.is_some() {
+            let names: Vec<String> = failed.iter().map(|(n, _)| n.clone()).collect();
+            match self.write_manifest(&written, names) {
+                Ok(path) => written.push(path),
+                Err(e) => failed.push((MANIFEST.to_owned(), e)),
+            }
+        }
+        early.append(&mut failed);
+        (written, early)
+    }
+
+    fn lock(&self) -> Result<std::fs::File, OutputError> {
+        let path = self.dir.join(".failtale.lock");
+        let fail = |source| OutputError::Write {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&self.dir).map_err(fail)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(fail)?;
+        // Released when the file is closed, also when the process is killed.
+        file.lock().map_err(fail)?;
+        Ok(file)
+    }
+
+    fn write_manifest(
+        &self,
+        written: &[PathBuf],
+        failed: Vec<String>,
+    ) -> Result<PathBuf, OutputError> {
+        let mut files = Vec::new();
+        for path in written {
+            // Only this directory's files: a step summary elsewhere is not part of the set.
+            let Ok(rel) = path.strip_prefix(&self.dir) else {
+                continue;
+            };
+            let (bytes, sha256) = hash_file(path).map_err(|source| OutputError::Write {
+                path: path.clone(),
+                source,
+            })?;
+            files.push(ManifestFile {
+                name: rel.to_string_lossy().into_owned(),
+                bytes,
+                sha256,
+            });
+        }
+        let manifest = Manifest {
+            version: 1,
+            run: format!("{}-{}", crate::history::time::now_ms(), std::process::id()),
+            files,
+            failed,
+        };
+        let path = self.dir.join(MANIFEST);
+        write_atomically(&path, &mut |w| {
+            serde_json::to_writer_pretty(&mut *w, &manifest).map_err(io::Error::from)?;
+            w.write_all(b"\n")
+        })?;
+        Ok(path)
+    }
+}
+
+/// Reads `dir/manifest.json` and checks every file it lists.
+pub fn check_manifest(dir: &Path) -> io::Result<ManifestCheck> {
+    let text = match std::fs::read(dir.join(MANIFEST)) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(ManifestCheck::Missing),
+        Err(e) => return Err(e),
+    };
+    let manifest: Manifest = serde_json::from_slice(&text).map_err(io::Error::other)?;
+    let differ: Vec<String> = manifest
+        .files
+        .iter()
+        .filter(|f| {
+            hash_file(&dir.join(&f.name))
+                .map_or(true, |(bytes, sha)| bytes != f.bytes || sha != f.sha256)
+        })
+        .map(|f| f.name.clone())
+        .collect();
+    Ok(if differ.is_empty() {
+        ManifestCheck::Complete(manifest)
+    } else {
+        ManifestCheck::Partial { manifest, differ }
+    })
+}
+
+fn hash_file(path: &Path) -> io::Result<(u64, String)> {
+    use sha2::Digest as _;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let bytes = io::copy(&mut file, &mut hasher)?;
+    let digest = hasher.finalize();
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        use std::fmt::Write as _;
+        let _ = write!(hex, "{b:02x}");
+    }
+    Ok((bytes, hex))
+}
+
+/// Removes temporaries [`write_atomically`] left behind in `dir` when its
+/// process was killed before the rename: `.NAME.PID.N.tmp` whose process is
+/// gone (where that can be known; elsewhere, a day old). Returns how many.
+pub fn remove_stale_temporaries(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(pid) = temporary_pid(name) else {
+            continue;
+        };
+        if process_alive(pid, &entry) {
+            continue;
+        }
+        if std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The process id in a temporary's name `.NAME.PID.N.tmp`.
+fn temporary_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let mut parts = rest.rsplitn(3, '.');
+    let serial = parts.next()?;
+    let pid = parts.next()?;
+    let _file = parts.next().filter(|f| !f.is_empty())?;
+    serial.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
+fn process_alive(pid: u32, entry: &std::fs::DirEntry) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if Path::new("/proc/self").exists() {
+        return Path::new(&format!("/proc/{pid}")).exists();
+    }
+    // No /proc: a temporary younger than a day may belong to a running process.
+    entry
+        .metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_none_or(|age| age < std::time::Duration::from_secs(24 * 3600))
+}
+
 /// Writes `path` through a temporary file in the same directory, renamed
 /// into place, so a reader never sees half a file; creates the directory
 /// first. The temporary name is unique to this process and call, so two
@@ -297,5 +541,138 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Writes `a.txt` then `b.txt`, both saying which writer it is, with a
+    /// pause between: two runs into one directory would interleave.
+    struct Pair {
+        dir: PathBuf,
+        id: String,
+    }
+
+    impl Output for Pair {
+        fn name(&self) -> &str {
+            "pair"
+        }
+        fn finish(&mut self, _: &Finished<'_>) -> Result<Vec<PathBuf>, OutputError> {
+            let mut written = Vec::new();
+            for name in ["a.txt", "b.txt"] {
+                let path = self.dir.join(name);
+                write_atomically(&path, &mut |w| w.write_all(self.id.as_bytes()))?;
+                written.push(path);
+                std::thread::sleep(std::time::Duration::from_millis(3));
+            }
+            // While this set was written, no other run wrote into it.
+            for path in &written {
+                let now = std::fs::read_to_string(path).unwrap_or_default();
+                assert_eq!(
+                    now,
+                    self.id,
+                    "another run wrote {} during this set",
+                    path.display()
+                );
+            }
+            Ok(written)
+        }
+    }
+
+    fn empty_report() -> Sanitized<Report> {
+        let output = PipelineOutput {
+            run: Sanitized::assume_sanitized(TestRun::default()),
+            ignored: Vec::new(),
+            redactions: Default::default(),
+            clusters: Vec::new(),
+        };
+        Report::from_output(&output)
+    }
+
+    #[test]
+    fn a_set_is_written_whole_with_a_manifest_and_runs_into_one_directory_never_mix() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        let report = empty_report();
+        let done = Finished::new(&report, None);
+        std::thread::scope(|s| {
+            for i in 0..8 {
+                let (dir, done) = (&dir, &done);
+                s.spawn(move || {
+                    for round in 0..5 {
+                        let mut pair = Pair {
+                            dir: dir.clone(),
+                            id: format!("writer {i} round {round}"),
+                        };
+                        let (written, failed) =
+                            OutputDir::new(dir).finish_all(&mut [&mut pair], done);
+                        assert!(failed.is_empty(), "{failed:?}");
+                        assert_eq!(written.last().unwrap(), &dir.join(MANIFEST));
+                    }
+                });
+            }
+        });
+        let a = std::fs::read_to_string(dir.join("a.txt")).unwrap();
+        let b = std::fs::read_to_string(dir.join("b.txt")).unwrap();
+        assert_eq!(a, b, "the last set is one run's");
+        let ManifestCheck::Complete(m) = check_manifest(&dir).unwrap() else {
+            panic!("incomplete set");
+        };
+        let names: Vec<_> = m.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["a.txt", "b.txt"]);
+        assert_eq!(m.files[0].bytes, a.len() as u64);
+        // SHA-256 of the text, as `sha256sum` prints it.
+        use sha2::Digest as _;
+        let expect: String = sha2::Sha256::digest(a.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(m.files[0].sha256, expect);
+
+        // A run killed after its first file leaves a set a reader can tell is partial.
+        std::fs::write(dir.join("a.txt"), "a killed run's first file").unwrap();
+        match check_manifest(&dir).unwrap() {
+            ManifestCheck::Partial { differ, .. } => assert_eq!(differ, ["a.txt"]),
+            other => panic!("{other:?}"),
+        }
+        std::fs::remove_file(dir.join(MANIFEST)).unwrap();
+        assert_eq!(check_manifest(&dir).unwrap(), ManifestCheck::Missing);
+    }
+
+    #[test]
+    fn temporaries_of_killed_runs_are_removed_and_live_ones_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        // pid_max is at most 2^22 on Linux: this process cannot exist.
+        let dead = ".junit.xml.4194305.3.tmp";
+        let mine = format!(".report.json.{}.0.tmp", std::process::id());
+        for name in [
+            dead,
+            mine.as_str(),
+            ".hidden.tmp",
+            "notes.tmp",
+            ".x.12.tmp",
+            "report.json",
+        ] {
+            std::fs::write(dir.join(name), "x").unwrap();
+        }
+        let removed = remove_stale_temporaries(dir);
+        let mut left: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        if Path::new("/proc/self").exists() {
+            assert_eq!(removed, 1);
+            let mut expect = vec![
+                ".hidden.tmp",
+                ".x.12.tmp",
+                mine.as_str(),
+                "notes.tmp",
+                "report.json",
+            ];
+            expect.sort_unstable();
+            assert_eq!(left, expect);
+        }
+        assert_eq!(temporary_pid(dead), Some(4_194_305));
+        assert_eq!(temporary_pid(".a.b.c.77.1.tmp"), Some(77));
+        assert_eq!(temporary_pid(".x.12.tmp"), None);
     }
 }

@@ -30,6 +30,7 @@ pub struct Pipeline {
     collectors: Vec<Box<dyn Collect>>,
     analyze: Box<dyn Analyze>,
     history: Option<History>,
+    output_dir: Option<crate::output::OutputDir>,
     threads: usize,
     clusters_at_once: usize,
 }
@@ -130,6 +131,7 @@ impl Pipeline {
             collectors: Vec::new(),
             analyze: Box::new(crate::analyze::OfflineAnalyzer::new()),
             history: None,
+            output_dir: None,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             clusters_at_once: 16,
         }
@@ -176,6 +178,15 @@ impl Pipeline {
             options,
             label,
         });
+        self
+    }
+
+    /// Writes the outputs into `dir` as one set
+    /// ([`OutputDir`](crate::output::OutputDir)): locked against other runs
+    /// into the same directory, stale temporaries of killed runs removed,
+    /// `manifest.json` with each file's SHA-256 written last.
+    pub fn with_output_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.output_dir = Some(crate::output::OutputDir::new(dir));
         self
     }
 
@@ -482,8 +493,11 @@ impl Pipeline {
             Err(e) => (None, Some(e)),
         };
         let report = Report::from_output_with_history(&output, history);
-        let (written, failed) =
-            crate::output::finish_all(outputs, &Finished::new(&report, Some(&output)));
+        let done = Finished::new(&report, Some(&output));
+        let (written, failed) = match &self.output_dir {
+            Some(dir) => dir.finish_all(outputs, &done),
+            None => crate::output::finish_all(outputs, &done),
+        };
         Finish {
             output,
             report,
