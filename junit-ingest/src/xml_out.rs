@@ -149,12 +149,23 @@ pub(crate) fn is_attribute_name(name: &str) -> bool {
     let Some(first) = chars.next() else {
         return false;
     };
-    let name_start = |c: char| {
-        c.is_ascii_alphabetic()
-            || c == '_'
-            || (!c.is_ascii() && c != '\u{fffe}' && c != '\u{ffff}' && !c.is_whitespace())
-    };
-    name_start(first) && chars.all(|c| name_start(c) || c.is_ascii_digit() || c == '-' || c == '.')
+    is_name_start(first) && chars.all(is_name_char)
+}
+
+/// XML 1.0 (fifth edition) `NameStartChar`, without `:` (namespaces).
+fn is_name_start(c: char) -> bool {
+    matches!(c,
+        'A'..='Z' | '_' | 'a'..='z'
+        | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
+        | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}'
+        | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}'
+        | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
+}
+
+/// XML 1.0 `NameChar`, without `:`.
+fn is_name_char(c: char) -> bool {
+    is_name_start(c)
+        || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
 }
 
 /// An element's attributes, collected before the tag is written so that a
@@ -234,11 +245,25 @@ mod tests {
 
     #[test]
     fn attribute_names_that_need_a_declaration_or_are_not_names_are_refused() {
-        for ok in ["file", "xml:lang", "data-x", "_a.b", "é"] {
+        for ok in ["file", "xml:lang", "data-x", "_a.b", "é", "a·b", "日本"] {
             assert!(is_attribute_name(ok), "{ok}");
         }
         for bad in [
-            "0errors", "f!x", "a\"b", "xsi:type", "xmlns", "xmlns:x", "", "a b", "\u{fffe}",
+            "0errors",
+            "f!x",
+            "a\"b",
+            "xsi:type",
+            "xmlns",
+            "xmlns:x",
+            "",
+            "a b",
+            "\u{fffe}",
+            // Not XML name characters, though not ASCII either.
+            "\u{a5}ame",
+            "a\u{a0}b",
+            "\u{b7}x",
+            "x\u{2028}",
+            "\u{37e}",
         ] {
             assert!(!is_attribute_name(bad), "{bad}");
         }

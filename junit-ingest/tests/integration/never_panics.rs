@@ -1,5 +1,7 @@
 //! The readers never panic, whatever the bytes: arbitrary input, and real
-//! files mutated by flips, cuts, insertions and deletions.
+//! files mutated by flips, cuts, insertions and deletions. And whatever was
+//! read, the enriched junit.xml written from it is well-formed XML 1.0 (a
+//! strict parser with namespaces reads it).
 
 use std::path::{Path, PathBuf};
 
@@ -49,6 +51,34 @@ fn check(bytes: &[u8]) {
             assert!(p < read.suites.len());
         }
     }
+    written_junit_is_well_formed(read);
+}
+
+/// Writes what was read as enriched JUnit and parses it strictly.
+fn written_junit_is_well_formed(read: failtale_core::stage::Ingested) {
+    use failtale_core::model::{InputStatus, TestRun};
+    use junit_ingest::writer::{Enrichment, keys, write_junit};
+    let mut run = TestRun::default();
+    run.push_input(InputStatus::default(), read.cases, read.suites);
+    let run =
+        failtale_core::Pipeline::default().sanitize(run, &mut failtale_core::Redactions::new());
+    let mut enrich = Enrichment::default();
+    for (i, case) in run.cases.iter().enumerate() {
+        if case.outcome.is_failing() {
+            enrich.add_property(i, keys::CLUSTER, "c1");
+            enrich.set_note(i, "root cause: <b>&amp;</b> ]]> \u{1}");
+            enrich.set_stderr_block(i, "cluster c1\n\u{0}\u{1b}[31m]]>");
+        }
+    }
+    let mut xml = Vec::new();
+    write_junit(&run, &enrich, &mut xml).unwrap();
+    let text = std::str::from_utf8(&xml).expect("junit.xml is UTF-8");
+    if let Err(e) = roxmltree::Document::parse(text) {
+        panic!(
+            "junit.xml is not well-formed XML ({e}):\n{}",
+            &text[..text.len().min(4000)]
+        );
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +101,15 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         Just(vec![0xFF, 0xFE, 0x00]),
         Just(b"\x1b[31m\x00".to_vec()),
         Just(b"{\"type\":\"test\",\"event\":".to_vec()),
+        // Attributes XML cannot carry as they are.
+        Just(b" 0errors=\"1\" f!x=\"y\" xsi:type=\"t\"".to_vec()),
+        Just(
+            " a\u{fffd}b=\"c\" name=\"dup\" name=\"dup2\""
+                .as_bytes()
+                .to_vec()
+        ),
+        Just(b" xmlns:q=\"urn:q\" q:z=\"1\" xmlns=\"urn:d\" xml:lang=\"en\"".to_vec()),
+        Just(b" a\"b=\"c\" 'x'=\"1\" =\"v\"".to_vec()),
     ];
     prop_oneof![
         (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
