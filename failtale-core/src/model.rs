@@ -180,33 +180,38 @@ fn map_texts(m: &mut BTreeMap<String, String>, f: &mut dyn FnMut(&mut String)) {
         .collect();
 }
 
-/// Suite paths already visited in a walk over many test cases: each shared
-/// path is visited once, where it first appears, and every test sharing it
-/// gets the result, so a walk costs the number of suites times their depth,
-/// not the number of tests times it.
+/// Suite paths already visited in a walk over many test cases: each link
+/// (one suite's name) is visited once, where it first appears, and every
+/// test and nested suite sharing it gets the result, so a walk costs the
+/// number of suites, not the number of tests times their depth.
 #[derive(Default)]
 pub(crate) struct SharedPaths {
-    /// By the address of the shared names: the path as found (kept, so the
-    /// address stays its own) and as visited.
+    /// By link: the path as visited.
     seen: std::collections::HashMap<usize, (SuitePath, SuitePath)>,
 }
 
 impl SharedPaths {
-    /// Visits `path` with `f` the first time it is met; afterwards gives it
-    /// the first visit's result.
+    /// Visits each link of `path` with `f` the first time it is met (each
+    /// name once over all paths); a link whose name and parent did not
+    /// change is kept, so unchanged paths stay shared.
     pub(crate) fn visit(&mut self, path: &mut SuitePath, f: &mut dyn FnMut(&mut String)) {
         if path.is_empty() {
             return;
         }
-        let key = path.0.as_ptr() as usize;
-        match self.seen.get(&key) {
-            Some((_, done)) => *path = done.clone(),
-            None => {
-                let found = path.clone();
-                path.for_each_mut(f);
-                self.seen.insert(key, (found, path.clone()));
-            }
-        }
+        *path = SuitePath::fold(
+            path,
+            &mut self.seen,
+            &SuitePath::default(),
+            &mut |parent, name, link| {
+                let mut text = name.to_owned();
+                f(&mut text);
+                if text == name && link.parent().is_some_and(|p| p.shares(parent)) {
+                    link.clone()
+                } else {
+                    parent.child(text)
+                }
+            },
+        );
     }
 }
 
@@ -371,64 +376,179 @@ impl fmt::Display for Location {
 
 /// The names of the suites enclosing a test, outermost first.
 ///
-/// Every test of a suite shares one path (cloning it copies a pointer), so a
-/// run of deeply nested suites holds each suite's ancestry once, not once per
-/// test. It reads as a slice of names; it serializes as a list of strings.
-#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SuitePath(std::sync::Arc<[String]>);
+/// A path is a chain of links to its parent suite's path: every test of a
+/// suite shares its suite's path (cloning it copies a pointer), and a nested
+/// suite's path is one name plus a link to its parent's, so a run of deeply
+/// nested suites holds each suite name once — memory and time linear in the
+/// input, however deep the nesting. It serializes as a list of strings.
+#[derive(Clone, Default)]
+pub struct SuitePath(Option<std::sync::Arc<PathNode>>);
+
+struct PathNode {
+    name: String,
+    parent: SuitePath,
+    len: usize,
+}
 
 impl SuitePath {
     /// This path with `name` appended: the path of a suite nested in this one.
     pub fn child(&self, name: String) -> SuitePath {
-        let mut names = Vec::with_capacity(self.0.len() + 1);
-        names.extend(self.0.iter().cloned());
-        names.push(name);
-        SuitePath(names.into())
+        SuitePath(Some(std::sync::Arc::new(PathNode {
+            name,
+            parent: self.clone(),
+            len: self.len() + 1,
+        })))
+    }
+
+    /// How many names.
+    pub fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |n| n.len)
+    }
+
+    /// True for the path of a test outside any suite.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The innermost name.
+    pub fn last(&self) -> Option<&str> {
+        self.0.as_ref().map(|n| n.name.as_str())
+    }
+
+    /// The path of the enclosing suite (empty for an outermost one).
+    pub fn parent(&self) -> Option<&SuitePath> {
+        self.0.as_ref().map(|n| &n.parent)
+    }
+
+    /// The names, outermost first.
+    pub fn iter(&self) -> std::vec::IntoIter<&str> {
+        let mut names = Vec::with_capacity(self.len());
+        let mut at = self;
+        while let Some(node) = &at.0 {
+            names.push(node.name.as_str());
+            at = &node.parent;
+        }
+        names.reverse();
+        names.into_iter()
+    }
+
+    /// The names joined by `sep`, outermost first.
+    pub fn join(&self, sep: &str) -> String {
+        self.iter().collect::<Vec<_>>().join(sep)
+    }
+
+    /// The names as owned strings, outermost first.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_owned).collect()
     }
 
     /// Whether `self` and `other` are the same shared path (not only equal).
     pub fn shares(&self, other: &SuitePath) -> bool {
-        std::sync::Arc::ptr_eq(&self.0, &other.0)
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
     }
 
-    /// Calls `f` on every name; the path is copied only if a name changes,
-    /// and then this test alone gets the changed copy.
+    /// The address of the innermost link, naming a shared path while walks
+    /// visit it once (0 for the empty path).
+    pub(crate) fn id(&self) -> usize {
+        self.0
+            .as_ref()
+            .map_or(0, |n| std::sync::Arc::as_ptr(n) as usize)
+    }
+
+    /// Calls `f` on every name; links are copied only from the first
+    /// changed name inward, and then this test alone gets the copy.
     pub fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
-        let mut changed: Option<Vec<String>> = None;
-        for (i, name) in self.0.iter().enumerate() {
-            let mut text = name.clone();
-            f(&mut text);
-            if let Some(names) = &mut changed {
-                names.push(text);
-            } else if text != *name {
-                let mut names = Vec::with_capacity(self.0.len());
-                names.extend(self.0[..i].iter().cloned());
-                names.push(text);
-                changed = Some(names);
+        SharedPaths::default().visit(self, f);
+    }
+
+    /// Computes a value for each link of `path` not yet in `memo`, outermost
+    /// first, from its parent's value (`root` above the outermost), and
+    /// returns the value of `path`. Each link is computed once however many
+    /// paths share it, without recursion however deep the nesting. The memo
+    /// keeps each link it names alive, so an address is never reused.
+    pub(crate) fn fold<T: Clone>(
+        path: &SuitePath,
+        memo: &mut std::collections::HashMap<usize, (SuitePath, T)>,
+        root: &T,
+        f: &mut dyn FnMut(&T, &str, &SuitePath) -> T,
+    ) -> T {
+        let mut chain = Vec::new();
+        let mut at = path;
+        let mut base = root.clone();
+        while let Some(node) = &at.0 {
+            if let Some((_, done)) = memo.get(&at.id()) {
+                base = done.clone();
+                break;
             }
+            chain.push(at);
+            at = &node.parent;
         }
-        if let Some(names) = changed {
-            self.0 = names.into();
+        for link in chain.into_iter().rev() {
+            let name = link.last().unwrap_or_default();
+            let value = f(&base, name, link);
+            memo.insert(link.id(), (link.clone(), value.clone()));
+            base = value;
+        }
+        base
+    }
+}
+
+impl PartialEq for SuitePath {
+    fn eq(&self, other: &Self) -> bool {
+        self.shares(other) || (self.len() == other.len() && self.iter().eq(other.iter()))
+    }
+}
+
+impl Eq for SuitePath {}
+
+impl std::hash::Hash for SuitePath {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.len());
+        for name in self.iter() {
+            name.hash(state);
         }
     }
 }
 
-impl std::ops::Deref for SuitePath {
-    type Target = [String];
-    fn deref(&self) -> &[String] {
-        &self.0
+impl PartialOrd for SuitePath {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SuitePath {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.iter().cmp(other.iter())
     }
 }
 
 impl fmt::Debug for SuitePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.0.iter()).finish()
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Drop for PathNode {
+    // Unlinks a long chain iteratively: dropping 100,000 nested links one
+    // inside another would overflow the stack.
+    fn drop(&mut self) {
+        let mut next = std::mem::take(&mut self.parent).0;
+        while let Some(node) = next {
+            match std::sync::Arc::try_unwrap(node) {
+                Ok(mut node) => next = std::mem::take(&mut node.parent).0,
+                Err(_) => break,
+            }
+        }
     }
 }
 
 impl From<Vec<String>> for SuitePath {
     fn from(names: Vec<String>) -> Self {
-        SuitePath(names.into())
+        names.into_iter().collect()
     }
 }
 
@@ -440,13 +560,15 @@ impl From<&[&str]> for SuitePath {
 
 impl FromIterator<String> for SuitePath {
     fn from_iter<I: IntoIterator<Item = String>>(names: I) -> Self {
-        SuitePath(names.into_iter().collect())
+        names
+            .into_iter()
+            .fold(SuitePath::default(), |path, name| path.child(name))
     }
 }
 
 impl Serialize for SuitePath {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+        s.collect_seq(self.iter())
     }
 }
 
@@ -471,7 +593,7 @@ pub struct TestId {
 impl TestId {
     /// The innermost suite name, if any.
     pub fn suite_name(&self) -> Option<&str> {
-        self.suite.last().map(String::as_str)
+        self.suite.last()
     }
 
     /// The key that names this test in reports: `classname::name`, or `suite::name`
@@ -1158,6 +1280,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn deep_nesting_costs_one_link_per_suite_and_each_name_is_visited_once() {
+        // 100,000 suites, each inside the one before: one link each.
+        let mut paths = vec![SuitePath::default()];
+        for i in 0..100_000 {
+            let next = paths[paths.len() - 1].child(format!("s{i}"));
+            paths.push(next);
+        }
+        let deepest = paths.last().unwrap().clone();
+        assert_eq!(deepest.len(), 100_000);
+        assert_eq!(deepest.iter().next(), Some("s0"));
+        assert_eq!(deepest.last(), Some("s99999"));
+        // A walk over every path visits each name once, not once per path.
+        let mut visits = 0usize;
+        let mut seen = SharedPaths::default();
+        for path in paths.iter_mut().rev() {
+            seen.visit(path, &mut |_| visits += 1);
+        }
+        assert_eq!(visits, 100_000);
+        assert!(
+            paths.last().unwrap().shares(&deepest),
+            "unchanged paths stay shared"
+        );
+        // Renaming the outermost suite gives every path a new chain, still
+        // one link per suite, with the rest of the names kept.
+        let mut visits = 0usize;
+        let mut seen = SharedPaths::default();
+        for path in paths.iter_mut() {
+            seen.visit(path, &mut |t| {
+                visits += 1;
+                if t == "s0" {
+                    *t = "root".into();
+                }
+            });
+        }
+        assert_eq!(visits, 100_000);
+        let renamed = paths.last().unwrap();
+        assert_eq!(renamed.iter().next(), Some("root"));
+        assert!(renamed.parent().unwrap().shares(&paths[paths.len() - 2]));
+        // Dropping the chains does not recurse 100,000 deep.
+        drop(paths);
+        drop(deepest);
+    }
+
+    #[test]
     fn a_suite_path_is_shared_until_a_name_changes_and_reads_as_a_list() {
         let path = SuitePath::from(&["outer", "inner"][..]);
         let mut a = path.clone();
@@ -1169,8 +1335,14 @@ mod tests {
                 *t = "changed".into();
             }
         });
-        assert_eq!(&*b, ["outer", "changed"]);
-        assert_eq!(&*path, ["outer", "inner"], "the others keep theirs");
+        assert_eq!(b.to_vec(), ["outer", "changed"]);
+        assert_eq!(path.to_vec(), ["outer", "inner"], "the others keep theirs");
+        assert!(
+            b.parent().unwrap().shares(path.parent().unwrap()),
+            "links outside the change stay shared"
+        );
+        assert_eq!(path.last(), Some("inner"));
+        assert_eq!(path.len(), 2);
         assert_eq!(path.child("leaf".into()).join("/"), "outer/inner/leaf");
         let json = serde_json::to_string(&path).unwrap();
         assert_eq!(json, r#"["outer","inner"]"#);

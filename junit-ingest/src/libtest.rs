@@ -795,7 +795,7 @@ impl State {
             TestId {
                 suite: Vec::new().into(),
                 classname: None,
-                name: name.to_owned(),
+                name: identifier(name),
             },
             attempts,
         );
@@ -945,6 +945,21 @@ impl State {
 fn split_nextest(name: &str) -> Option<(&str, &str)> {
     let (binary, rest) = name.split_once('$')?;
     (!binary.is_empty() && !binary.contains(char::is_whitespace)).then_some((binary, rest))
+}
+
+/// The longest test name kept (bytes); a longer one is cut, marked `…`,
+/// so a name of megabytes is not copied into every line that names the test.
+const MAX_NAME: usize = 4096;
+
+fn identifier(name: &str) -> String {
+    if name.len() <= MAX_NAME {
+        return name.to_owned();
+    }
+    let mut end = MAX_NAME;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &name[..end])
 }
 
 /// Splits nextest's retry suffix `test#3` into the name and the number of runs.

@@ -10,7 +10,8 @@
 //!
 //! - **Suites.** One `<testsuite>` per [`Suite`] of the run, in order.
 //!   quick-junit has no nested suites, so a nested suite's name is the path of
-//!   names from the outermost, joined by `/` (`outer/inner`); an outer suite
+//!   names from the outermost, joined by `/` (`outer/inner`; past 32
+//!   levels, `…/` and the 32 innermost names); an outer suite
 //!   that only holds other suites (no test cases, properties or output of its
 //!   own) is not written. `timestamp`, `time`, properties, `system-out` and
 //!   `system-err` are kept; `hostname`, `file` and every uninterpreted
@@ -845,10 +846,19 @@ fn suite_disabled(suite: &Suite) -> Option<u64> {
 }
 
 /// The suite's name path (`outer/inner`), guarding against parent cycles.
+/// Names kept in a flattened nested suite's name, innermost first: a deeper
+/// suite is named `…/` and its innermost names, so that suites nested
+/// thousands deep write (and take) no more than linear room and time.
+const SUITE_PATH_NAMES: usize = 32;
+
 fn suite_path(run: &TestRun, s: usize) -> String {
     let mut names = vec![run.suites[s].name.as_str()];
     let mut cur = run.suites[s].parent;
-    while let Some(p) = cur.filter(|&p| p < run.suites.len() && names.len() <= run.suites.len()) {
+    while let Some(p) = cur.filter(|&p| p < run.suites.len()) {
+        if names.len() == SUITE_PATH_NAMES {
+            names.push("…");
+            break;
+        }
         names.push(run.suites[p].name.as_str());
         cur = run.suites[p].parent;
     }

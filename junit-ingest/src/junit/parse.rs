@@ -25,6 +25,11 @@ const FORMAT: &str = "JUnit XML";
 /// At most this many warnings are kept per file (a generated file can repeat
 /// the same mistake a million times).
 const MAX_WARNINGS: usize = 200;
+/// Suites nested deeper than this are read as part of the suite at this
+/// depth: real files nest a few levels, and each level costs a suite record.
+const MAX_SUITE_DEPTH: usize = 256;
+/// The longest name, file, type or other identifying attribute kept (bytes).
+const MAX_IDENTIFIER: usize = 4096;
 
 /// A suite's `tests` count reserves room for at most this many cases at a
 /// time, so a wrong or hostile count cannot make the reader allocate much.
@@ -145,6 +150,9 @@ pub(crate) fn read(cfg: &JunitReader, input: &mut dyn Read) -> Ingested {
 enum Kind {
     Root,
     Suite,
+    /// A `<testsuite>` nested deeper than [`MAX_SUITE_DEPTH`]: its cases
+    /// belong to the deepest suite kept.
+    FlatSuite,
     Case,
     Failure,
     Skipped,
@@ -271,33 +279,54 @@ enum Owner {
     Case,
 }
 
+/// A suite's own `system-out` or `system-err`, while it is read.
+type SuiteOutput = Option<Box<CappedBuf>>;
+
 /// Element path with 1-based sibling indices per element name, for messages.
 #[derive(Default)]
 struct PathTracker {
     /// Open elements; entries past `depth` are kept for reuse.
     levels: Vec<Level>,
     depth: usize,
+    /// Element names seen, each once (a document uses a handful).
+    names: Vec<Vec<u8>>,
 }
 
 #[derive(Default)]
 struct Level {
-    name: Vec<u8>,
+    /// Index into `names`.
+    name: u32,
     index: u32,
-    children: Vec<(Vec<u8>, u32)>,
+    /// Children seen so far: (name, how many).
+    children: Vec<(u32, u32)>,
 }
 
 impl PathTracker {
+    fn intern(&mut self, name: &[u8]) -> u32 {
+        match self.names.iter().position(|n| n == name) {
+            Some(i) => i as u32,
+            // A document with endless distinct element names: stop learning
+            // them (messages then name the last one learnt).
+            None if self.names.len() >= 1024 => self.names.len() as u32 - 1,
+            None => {
+                self.names.push(name.to_vec());
+                self.names.len() as u32 - 1
+            }
+        }
+    }
+
     fn push(&mut self, name: &[u8]) {
+        let name = self.intern(name);
         let index = match self.depth.checked_sub(1) {
             Some(parent) => {
                 let children = &mut self.levels[parent].children;
-                match children.iter_mut().find(|(n, _)| n == name) {
+                match children.iter_mut().find(|(n, _)| *n == name) {
                     Some((_, count)) => {
                         *count += 1;
                         *count
                     }
                     None => {
-                        children.push((name.to_vec(), 1));
+                        children.push((name, 1));
                         1
                     }
                 }
@@ -308,8 +337,7 @@ impl PathTracker {
             self.levels.push(Level::default());
         }
         let level = &mut self.levels[self.depth];
-        level.name.clear();
-        level.name.extend_from_slice(name);
+        level.name = name;
         level.index = index;
         level.children.clear();
         self.depth += 1;
@@ -319,14 +347,24 @@ impl PathTracker {
         self.depth = self.depth.saturating_sub(1);
     }
 
-    /// `testsuites/testsuite[3]/testcase[12]`.
+    /// `testsuites/testsuite[3]/testcase[12]`; past 24 levels, the 8
+    /// outermost, `…` and the 16 innermost, so a message stays short however
+    /// deep the document.
     fn render(&self) -> String {
         let mut s = String::new();
-        for (i, level) in self.levels[..self.depth].iter().enumerate() {
+        let open = &self.levels[..self.depth];
+        let elided = open.len().saturating_sub(24);
+        for (i, level) in open.iter().enumerate() {
+            if elided > 0 && (8..8 + elided).contains(&i) {
+                if i == 8 {
+                    s.push_str("/…");
+                }
+                continue;
+            }
             if i > 0 {
                 s.push('/');
             }
-            s.push_str(&String::from_utf8_lossy(&level.name));
+            s.push_str(&String::from_utf8_lossy(&self.names[level.name as usize]));
             if level.index > 0 {
                 s.push_str(&format!("[{}]", level.index));
             }
@@ -337,7 +375,10 @@ impl PathTracker {
     /// `<testcase>` or `<testsuite>`, naming the innermost open element.
     fn names_open(&self) -> String {
         match self.levels[..self.depth].last() {
-            Some(l) => format!("<{}>", String::from_utf8_lossy(&l.name)),
+            Some(l) => format!(
+                "<{}>",
+                String::from_utf8_lossy(&self.names[l.name as usize])
+            ),
             None => "the document".into(),
         }
     }
@@ -350,7 +391,9 @@ struct Parser<'c> {
     path: PathTracker,
     root_seen: bool,
     /// Open suites: index into `out.suites`, and their output buffers.
-    suites: Vec<(usize, Option<CappedBuf>, Option<CappedBuf>)>,
+    /// Open suites: index, and their own output (boxed: most suites have
+    /// none, and a deep nesting holds one entry per level).
+    suites: Vec<(usize, SuiteOutput, SuiteOutput)>,
     /// The path of each open suite, innermost last, shared by its cases.
     suite_paths: Vec<SuitePath>,
     case: Option<CaseBuilder>,
@@ -361,6 +404,12 @@ struct Parser<'c> {
     hints: Hints,
     warned_entities: Vec<String>,
     warnings_dropped: usize,
+    /// Names, files, types and other short attribute values cut to
+    /// [`MAX_IDENTIFIER`] bytes.
+    identifiers_cut: usize,
+    /// Suites nested deeper than [`MAX_SUITE_DEPTH`], read as part of the
+    /// deepest suite kept.
+    suites_flattened: usize,
 }
 
 impl<'c> Parser<'c> {
@@ -379,6 +428,8 @@ impl<'c> Parser<'c> {
             hints: Hints::default(),
             warned_entities: Vec::new(),
             warnings_dropped: 0,
+            identifiers_cut: 0,
+            suites_flattened: 0,
         }
     }
 
@@ -432,8 +483,18 @@ impl<'c> Parser<'c> {
         let mut kind = kind_of(local);
         // Elements mean something only in their place; elsewhere they are skipped.
         kind = match (kind, parent) {
-            (Kind::Suite, None | Some(Kind::Root | Kind::Suite)) => kind,
-            (Kind::Case, None | Some(Kind::Root | Kind::Suite)) if self.case.is_none() => kind,
+            (Kind::Suite, None | Some(Kind::Root | Kind::Suite | Kind::FlatSuite))
+                if self.suites.len() >= MAX_SUITE_DEPTH =>
+            {
+                self.suites_flattened += 1;
+                Kind::FlatSuite
+            }
+            (Kind::Suite, None | Some(Kind::Root | Kind::Suite | Kind::FlatSuite)) => kind,
+            (Kind::Case, None | Some(Kind::Root | Kind::Suite | Kind::FlatSuite))
+                if self.case.is_none() =>
+            {
+                kind
+            }
             (Kind::Failure | Kind::Skipped | Kind::Retry, Some(Kind::Case)) => kind,
             (Kind::StackTrace, Some(Kind::Retry | Kind::Failure)) => kind,
             (Kind::SystemOut | Kind::SystemErr, Some(Kind::Case | Kind::Retry | Kind::Suite)) => {
@@ -484,6 +545,23 @@ impl<'c> Parser<'c> {
         out
     }
 
+    /// An attribute value that names something (a test, class, file, type,
+    /// time): at most [`MAX_IDENTIFIER`] bytes, so a 20 MB test name is not
+    /// copied into every report line and history row that names the test.
+    fn ident_text(&mut self, raw: &[u8], src: Option<(&Source<'_>, u64)>) -> String {
+        let mut text = self.attr_text(raw, src);
+        if text.len() > MAX_IDENTIFIER {
+            let mut end = MAX_IDENTIFIER;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.truncate(end);
+            text.push('…');
+            self.identifiers_cut += 1;
+        }
+        text
+    }
+
     fn capped(&self, s: String) -> String {
         if s.len() <= self.cfg.max_failure_text {
             return s;
@@ -518,10 +596,10 @@ impl<'c> Parser<'c> {
     fn root_attrs(&mut self, e: &BytesStart<'_>) {
         for (key, value) in RawAttrs::new(e.attributes_raw()) {
             match local_name(key) {
-                b"name" => self.hints.root_name = Some(self.attr_text(value, None)),
+                b"name" => self.hints.root_name = Some(self.ident_text(value, None)),
                 b"id" => self.hints.root_has_id = true,
                 b"timestamp" if self.out.timestamp.is_none() => {
-                    self.out.timestamp = Some(self.attr_text(value, None));
+                    self.out.timestamp = Some(self.ident_text(value, None));
                 }
                 b"noNamespaceSchemaLocation" | b"schemaLocation"
                     if memchr::memmem::find(value, b"surefire").is_some() =>
@@ -540,11 +618,11 @@ impl<'c> Parser<'c> {
         };
         for (key, value) in RawAttrs::new(e.attributes_raw()) {
             match local_name(key) {
-                b"name" => suite.name = self.attr_text(value, Some((src, offset))),
-                b"timestamp" => suite.timestamp = Some(self.attr_text(value, None)),
-                b"hostname" => suite.hostname = Some(self.attr_text(value, None)),
+                b"name" => suite.name = self.ident_text(value, Some((src, offset))),
+                b"timestamp" => suite.timestamp = Some(self.ident_text(value, None)),
+                b"hostname" => suite.hostname = Some(self.ident_text(value, None)),
                 b"time" => suite.duration = self.time_attr(value, src, offset),
-                b"file" => suite.file = Some(self.attr_text(value, None)),
+                b"file" => suite.file = Some(self.ident_text(value, None)),
                 b"noNamespaceSchemaLocation" | b"schemaLocation"
                     if memchr::memmem::find(value, b"surefire").is_some() =>
                 {
@@ -563,7 +641,7 @@ impl<'c> Parser<'c> {
                         _ => {}
                     }
                     let k = String::from_utf8_lossy(key).into_owned();
-                    let v = self.attr_text(value, None);
+                    let v = self.ident_text(value, None);
                     suite.extra.insert(k, v);
                 }
             }
@@ -591,8 +669,8 @@ impl<'c> Parser<'c> {
     fn end_suite(&mut self) {
         if let Some((index, out, err)) = self.suites.pop() {
             let suite = &mut self.out.suites[index];
-            suite.stdout = out.and_then(CappedBuf::finish);
-            suite.stderr = err.and_then(CappedBuf::finish);
+            suite.stdout = out.and_then(|b| b.finish());
+            suite.stderr = err.and_then(|b| b.finish());
         }
         self.suite_paths.pop();
     }
@@ -605,22 +683,22 @@ impl<'c> Parser<'c> {
         for (key, value) in RawAttrs::new(e.attributes_raw()) {
             match local_name(key) {
                 b"name" => {
-                    case.id.name = self.attr_text(value, Some((src, offset)));
+                    case.id.name = self.ident_text(value, Some((src, offset)));
                     case.has_name = true;
                 }
                 b"classname" => {
-                    let c = self.attr_text(value, Some((src, offset)));
+                    let c = self.ident_text(value, Some((src, offset)));
                     case.id.classname = (!c.trim().is_empty()).then_some(c);
                 }
                 b"time" => case.duration = self.time_attr(value, src, offset),
                 b"file" => {
-                    let f = self.attr_text(value, None);
+                    let f = self.ident_text(value, None);
                     case.file = (!f.is_empty()).then_some(f);
                 }
                 b"line" => case.line = parse_line(value),
-                b"timestamp" => case.main.timestamp = Some(self.attr_text(value, None)),
+                b"timestamp" => case.main.timestamp = Some(self.ident_text(value, None)),
                 other => {
-                    let v = self.attr_text(value, None);
+                    let v = self.ident_text(value, None);
                     match other {
                         b"status" => {
                             self.hints.gtest_status |= v == "run" || v == "notrun";
@@ -772,10 +850,10 @@ impl<'c> Parser<'c> {
                     f.message = Some(self.capped(m));
                 }
                 b"type" => {
-                    let t = self.attr_text(value, None);
+                    let t = self.ident_text(value, None);
                     f.r#type = (!t.is_empty()).then_some(t);
                 }
-                b"file" => f.file = Some(self.attr_text(value, None)),
+                b"file" => f.file = Some(self.ident_text(value, None)),
                 b"line" => f.line = parse_line(value),
                 _ => {}
             }
@@ -791,7 +869,7 @@ impl<'c> Parser<'c> {
                     let m = self.attr_text(value, None);
                     skip.message = Some(self.capped(m));
                 }
-                b"type" => skip.r#type = Some(self.attr_text(value, None)),
+                b"type" => skip.r#type = Some(self.ident_text(value, None)),
                 _ => {}
             }
         }
@@ -818,7 +896,7 @@ impl<'c> Parser<'c> {
         for (key, value) in RawAttrs::new(e.attributes_raw()) {
             match local_name(key) {
                 b"time" => attempt.duration = self.time_attr(value, src, offset),
-                b"timestamp" => attempt.timestamp = Some(self.attr_text(value, None)),
+                b"timestamp" => attempt.timestamp = Some(self.ident_text(value, None)),
                 _ => {}
             }
         }
@@ -851,7 +929,7 @@ impl<'c> Parser<'c> {
             Some(Kind::Suite) => {
                 if let Some((_, out, err)) = self.suites.last_mut() {
                     let buf = if kind == Kind::SystemOut { out } else { err };
-                    buf.get_or_insert_with(|| CappedBuf::new(cap));
+                    buf.get_or_insert_with(|| Box::new(CappedBuf::new(cap)));
                 }
                 None
             }
@@ -883,7 +961,7 @@ impl<'c> Parser<'c> {
         let mut value = None;
         for (key, raw) in RawAttrs::new(e.attributes_raw()) {
             match local_name(key) {
-                b"name" => name = self.attr_text(raw, None),
+                b"name" => name = self.ident_text(raw, None),
                 b"value" => {
                     let v = self.attr_text(raw, None);
                     value = Some(self.capped(v));
@@ -966,7 +1044,11 @@ impl<'c> Parser<'c> {
                     Kind::Retry => &mut self.case.as_mut()?.retry.as_mut()?.1,
                     Kind::Suite => {
                         let (_, o, e) = self.suites.last_mut()?;
-                        return if out { o.as_mut() } else { e.as_mut() };
+                        return if out {
+                            o.as_deref_mut()
+                        } else {
+                            e.as_deref_mut()
+                        };
                     }
                     _ => return None,
                 };
@@ -1034,6 +1116,25 @@ impl<'c> Parser<'c> {
             while !self.suites.is_empty() {
                 self.end_suite();
             }
+        }
+        if self.suites_flattened > 0 {
+            self.out.warnings.push(Diagnostic {
+                message: format!(
+                    "{} test suite(s) nested deeper than {MAX_SUITE_DEPTH} levels were read as part of the suite at that depth",
+                    self.suites_flattened
+                ),
+                location: None,
+            });
+        }
+        if self.identifiers_cut > 0 {
+            self.out.warnings.push(Diagnostic {
+                message: format!(
+                    "{} name, file or type attribute(s) longer than {} KiB were cut to that length (marked …)",
+                    self.identifiers_cut,
+                    MAX_IDENTIFIER / 1024
+                ),
+                location: None,
+            });
         }
         if self.warnings_dropped > 0 {
             self.out.warnings.push(Diagnostic {
@@ -1186,7 +1287,7 @@ mod tests {
 
     #[test]
     fn the_tests_of_a_suite_share_its_path() {
-        let depth = 300;
+        let depth = 200;
         let mut xml = String::from("<testsuites>");
         for i in 0..depth {
             xml += &format!("<testsuite name='level{i}'>");
@@ -1200,13 +1301,45 @@ mod tests {
         assert_eq!(run.cases.len(), 51);
         let deepest = &run.cases[0].id.suite;
         assert_eq!(deepest.len(), depth);
-        assert_eq!(deepest[0], "level0");
-        assert_eq!(deepest[depth - 1], format!("level{}", depth - 1));
+        assert_eq!(deepest.to_vec()[0], "level0");
+        assert_eq!(deepest.to_vec()[depth - 1], format!("level{}", depth - 1));
         // One path for the 50 tests, not 50 copies of 300 names.
         assert!(run.cases[..50].iter().all(|c| c.id.suite.shares(deepest)));
         let outer = &run.cases[50].id.suite;
         assert_eq!(outer.len(), 1);
-        assert_eq!(outer[0], "level0");
+        assert_eq!(outer.to_vec()[0], "level0");
+        assert!(run.warnings.is_empty(), "{:?}", run.warnings);
+    }
+
+    #[test]
+    fn suites_nested_past_the_limit_belong_to_the_deepest_kept_and_say_so() {
+        let depth = 20_000;
+        let mut xml = String::from("<testsuites>");
+        for _ in 0..depth {
+            xml += "<testsuite name='a'>";
+        }
+        xml += "<testcase name='deep'><failure message='x'/></testcase>";
+        xml += &"</testsuite>".repeat(depth - MAX_SUITE_DEPTH);
+        // Back inside the kept suites: a case of the suite at the limit.
+        xml += "<testcase name='at limit'/>";
+        xml += &"</testsuite>".repeat(MAX_SUITE_DEPTH);
+        xml += "</testsuites>";
+        let run = read(&xml);
+        assert!(run.error.is_none(), "{:?}", run.error);
+        assert_eq!(run.suites.len(), MAX_SUITE_DEPTH);
+        assert_eq!(run.cases.len(), 2);
+        for case in &run.cases {
+            assert_eq!(case.id.suite.len(), MAX_SUITE_DEPTH, "{}", case.id.name);
+            assert_eq!(case.suite, Some(MAX_SUITE_DEPTH - 1));
+        }
+        assert!(run.cases[0].outcome.is_failing());
+        let warned = run.warnings.iter().any(|w| {
+            w.message.contains(&format!(
+                "{} test suite(s) nested deeper than {MAX_SUITE_DEPTH}",
+                depth - MAX_SUITE_DEPTH
+            ))
+        });
+        assert!(warned, "{:?}", run.warnings);
     }
 
     #[test]
