@@ -649,6 +649,60 @@ fn the_outputs_are_one_set_with_a_manifest_and_killed_runs_leave_no_temporaries(
 }
 
 #[test]
+fn runs_killed_at_any_moment_leave_a_set_the_next_run_completes() {
+    use failtale_core::output::{ManifestCheck, check_manifest};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    // Big enough that the outputs take a while to write.
+    let mut xml = String::from("<testsuite name=\"s\">");
+    for i in 0..20_000 {
+        xml += &format!(
+            "<testcase name=\"t{i}\" classname=\"c{}\"><failure message=\"cause {} failed at step {i}\">trace line\n  at x.y(Z.java:{i})</failure><system-out>{}</system-out></testcase>",
+            i % 50,
+            i % 40,
+            "log ".repeat(50)
+        );
+    }
+    xml += "</testsuite>";
+    let input = dir.path().join("big.xml");
+    std::fs::write(&input, xml).unwrap();
+    let analyze = || {
+        let mut c = bin();
+        c.args(["analyze", "--offline", "--no-history", "--out"])
+            .arg(&out)
+            .arg(&input)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        c
+    };
+    for delay_ms in [30u64, 120, 250, 400, 600] {
+        let mut child = analyze().spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        // Whatever was left, a reader can tell: a set is complete or not, and
+        // a complete set is exactly what its manifest lists.
+        match check_manifest(&out).unwrap() {
+            ManifestCheck::Complete(m) => assert!(!m.files.is_empty()),
+            ManifestCheck::Partial { differ, .. } => assert!(!differ.is_empty()),
+            ManifestCheck::Missing => {}
+        }
+    }
+    let o = analyze().output().unwrap();
+    assert!(o.status.success());
+    assert!(matches!(
+        check_manifest(&out).unwrap(),
+        ManifestCheck::Complete(_)
+    ));
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporaries of killed runs left: {left:?}");
+}
+
+#[test]
 fn report_re_renders_a_saved_report_and_re_sanitizes_it() {
     let dir = results_dir();
     let out = dir.path().join("out");
