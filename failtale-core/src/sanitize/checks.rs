@@ -154,6 +154,15 @@ pub fn secret_key_kind(key: &str) -> Option<&'static str> {
     if let Some((_, kind)) = SECRET_WORDS.iter().find(|(w, _)| w == last) {
         return Some(kind);
     }
+    // A password word glued to what it is for: `PGPASSWORD`, `MYSQLPASSWD`,
+    // JVM `-Dpassword` (read as `Dpassword`). Only the long words: `bypass`
+    // and `compass` are not passwords.
+    if ["password", "passwd", "passphrase"]
+        .iter()
+        .any(|w| last.len() > w.len() && last.ends_with(w))
+    {
+        return Some("password");
+    }
     if last == "key" && words.len() >= 2 {
         let prev = words[words.len() - 2].as_str();
         if KEY_QUALIFIERS.contains(&prev) {

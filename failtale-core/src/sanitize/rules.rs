@@ -274,6 +274,13 @@ pub static RULES: &[Rule] = &[
         Check::Always,
     ),
     rule(
+        "age_secret_key",
+        "private_key",
+        &[tok("AGE-SECRET-KEY-1")],
+        r"(?P<s1>AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58})\b",
+        Check::Always,
+    ),
+    rule(
         "github_fine_grained_token",
         "github_token",
         &[tok("github_pat_")],
@@ -502,12 +509,30 @@ pub static RULES: &[Rule] = &[
         r#"\bsshpass\s+-p\s*(?:"(?P<s1>[^"\r\n]*)"|'(?P<s2>[^'\r\n]*)'|(?P<s3>\S+))"#,
         Check::Always,
     ),
+    // `.netrc`: tokens in any order, on one line or several.
+    Rule {
+        scope: Scope::Block,
+        ..rule(
+            "netrc_password",
+            "password",
+            &[frag("login"), frag("machine")],
+            r"\b(?:login|machine)\s+\S+(?:\s+(?:login|account|port|machine)\s+\S+)*\s+password\s+(?P<s1>\S+)",
+            Check::Always,
+        )
+    },
+    // Dockerfile `ENV KEY value` (the form without `=`), also as build logs print it.
     rule(
-        "netrc_password",
-        "password",
-        &[frag("login")],
-        r"\blogin\s+\S+\s+password\s+(?P<s1>\S+)",
-        Check::Always,
+        "dockerfile_env",
+        "",
+        KEY_FRAGMENTS,
+        concat!(
+            // At a line start, or after a classic (`Step 4/9 : `) or BuildKit
+            // (`#8 [4/6] `) build step prefix.
+            r#"(?m)^[ \t]*(?:Step \d+/\d+ : |#\d+ \[[^\]\r\n]*\] )?ENV[ \t]+"#,
+            key!(),
+            r#"[ \t]+(?:"(?P<s1>(?:\\.|[^"\\\r\n])*)"|'(?P<s2>[^'\r\n]*)'|(?P<rest>[^\s=][^\r\n]*))"#
+        ),
+        Check::KeyName,
     ),
     // ---- generic high-entropy strings in a secret-like context --------------
     rule(
