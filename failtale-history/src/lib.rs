@@ -142,6 +142,9 @@ pub const MIGRATIONS: &[&str] = &[
 const FOLLOWUP_SAMPLE: i64 = 500;
 /// How many later runs are looked at for what followed a failure.
 const FOLLOWUP_RUNS: usize = 20;
+/// At most this many runs of one commit are read for a test's outcomes at
+/// that commit.
+const COMMIT_RUNS: usize = 10;
 /// How far back (in runs) a test's history is read.
 const LOOKBACK_RUNS: usize = 200;
 
@@ -820,12 +823,19 @@ impl HistoryStore for SqliteStore {
         }
         let runs: Vec<i64> = {
             let mut stmt = tx
-                .prepare_cached("SELECT id FROM runs WHERE commit_sha = ?1 AND id != ?2")
+                .prepare_cached(
+                    "SELECT id FROM runs WHERE commit_sha = ?1 AND id != ?2 ORDER BY id DESC LIMIT ?3",
+                )
                 .map_err(&fail)?;
-            stmt.query_map(params![commit, exclude_run.unwrap_or(-1)], |r| r.get(0))
-                .map_err(&fail)?
-                .collect::<Result<_, _>>()
-                .map_err(&fail)?
+            // The latest runs of the commit: enough to tell a flake, and the
+            // cost stays flat however often one commit was run.
+            stmt.query_map(
+                params![commit, exclude_run.unwrap_or(-1), COMMIT_RUNS as i64],
+                |r| r.get(0),
+            )
+            .map_err(&fail)?
+            .collect::<Result<_, _>>()
+            .map_err(&fail)?
         };
         let mut out: HashMap<String, CommitOutcomes> = HashMap::new();
         if wanted.is_empty() {
@@ -876,23 +886,21 @@ impl HistoryStore for SqliteStore {
                     .collect::<Result<_, _>>()
                     .map_err(&fail)?
             };
-            let mut decoded: HashMap<i64, Vec<codec::Row>> = HashMap::new();
-            let mut next =
-                |test_id: i64, after: i64| -> rusqlite::Result<Option<(i64, Option<String>)>> {
-                    let from = runs.partition_point(|(id, _)| *id <= after);
-                    for (run, commit) in runs[from..].iter().take(FOLLOWUP_RUNS) {
-                        if !decoded.contains_key(run) {
-                            decoded.insert(*run, run_rows(&tx, *run)?);
-                        }
-                        let rows = &decoded[run];
-                        if let Ok(i) = rows.binary_search_by_key(&test_id, |r| r.test_id)
-                            && rows[i].outcome != 4
-                        {
-                            return Ok(Some((i64::from(rows[i].outcome), commit.clone())));
-                        }
-                    }
-                    Ok(None)
-                };
+            // First the fingerprints and their sampled occurrences, to know
+            // which tests' outcomes in which runs are needed; then each of
+            // those runs is decoded once, keeping only those outcomes (a
+            // run of 188,000 tests is not held whole, nor twenty of them).
+            type Found = (
+                String,
+                i64,
+                i64,
+                i64,
+                Option<String>,
+                Vec<(i64, i64, Option<String>)>,
+            );
+            let mut found: Vec<Found> = Vec::new();
+            let mut wanted_tests: std::collections::HashSet<i64> = Default::default();
+            let mut wanted_runs: std::collections::BTreeSet<i64> = Default::default();
             for hash in hashes {
                 let Some((id, first, last, seen, first_commit)) = find
                     .query_row([hash], |r| {
@@ -916,10 +924,38 @@ impl HistoryStore for SqliteStore {
                     .map_err(&fail)?
                     .collect::<Result<_, _>>()
                     .map_err(&fail)?;
+                for (test_id, run_id, _) in &occ {
+                    wanted_tests.insert(*test_id);
+                    let from = runs.partition_point(|(r, _)| r <= run_id);
+                    wanted_runs.extend(runs[from..].iter().take(FOLLOWUP_RUNS).map(|(r, _)| *r));
+                }
+                found.push((hash.clone(), first, last, seen, first_commit, occ));
+            }
+            let mut outcomes: HashMap<(i64, i64), u8> = HashMap::new();
+            for &run in &wanted_runs {
+                for r in run_rows(&tx, run).map_err(&fail)? {
+                    if wanted_tests.contains(&r.test_id) {
+                        outcomes.insert((run, r.test_id), r.outcome);
+                    }
+                }
+            }
+            // The first recorded outcome of `test_id` in the runs after `after`.
+            let next = |test_id: i64, after: i64| -> Option<(i64, Option<String>)> {
+                let from = runs.partition_point(|(id, _)| *id <= after);
+                runs[from..]
+                    .iter()
+                    .take(FOLLOWUP_RUNS)
+                    .find_map(|(run, commit)| {
+                        outcomes
+                            .get(&(*run, test_id))
+                            .filter(|&&o| o != 4)
+                            .map(|&o| (i64::from(o), commit.clone()))
+                    })
+            };
+            for (hash, first, last, seen, first_commit, occ) in found {
                 let (mut followed, mut passed_same) = (0u64, 0u64);
                 for (test_id, run_id, commit) in occ {
-                    let after = next(test_id, run_id).map_err(&fail)?;
-                    if let Some((outcome, next_commit)) = after {
+                    if let Some((outcome, next_commit)) = next(test_id, run_id) {
                         followed += 1;
                         if outcome <= 1 && commit.is_some() && commit == next_commit {
                             passed_same += 1;
@@ -927,7 +963,7 @@ impl HistoryStore for SqliteStore {
                     }
                 }
                 out.push(FingerprintHistory {
-                    fingerprint: hash.clone(),
+                    fingerprint: hash,
                     first_seen_ms: first,
                     last_seen_ms: last,
                     runs_seen: seen.max(0) as u64,
