@@ -127,3 +127,87 @@ fn the_schema_rejects_undocumented_fields_and_wrong_types() {
     category["clusters"][0]["analysis"]["category"] = json!("cosmic-rays");
     assert!(!errors(&v, &category).is_empty());
 }
+
+/// Whatever the input, report.json validates: every fixture of the readers,
+/// mutated by flips, cuts and inserted fragments (broken markup, invalid
+/// attribute names, control characters, secrets), goes through the whole
+/// pipeline and its report is checked against the schema.
+mod mutated {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fixtures() -> Vec<Vec<u8>> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../junit-ingest/tests/fixtures");
+        let mut files = Vec::new();
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p
+                    .extension()
+                    .is_some_and(|x| x == "xml" || x == "json" || x == "jsonl")
+                {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        assert!(files.len() > 10, "{} fixtures", files.len());
+        files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+    }
+
+    const FRAGMENTS: &[&[u8]] = &[
+        b"<",
+        b"</testcase>",
+        b"<testcase name=\"n&#10;::error::x\"><failure message=\"DB_PASSWORD=hunter2secret\">",
+        b" 0errors=\"1\" xsi:type=\"t\" a\"b=\"c\"",
+        b"&#0;&bogus;&#x110000;",
+        b"\xff\xfe\x00\x1b[31m",
+        b"{\"type\":\"test\",\"event\":\"failed\",\"name\":\"x\",\"stdout\":\"panicked at src/a.rs:1:1:\\n",
+    ];
+
+    fn mutate(mut bytes: Vec<u8>, ops: &[(u8, usize, usize)]) -> Vec<u8> {
+        for &(op, at, arg) in ops {
+            let len = bytes.len();
+            match op % 3 {
+                0 if len > 0 => bytes[at % len] ^= (arg as u8) | 1,
+                1 => bytes.truncate(len - (arg % 64).min(len)),
+                _ => {
+                    let at = at % (len + 1);
+                    let f = FRAGMENTS[arg % FRAGMENTS.len()];
+                    bytes.splice(at..at, f.iter().copied());
+                }
+            }
+        }
+        bytes
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        #[test]
+        fn report_json_of_any_mutated_input_validates(
+            index in any::<usize>(),
+            ops in proptest::collection::vec((any::<u8>(), any::<usize>(), any::<usize>()), 1..6),
+        ) {
+            let files = fixtures();
+            let input = mutate(files[index % files.len()].clone(), &ops);
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("results.xml");
+            std::fs::write(&path, &input).unwrap();
+            let pipeline = failtale_core::Pipeline::new(Box::new(junit_ingest::AutoIngest::default()));
+            let inputs = failtale_core::input::discover(&[path]).unwrap();
+            let ingested = pipeline.ingest(&inputs);
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let output = rt.block_on(pipeline.process(ingested));
+            let report = failtale_core::report::Report::from_output(&output);
+            let value = serde_json::to_value(&*report).unwrap();
+            let errs = errors(&validator(), &value);
+            prop_assert!(errs.is_empty(), "{errs:?}");
+            let text = serde_json::to_string(&value).unwrap();
+            prop_assert!(!text.contains("hunter2secret"), "a secret reached report.json");
+        }
+    }
+}
