@@ -154,3 +154,18 @@ fn a_libtest_stream_with_a_test_name_of_megabytes() {
     );
     check("big-name.json", json.as_bytes());
 }
+
+#[test]
+fn a_hundred_thousand_properties_on_a_suite_and_a_test() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut xml = String::from("<testsuite name=\"s\"><properties>");
+    for i in 0..50_000 {
+        let _ = write!(xml, "<property name=\"p{i}\" value=\"v{i}\"/>");
+    }
+    xml += "</properties><testcase name=\"t\"><properties>";
+    for i in 0..50_000 {
+        let _ = write!(xml, "<property name=\"q{i}\" value=\"w{i}\"/>");
+    }
+    xml += "</properties><failure message=\"x\"/></testcase></testsuite>";
+    check("properties.xml", xml.as_bytes());
+}
