@@ -330,18 +330,33 @@ impl OutputDir {
         written: &[PathBuf],
         failed: Vec<String>,
     ) -> Result<PathBuf, OutputError> {
-        let mut files = Vec::new();
-        for path in written {
-            // Only this directory's files: a step summary elsewhere is not part of the set.
-            let Ok(rel) = path.strip_prefix(&self.dir) else {
-                continue;
-            };
-            let (bytes, sha256) = hash_file(path).map_err(|source| OutputError::Write {
+        // Only this directory's files: a step summary elsewhere is not part of the set.
+        let ours: Vec<(&PathBuf, String)> = written
+            .iter()
+            .filter_map(|p| {
+                let rel = p.strip_prefix(&self.dir).ok()?;
+                Some((p, rel.to_string_lossy().into_owned()))
+            })
+            .collect();
+        // Each file hashed on its own thread: the set is only as slow as its largest file.
+        let hashed: Vec<io::Result<(u64, String)>> = std::thread::scope(|s| {
+            let running: Vec<_> = ours
+                .iter()
+                .map(|(path, _)| s.spawn(move || hash_file(path)))
+                .collect();
+            running
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let mut files = Vec::with_capacity(ours.len());
+        for ((path, name), hashed) in ours.into_iter().zip(hashed) {
+            let (bytes, sha256) = hashed.map_err(|source| OutputError::Write {
                 path: path.clone(),
                 source,
             })?;
             files.push(ManifestFile {
-                name: rel.to_string_lossy().into_owned(),
+                name,
                 bytes,
                 sha256,
             });
