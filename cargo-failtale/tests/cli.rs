@@ -125,7 +125,7 @@ fn analyze_directory_counts_every_file_and_keeps_tests_before_a_break() {
     );
     assert!(o.status.success(), "stderr: {}", text(&o.stderr));
     let r = read_report(&out);
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
     // good.xml: 5 tests (header says 99: ignored); truncated.xml: the 2 complete tests before the cut.
     let s = &r["summary"];
     assert_eq!(s["tests"].as_u64().unwrap(), 5 + 2, "{s}");
@@ -167,7 +167,9 @@ fn analyze_directory_counts_every_file_and_keeps_tests_before_a_break() {
         .find(|f| f["test"] == "api.Orders::totals")
         .unwrap();
     assert_eq!(totals["kind"], "failure");
-    let message = totals["message"].as_str().unwrap();
+    let message = r["texts"][totals["text"].as_u64().unwrap() as usize]
+        .as_str()
+        .unwrap();
     assert!(
         message.contains("got 107.0") && message.contains("orders.test.js:41:3"),
         "whole message: {message}"
@@ -248,7 +250,7 @@ fn cargo_subcommand_spelling_reads_stdin_and_colour_can_be_forced() {
     assert_eq!(r["summary"]["tests"], 2);
     assert_eq!(r["summary"]["failed"], 1);
     assert!(
-        r["failures"][0]["message"]
+        r["texts"][r["failures"][0]["text"].as_u64().unwrap() as usize]
             .as_str()
             .unwrap()
             .contains("boom")
@@ -769,6 +771,75 @@ fn report_re_renders_a_saved_report_and_re_sanitizes_it() {
     std::fs::write(&edited, "{\n  \"schema_version\": 1,\n  nope").unwrap();
     let e = text(&run(bin().arg("report").arg(&edited), None).stderr);
     assert!(e.contains("line 3, column 3"), "{e}");
+}
+
+#[test]
+fn report_json_writes_each_failure_text_once_and_a_schema_1_report_still_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = "IOError: connection refused to db.internal:5432\n    at connect (db.js:9:1)";
+    let mut xml = String::from("<testsuite name=\"s\">");
+    for i in 0..40 {
+        xml.push_str(&format!(
+            "<testcase classname=\"api.T{i}\" name=\"t\"><error type=\"IOError\">{shared}</error></testcase>"
+        ));
+    }
+    xml.push_str("<testcase classname=\"api.U\" name=\"u\"><failure>AssertionError: other text</failure></testcase></testsuite>");
+    let f = dir.path().join("r.xml");
+    std::fs::write(&f, &xml).unwrap();
+    let out = dir.path().join("o");
+    let o = run(
+        bin()
+            .args(["analyze", "--offline", "--no-history", "--out"])
+            .arg(&out)
+            .arg(&f),
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let raw = std::fs::read_to_string(out.join("report.json")).unwrap();
+    // The whole text once (its first line is also quoted by the analysis).
+    assert_eq!(raw.matches("at connect (db.js:9:1)").count(), 1, "{raw}");
+    let r: Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(r["schema_version"], 2);
+    let texts = r["texts"].as_array().unwrap();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    let failures = r["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 41);
+    let db = texts
+        .iter()
+        .position(|t| t.as_str().unwrap().contains("db.internal"))
+        .unwrap();
+    assert_eq!(
+        failures.iter().filter(|f| f["text"] == db).count(),
+        40,
+        "every member names the one text"
+    );
+    assert_eq!(r["clusters"][0]["representative"]["text"], db);
+
+    // The same report as schema 1 wrote it (texts inline) renders the same.
+    let mut v1 = r.clone();
+    for f in v1["failures"].as_array_mut().unwrap() {
+        let t = texts[f["text"].as_u64().unwrap() as usize].clone();
+        let f = f.as_object_mut().unwrap();
+        f.remove("text");
+        f.insert("message".into(), t);
+    }
+    for c in v1["clusters"].as_array_mut().unwrap() {
+        let rep = &mut c["representative"];
+        rep["text"] = texts[rep["text"].as_u64().unwrap() as usize].clone();
+    }
+    v1.as_object_mut().unwrap().remove("texts");
+    v1["schema_version"] = 1.into();
+    let old = dir.path().join("v1.json");
+    std::fs::write(&old, v1.to_string()).unwrap();
+    let again = dir.path().join("again");
+    let o = run(bin().arg("report").arg(&old).arg("--out").arg(&again), None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let back = read_report(&again);
+    assert_eq!(back["schema_version"], 2);
+    assert_eq!(back["texts"], r["texts"]);
+    assert_eq!(back["failures"], r["failures"]);
+    let md = std::fs::read_to_string(again.join("summary.md")).unwrap();
+    assert!(md.contains("connection refused"), "{md}");
 }
 
 #[test]

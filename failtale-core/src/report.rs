@@ -14,7 +14,7 @@ use crate::sanitize::{Redactions, Sanitized};
 use crate::stage::Sanitize;
 
 /// Version of the `report.json` schema written by this release.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The top-level document.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -25,6 +25,11 @@ pub struct Report {
     pub summary: Summary,
     /// Per-input status.
     pub inputs: Vec<ReportInput>,
+    /// Every distinct failure text, once: failures and representatives name
+    /// theirs by index ([`Report::text`]), so a message shared by 400 tests
+    /// is written once.
+    #[serde(default)]
+    pub texts: Vec<String>,
     /// Every failing test (failed or errored), in run order.
     pub failures: Vec<ReportFailure>,
     /// Clusters, largest first.
@@ -45,14 +50,8 @@ impl ReportCluster {
     /// connection refused`), parsed from the representative failure text, or
     /// from `failures`' entry for the cluster's first test. `None` when there
     /// is no text.
-    pub fn failure_headline(&self, failures: &[ReportFailure]) -> Option<String> {
-        let text = match &self.representative {
-            Some(r) => r.text.as_str(),
-            None => {
-                let first = self.tests.first()?;
-                failures.iter().find(|f| &f.test == first)?.message.as_str()
-            }
-        };
+    pub fn failure_headline(&self, report: &Report) -> Option<String> {
+        let text = report.cluster_text(self)?;
         let parsed = crate::fingerprint::parse(text, None, None);
         let first = parsed
             .message
@@ -104,8 +103,9 @@ pub struct ReportFailure {
     pub line: Option<u32>,
     /// `failure` or `error`.
     pub kind: String,
-    /// The whole failure message (message and body).
-    pub message: String,
+    /// Index into [`Report::texts`] of the whole failure text (message and
+    /// body); [`Report::failure_text`] reads it.
+    pub text: usize,
     /// Number of attempts (more than 1 when retried).
     pub attempts: usize,
 }
@@ -150,8 +150,9 @@ pub struct ReportCluster {
 pub struct ReportRepresentative {
     /// Test key, as in `clusters[].tests`.
     pub test: String,
-    /// Its whole failure text, sanitized like every text in the report.
-    pub text: String,
+    /// Index into [`Report::texts`] of its whole failure text, sanitized
+    /// like every text in the report.
+    pub text: usize,
 }
 
 /// Why a saved `report.json` cannot be loaded.
@@ -185,6 +186,16 @@ pub enum ReportLoadError {
         supported: u32,
         /// This crate's version.
         reader: &'static str,
+    },
+    /// A failure or representative names a text past the end of `texts`.
+    #[error("not a valid report: {at} names text {index}, but `texts` has {len}")]
+    Reference {
+        /// Where (`failures[3].text`, `clusters[0].representative.text`).
+        at: String,
+        /// The index it names.
+        index: usize,
+        /// How many texts there are.
+        len: usize,
     },
     /// The JSON does not have the shape of a report.
     #[error("not a valid report at line {line}, column {column}: {message}")]
@@ -245,10 +256,21 @@ impl Report {
                 reader: env!("CARGO_PKG_VERSION"),
             });
         }
+        if version < 2 {
+            upgrade_texts(&mut value);
+        }
         let before = redactions.counts().clone();
         sanitize_json(&mut value, None, sanitizer, redactions);
         let mut report: Report = match serde_json::from_value(value) {
             Ok(r) => r,
+            Err(e) if version < 2 => {
+                // The upgraded value has no position in the text read.
+                return Err(ReportLoadError::Shape {
+                    line: 0,
+                    column: 0,
+                    message: clean_message(&e, redactions),
+                });
+            }
             Err(_) => {
                 // Parse the original text again for the position of the problem.
                 let e = serde_json::from_str::<Report>(&text)
@@ -261,6 +283,7 @@ impl Report {
                 });
             }
         };
+        report.check_texts()?;
         for (kind, n) in redactions.counts() {
             let new = n - before.get(kind).copied().unwrap_or(0);
             if new > 0 {
@@ -290,8 +313,50 @@ impl Report {
         })
     }
 
+    /// The text at `index` of [`Report::texts`]; empty when there is none.
+    pub fn text(&self, index: usize) -> &str {
+        self.texts.get(index).map_or("", String::as_str)
+    }
+
+    /// A failure's whole text.
+    pub fn failure_text(&self, failure: &ReportFailure) -> &str {
+        self.text(failure.text)
+    }
+
+    /// The failure text that stands for a cluster: its representative's, or
+    /// that of the cluster's first test in `failures`. `None` when there is
+    /// neither.
+    pub fn cluster_text(&self, cluster: &ReportCluster) -> Option<&str> {
+        match &cluster.representative {
+            Some(r) => Some(self.text(r.text)),
+            None => {
+                let first = cluster.tests.first()?;
+                let f = self.failures.iter().find(|f| &f.test == first)?;
+                Some(self.failure_text(f))
+            }
+        }
+    }
+
+    /// Checks that every index into [`Report::texts`] names a text.
+    fn check_texts(&self) -> Result<(), ReportLoadError> {
+        let len = self.texts.len();
+        let bad = |at: String, index: usize| ReportLoadError::Reference { at, index, len };
+        for (i, f) in self.failures.iter().enumerate() {
+            if f.text >= len {
+                return Err(bad(format!("failures[{i}].text"), f.text));
+            }
+        }
+        for (i, c) in self.clusters.iter().enumerate() {
+            if let Some(r) = c.representative.as_ref().filter(|r| r.text >= len) {
+                return Err(bad(format!("clusters[{i}].representative.text"), r.text));
+            }
+        }
+        Ok(())
+    }
+
     fn build(out: &PipelineOutput) -> Self {
         let run = out.run.get();
+        let mut texts = Texts::default();
         let inputs = run
             .inputs
             .iter()
@@ -322,7 +387,7 @@ impl Report {
                         "failure"
                     }
                     .into(),
-                    message: primary.map(|f| f.full_text()).unwrap_or_default(),
+                    text: texts.add(primary.map(|f| f.full_text()).unwrap_or_default()),
                     attempts: c.attempt_count(),
                 }
             })
@@ -342,10 +407,11 @@ impl Report {
                 representative: run.cases.get(c.cluster.representative).map(|case| {
                     ReportRepresentative {
                         test: case.id.key(),
-                        text: case
-                            .primary_failure()
-                            .map(|f| f.full_text())
-                            .unwrap_or_default(),
+                        text: texts.add(
+                            case.primary_failure()
+                                .map(|f| f.full_text())
+                                .unwrap_or_default(),
+                        ),
                     }
                 }),
                 evidence: c.evidence.clone(),
@@ -357,11 +423,70 @@ impl Report {
             schema_version: SCHEMA_VERSION,
             summary: run.summary(),
             inputs,
+            texts: texts.texts,
             failures,
             clusters,
             redactions: out.redactions.clone(),
             history: None,
         }
+    }
+}
+
+/// The distinct texts of a report, in order of first use.
+#[derive(Default)]
+struct Texts {
+    texts: Vec<String>,
+    /// Indices of the texts by hash (a text is stored once, here and in `texts`).
+    by_hash: std::collections::HashMap<u64, Vec<usize>>,
+}
+
+impl Texts {
+    fn add(&mut self, text: String) -> usize {
+        let hash = text_hash(&text);
+        let slot = self.by_hash.entry(hash).or_default();
+        if let Some(&i) = slot.iter().find(|&&i| self.texts[i] == text) {
+            return i;
+        }
+        slot.push(self.texts.len());
+        self.texts.push(text);
+        self.texts.len() - 1
+    }
+}
+
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+/// Moves a schema-1 report's inline texts (`failures[].message`,
+/// `clusters[].representative.text`) into a `texts` table, as schema 2 has them.
+fn upgrade_texts(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    let mut texts = Texts::default();
+    let mut index = |v: Option<Value>| match v {
+        Some(Value::String(s)) => Value::from(texts.add(s)),
+        Some(other) => other,
+        None => Value::from(texts.add(String::new())),
+    };
+    if let Some(Value::Array(failures)) = value.get_mut("failures") {
+        for f in failures.iter_mut().filter_map(Value::as_object_mut) {
+            let text = index(f.remove("message"));
+            f.insert("text".into(), text);
+        }
+    }
+    if let Some(Value::Array(clusters)) = value.get_mut("clusters") {
+        for c in clusters.iter_mut() {
+            if let Some(r) = c.get_mut("representative").and_then(Value::as_object_mut) {
+                let text = index(r.remove("text"));
+                r.insert("text".into(), text);
+            }
+        }
+    }
+    if let Some(top) = value.as_object_mut() {
+        top.insert("texts".into(), Value::from(texts.texts));
+        top.insert("schema_version".into(), Value::from(SCHEMA_VERSION));
     }
 }
 
@@ -421,13 +546,14 @@ mod tests {
                 error: None,
                 warnings: Vec::new(),
             }],
+            texts: vec!["boom".into()],
             failures: vec![ReportFailure {
                 test: "a::b".into(),
                 suite: None,
                 file: Some("src/a.rs".into()),
                 line: Some(3),
                 kind: "failure".into(),
-                message: "boom".into(),
+                text: 0,
                 attempts: 1,
             }],
             clusters: vec![ReportCluster {
@@ -477,7 +603,7 @@ mod tests {
     fn a_secret_edited_into_any_string_is_redacted_and_counted() {
         let mut r = sample();
         r.clusters[0].analysis.as_mut().unwrap().root_cause = format!("token {TOKEN} leaked");
-        r.failures[0].message = format!("Authorization: Bearer {TOKEN}");
+        r.texts[0] = format!("Authorization: Bearer {TOKEN}");
         r.redactions.insert(TOKEN.to_owned(), 1);
         let text = serde_json::to_string(&r).unwrap();
         let loaded = load(&text).unwrap();
@@ -498,9 +624,51 @@ mod tests {
         assert!(matches!(e, ReportLoadError::NewerSchema { found: 7, .. }));
         let m = e.to_string();
         assert!(
-            m.contains("schema version 7") && m.contains("up to 1"),
+            m.contains("schema version 7") && m.contains("up to 2"),
             "{m}"
         );
+    }
+
+    #[test]
+    fn a_schema_1_report_loads_with_its_texts_in_the_table() {
+        let mut v = serde_json::to_value(sample()).unwrap();
+        v["schema_version"] = 1.into();
+        v.as_object_mut().unwrap().remove("texts");
+        let failure = v["failures"][0].as_object_mut().unwrap();
+        failure.remove("text");
+        failure.insert("message".into(), "boom".into());
+        v["clusters"][0]["representative"] =
+            serde_json::json!({"test": "a::b", "text": "other text"});
+        let loaded = load(&v.to_string()).unwrap();
+        let r = loaded.get();
+        assert_eq!(r.schema_version, SCHEMA_VERSION);
+        assert_eq!(r.failure_text(&r.failures[0]), "boom");
+        assert_eq!(r.cluster_text(&r.clusters[0]), Some("other text"));
+        assert_eq!(r.texts.len(), 2);
+    }
+
+    #[test]
+    fn a_failure_text_is_stored_once_and_a_bad_index_is_refused() {
+        let mut t = Texts::default();
+        let a = t.add("same".into());
+        let b = t.add("other".into());
+        assert_eq!((t.add("same".into()), a), (0, 0));
+        assert_eq!((b, t.texts.len()), (1, 2));
+        let mut v = serde_json::to_value(sample()).unwrap();
+        v["failures"][0]["text"] = 5.into();
+        let e = load(&v.to_string()).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ReportLoadError::Reference {
+                    index: 5,
+                    len: 1,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("failures[0].text"), "{e}");
     }
 
     #[test]

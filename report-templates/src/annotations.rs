@@ -70,7 +70,7 @@ pub fn write_annotations(
             w,
             "::error {}::{}",
             props.join(","),
-            escape_data(&message(cluster))
+            escape_data(&message(report, cluster))
         )?;
     }
     let rest = report.clusters.len().saturating_sub(MAX_ERRORS);
@@ -104,7 +104,7 @@ fn title(c: &ReportCluster) -> String {
 }
 
 /// The cause, the fix and the tests; the failure text when not analyzed.
-fn message(c: &ReportCluster) -> String {
+fn message(report: &Report, c: &ReportCluster) -> String {
     let mut m = match &c.analysis {
         Some(a) => format!(
             "{}\nFix: {}\nConfidence: {:.0}%",
@@ -115,7 +115,14 @@ fn message(c: &ReportCluster) -> String {
         None => c
             .representative
             .as_ref()
-            .map(|r| r.text.lines().take(5).collect::<Vec<_>>().join("\n"))
+            .map(|r| {
+                report
+                    .text(r.text)
+                    .lines()
+                    .take(5)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
             .unwrap_or_default(),
     };
     let named: Vec<&str> = c
@@ -151,8 +158,8 @@ pub fn location(
     let text = cluster
         .representative
         .as_ref()
-        .map(|r| r.text.as_str())
-        .or_else(|| failure.map(|f| f.message.as_str()))
+        .map(|r| report.text(r.text))
+        .or_else(|| failure.map(|f| report.failure_text(f)))
         .unwrap_or_default();
     let found = panic_location(text)
         .or_else(|| {
@@ -283,6 +290,18 @@ mod tests {
         );
     }
 
+    thread_local! {
+        /// The texts the helpers below name, for the next `report()`.
+        static TEXTS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+
+    fn text(t: &str) -> usize {
+        TEXTS.with_borrow_mut(|texts| {
+            texts.push(t.to_owned());
+            texts.len() - 1
+        })
+    }
+
     fn failure(test: &str, file: Option<&str>, line: Option<u32>, message: &str) -> ReportFailure {
         ReportFailure {
             test: test.into(),
@@ -290,7 +309,7 @@ mod tests {
             file: file.map(Into::into),
             line,
             kind: "failure".into(),
-            message: message.into(),
+            text: text(message),
             attempts: 1,
         }
     }
@@ -307,7 +326,7 @@ mod tests {
             merged_from: Vec::new(),
             representative: Some(ReportRepresentative {
                 test: tests[0].into(),
-                text: text.into(),
+                text: super::tests::text(text),
             }),
             evidence: Vec::new(),
             analysis: None,
@@ -317,9 +336,10 @@ mod tests {
 
     fn report(failures: Vec<ReportFailure>, clusters: Vec<ReportCluster>) -> Report {
         Report {
-            schema_version: 1,
+            schema_version: failtale_core::report::SCHEMA_VERSION,
             summary: Default::default(),
             inputs: Vec::new(),
+            texts: TEXTS.with_borrow(Clone::clone),
             failures,
             clusters,
             redactions: Default::default(),

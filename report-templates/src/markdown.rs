@@ -144,10 +144,7 @@ pub(crate) fn build<'a>(
             MdCluster {
                 rank: i + 1,
                 id: &c.id,
-                title: cut(
-                    &one_line(&cluster_title(c, &report.failures)),
-                    detail.text.min(160),
-                ),
+                title: cut(&one_line(&cluster_title(c, report)), detail.text.min(160)),
                 severity: severity_of(a),
                 icon: match severity_of(a) {
                     "critical" => "🔴",

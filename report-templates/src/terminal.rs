@@ -245,7 +245,7 @@ fn write_cluster(w: &mut dyn Write, report: &Report, cluster: &ReportCluster) ->
         let style = if cluster.mass_failure { YELLOW } else { BOLD };
         writeln!(w, "    {style}{}{style:#}", OneLine(label))?;
     }
-    if let Some(line) = cluster.failure_headline(&report.failures) {
+    if let Some(line) = cluster.failure_headline(report) {
         writeln!(w, "    {}", truncate(&line, 160))?;
     }
     if let Some(loc) = crate::annotations::location(report, cluster, None) {

@@ -36,7 +36,7 @@ fn cluster(id: &str, tests: Vec<String>, analysis: Option<Analysis>) -> ReportCl
         occurrences: tests.len(),
         representative: Some(ReportRepresentative {
             test: tests[0].clone(),
-            text: failure_text(1),
+            text: 0,
         }),
         tests,
         mass_failure: false,
@@ -147,7 +147,7 @@ fn sample() -> Report {
     plain.analysis_error = Some("custom analyzer crashed".into());
     plain.representative = Some(ReportRepresentative {
         test: "util::parses".into(),
-        text: "assertion `left == right` failed\n  left: 1\n right: 2".into(),
+        text: 1,
     });
     let mut xss = cluster(
         "c3",
@@ -156,7 +156,7 @@ fn sample() -> Report {
     );
     xss.representative = Some(ReportRepresentative {
         test: XSS.into(),
-        text: format!("expected {XSS} to be escaped"),
+        text: 2,
     });
     let clusters = vec![db, plain, xss];
     let failures = clusters
@@ -168,7 +168,7 @@ fn sample() -> Report {
             file: None,
             line: None,
             kind: "error".into(),
-            message: failure_text(1),
+            text: 0,
             attempts: 1,
         })
         .collect();
@@ -249,6 +249,11 @@ fn sample() -> Report {
             error: Some("line 9, column 3: unexpected end of file".into()),
             warnings: vec!["line 4: unparsable time `abc`".into()],
         }],
+        texts: vec![
+            failure_text(1),
+            "assertion `left == right` failed\n  left: 1\n right: 2".into(),
+            format!("expected {XSS} to be escaped"),
+        ],
         failures,
         clusters,
         redactions: BTreeMap::from([("github_token".to_owned(), 2), ("password".to_owned(), 1)]),
@@ -268,6 +273,7 @@ fn passing() -> Report {
             flaky: 2,
         },
         inputs: Vec::new(),
+        texts: Vec::new(),
         failures: Vec::new(),
         clusters: Vec::new(),
         redactions: BTreeMap::new(),

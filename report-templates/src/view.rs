@@ -11,7 +11,7 @@ use failtale_core::analyze::{category_name, evidence_label, severity_name};
 use failtale_core::history::annotate::{ClusterHistory, FailureHistory, HistoryReport};
 use failtale_core::history::stability::TestStability;
 use failtale_core::model::{Analysis, Citation, Evidence, Outcome, SignatureComponent, Summary};
-use failtale_core::report::{Report, ReportCluster, ReportFailure};
+use failtale_core::report::{Report, ReportCluster};
 use serde::Serialize;
 
 use crate::excerpt::{self, Line, cut};
@@ -297,11 +297,11 @@ pub(crate) fn headline(report: &Report) -> (&'static str, String) {
 
 /// A one-line title for a cluster: its label, else the failure's headline
 /// (kind and first message line, as the terminal shows it).
-pub(crate) fn cluster_title(c: &ReportCluster, failures: &[ReportFailure]) -> String {
+pub(crate) fn cluster_title(c: &ReportCluster, report: &Report) -> String {
     if let Some(label) = &c.label {
         return cut(label.trim(), 160);
     }
-    c.failure_headline(failures)
+    c.failure_headline(report)
         .map(|l| cut(&l, 160))
         .or_else(|| {
             c.analysis
@@ -439,7 +439,7 @@ fn cluster<'a>(
     let flakes_more = flakes.len().saturating_sub(FLAKES_SHOWN);
     ClusterView {
         id: &c.id,
-        title: cluster_title(c, &report.failures),
+        title: cluster_title(c, report),
         tests_count: c.tests.len(),
         occurrences: c.occurrences,
         severity: severity_of(c.analysis.as_ref()),
@@ -463,7 +463,7 @@ fn cluster<'a>(
         analysis_error: c.analysis_error.as_deref(),
         representative: c.representative.as_ref().map(|r| Representative {
             test: &r.test,
-            text: &r.text,
+            text: report.text(r.text),
         }),
         tests_shown: &c.tests[..shown],
         tests_more: &c.tests[shown..],
@@ -510,12 +510,12 @@ fn candidates<'a>(
     let mut out: Vec<(String, &'a str)> = Vec::new();
     let failure_text = |key: &str| -> Option<&'a str> {
         match &c.representative {
-            Some(r) if r.test == key => Some(r.text.as_str()),
+            Some(r) if r.test == key => Some(report.text(r.text)),
             _ => report
                 .failures
                 .iter()
                 .find(|f| f.test == key)
-                .map(|f| f.message.as_str()),
+                .map(|f| report.failure_text(f)),
         }
     };
     if let Some(key) = source.strip_prefix("failure:")
@@ -531,7 +531,7 @@ fn candidates<'a>(
     }
     // Analyzers sometimes name a source loosely: look in the cluster's other texts too.
     if let Some(r) = &c.representative {
-        out.push((format!("failure:{}", r.test), r.text.as_str()));
+        out.push((format!("failure:{}", r.test), report.text(r.text)));
     }
     for e in &c.evidence {
         out.push((evidence_label(e), e.text.as_str()));
