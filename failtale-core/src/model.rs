@@ -722,6 +722,19 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// A pass that says nothing but its duration: no failure, no skip, no
+    /// output, no timestamp. Readers leave such an attempt out when it is a
+    /// test's only one and its duration is the test's, so a passing test holds
+    /// no attempt at all (a test with no attempts passed: see
+    /// [`Outcome::from_attempts`]).
+    pub fn is_plain_pass(&self) -> bool {
+        self.failures.is_empty()
+            && self.skipped.is_none()
+            && self.stdout.is_none()
+            && self.stderr.is_none()
+            && self.timestamp.is_none()
+    }
+
     /// The status by precedence error > failure > skipped > passed.
     pub fn status(&self) -> AttemptStatus {
         if self.failures.iter().any(|f| f.kind == FailureKind::Error) {
@@ -924,7 +937,9 @@ pub struct TestCase {
     /// Total duration as the file reports it for the test case.
     #[serde(with = "opt_secs")]
     pub duration: Option<std::time::Duration>,
-    /// Every attempt in order; the last one decides the outcome.
+    /// Every attempt in order; the last one decides the outcome. Empty for a
+    /// test that passed at its only attempt with nothing more to say than
+    /// [`TestCase::duration`] ([`Attempt::is_plain_pass`]).
     pub attempts: Vec<Attempt>,
     /// Properties of the test case itself (suite properties are on [`Suite`]).
     pub properties: Vec<Property>,

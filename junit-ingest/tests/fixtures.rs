@@ -99,7 +99,7 @@ fn check(path: &Path, contents: Vec<u8>) -> datatest_stable::Result<()> {
         );
         eq(
             p("attempts"),
-            case.attempts.len().into(),
+            case.attempt_count().into(),
             check.get("attempts"),
         );
         eq(p("file"), case.file.clone().into(), check.get("file"));
