@@ -151,9 +151,7 @@ impl Live<'_> {
                     && s.raw.file == case.file
                     && s.raw.line == case.line
                     && s.raw.outcome == case.outcome
-                    && s.raw.properties == case.properties
-                    && s.raw.events == case.events
-                    && s.raw.extra == case.extra
+                    && s.raw.details == case.details
             };
             if let Some(i) = seen.iter().position(same) {
                 let s = seen.swap_remove(i);

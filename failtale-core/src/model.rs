@@ -248,16 +248,19 @@ impl TestCase {
                 f(&mut out.text);
             }
         }
-        for p in &mut case.properties {
+        let (properties, events, extra) = case.details_parts_mut();
+        for p in properties {
             f(&mut p.name);
             f(&mut p.value);
         }
-        for e in &mut case.events {
+        for e in events {
             f(&mut e.name);
             f(&mut e.message);
             opt(&mut e.file, f);
         }
-        keys(&mut case.extra, f);
+        if let Some(extra) = extra {
+            keys(extra, f);
+        }
     }
 }
 
@@ -941,13 +944,23 @@ pub struct TestCase {
     /// test that passed at its only attempt with nothing more to say than
     /// [`TestCase::duration`] ([`Attempt::is_plain_pass`]).
     pub attempts: Vec<Attempt>,
-    /// Properties of the test case itself (suite properties are on [`Suite`]).
-    pub properties: Vec<Property>,
-    /// Structured markers found in the output, in order.
-    pub events: Vec<TimelineEvent>,
-    /// Attributes the reader did not interpret, kept verbatim (name, value).
-    pub extra: BTreeMap<String, String>,
+    /// Properties, timeline events and attributes not interpreted: absent
+    /// for most tests, so a passing test does not pay three empty
+    /// collections ([`TestCase::properties`], [`TestCase::events`],
+    /// [`TestCase::extra`] read them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) details: Option<Box<CaseDetails>>,
 }
+
+/// What few test cases have besides their attempts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CaseDetails {
+    properties: Vec<Property>,
+    events: Vec<TimelineEvent>,
+    extra: BTreeMap<String, String>,
+}
+
+static NO_EXTRA: BTreeMap<String, String> = BTreeMap::new();
 
 impl TestCase {
     /// A test case with one attempt, its outcome derived.
@@ -962,10 +975,85 @@ impl TestCase {
             outcome,
             duration: None,
             attempts,
-            properties: Vec::new(),
-            events: Vec::new(),
-            extra: BTreeMap::new(),
+            details: None,
         }
+    }
+
+    /// Properties of the test case itself (suite properties are on [`Suite`]).
+    pub fn properties(&self) -> &[Property] {
+        self.details.as_ref().map_or(&[], |d| &d.properties)
+    }
+
+    /// Structured markers found in the output, in order.
+    pub fn events(&self) -> &[TimelineEvent] {
+        self.details.as_ref().map_or(&[], |d| &d.events)
+    }
+
+    /// Attributes the reader did not interpret, kept verbatim (name, value).
+    pub fn extra(&self) -> &BTreeMap<String, String> {
+        self.details.as_ref().map_or(&NO_EXTRA, |d| &d.extra)
+    }
+
+    /// The properties, to change.
+    pub fn properties_mut(&mut self) -> &mut Vec<Property> {
+        &mut self.details_mut().properties
+    }
+
+    /// The timeline events, to change.
+    pub fn events_mut(&mut self) -> &mut Vec<TimelineEvent> {
+        &mut self.details_mut().events
+    }
+
+    /// The attributes not interpreted, to change.
+    pub fn extra_mut(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.details_mut().extra
+    }
+
+    /// Sets properties, events and attributes at once; nothing is held when
+    /// all three are empty.
+    pub fn set_details(
+        &mut self,
+        properties: Vec<Property>,
+        events: Vec<TimelineEvent>,
+        extra: BTreeMap<String, String>,
+    ) {
+        self.details =
+            (!properties.is_empty() || !events.is_empty() || !extra.is_empty()).then(|| {
+                Box::new(CaseDetails {
+                    properties,
+                    events,
+                    extra,
+                })
+            });
+    }
+
+    /// Takes properties, events and attributes out, leaving none.
+    pub fn take_details(
+        &mut self,
+    ) -> (Vec<Property>, Vec<TimelineEvent>, BTreeMap<String, String>) {
+        match self.details.take() {
+            Some(d) => (d.properties, d.events, d.extra),
+            None => Default::default(),
+        }
+    }
+
+    /// Properties, events and attributes, each to change, without making room
+    /// for them when there are none.
+    pub fn details_parts_mut(
+        &mut self,
+    ) -> (
+        &mut [Property],
+        &mut [TimelineEvent],
+        Option<&mut BTreeMap<String, String>>,
+    ) {
+        match self.details.as_deref_mut() {
+            Some(d) => (&mut d.properties, &mut d.events, Some(&mut d.extra)),
+            None => (&mut [], &mut [], None),
+        }
+    }
+
+    fn details_mut(&mut self) -> &mut CaseDetails {
+        self.details.get_or_insert_with(Box::default)
     }
 
     /// Recomputes [`TestCase::outcome`] after `attempts` changed.

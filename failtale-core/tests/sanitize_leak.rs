@@ -85,7 +85,7 @@ async fn no_secret_from_run_evidence_or_analysis_reaches_the_output() {
             ..Attempt::default()
         }],
     );
-    case.properties.push(Property {
+    case.properties_mut().push(Property {
         name: "vault.secret".into(),
         value: "Zq8!mK2#vL9".into(),
     });

@@ -810,7 +810,7 @@ impl State {
             case.line = Some(line);
         }
         if build.slow.iter().any(|n| n == raw_name) {
-            case.properties.push(Property {
+            case.properties_mut().push(Property {
                 name: "libtest.slow".into(),
                 value: "ran for over 60 seconds".into(),
             });
@@ -864,13 +864,16 @@ impl State {
         }
         let mut case = self.new_case(s, raw_name, attempt);
         if kind == "allowed_failure" {
-            case.properties.push(Property {
+            case.properties_mut().push(Property {
                 name: "libtest.allowed_failure".into(),
                 value: "true".into(),
             });
         }
-        if let Some(out) = stdout {
-            case.events = parse_markers(out, Stream::Stdout);
+        if let Some(events) = stdout
+            .map(|out| parse_markers(out, Stream::Stdout))
+            .filter(|e| !e.is_empty())
+        {
+            *case.events_mut() = events;
         }
         self.cases.push(case);
     }

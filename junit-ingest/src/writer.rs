@@ -642,7 +642,7 @@ impl<W: std::io::Write> Emitter<W> {
             attrs.set("classname", c.as_str());
         }
         let assertions = case
-            .extra
+            .extra()
             .get("assertions")
             .and_then(|v| v.trim().parse::<usize>().ok());
         if let Some(n) = assertions {
@@ -662,14 +662,14 @@ impl<W: std::io::Write> Emitter<W> {
         if let Some(l) = case.line {
             attrs.set("line", l.to_string());
         }
-        for (k, v) in &case.extra {
+        for (k, v) in case.extra() {
             if k == "assertions" && assertions.is_some() {
                 continue;
             }
             self.set_extra(&mut attrs, k, v);
         }
         let props = case
-            .properties
+            .properties()
             .iter()
             .chain(extra.into_iter().flat_map(|e| e.properties()));
         let stdout = main
@@ -975,7 +975,7 @@ fn case_to_junit(run: &TestRun, index: usize, enrich: &Enrichment) -> JCase {
     if let Some(l) = case.line {
         jc.extra.insert("line".into(), l.to_string().into());
     }
-    for (k, v) in &case.extra {
+    for (k, v) in case.extra() {
         if k == "assertions"
             && let Ok(n) = v.trim().parse()
         {
@@ -985,7 +985,7 @@ fn case_to_junit(run: &TestRun, index: usize, enrich: &Enrichment) -> JCase {
         jc.extra.insert(k.as_str().into(), v.as_str().into());
     }
     let props = case
-        .properties
+        .properties()
         .iter()
         .chain(extra.into_iter().flat_map(|e| e.properties()));
     jc.add_properties(props.map(|p| quick_junit::Property::new(p.name.as_str(), p.value.as_str())));
@@ -1218,9 +1218,9 @@ mod tests {
             ..Suite::default()
         };
         let mut passed = case("passes", 1, vec![Attempt::default()]);
-        passed.extra.insert("assertions".into(), "3".into());
-        passed.extra.insert("owner".into(), "team-a".into());
-        passed.properties.push(Property {
+        passed.extra_mut().insert("assertions".into(), "3".into());
+        passed.extra_mut().insert("owner".into(), "team-a".into());
+        passed.properties_mut().push(Property {
             name: "tag".into(),
             value: "fast".into(),
         });
@@ -1535,7 +1535,7 @@ mod tests {
                     })
                     .collect();
                 let props: Vec<String> = c
-                    .properties
+                    .properties()
                     .iter()
                     .filter(|p| !p.name.starts_with("failtale."))
                     .map(|p| format!("{}={}", p.name, p.value))
@@ -1588,7 +1588,7 @@ mod tests {
         assert_eq!(essentials(&back), essentials(&run), "{xml}");
         let totals = &back.cases[1];
         let added: Vec<(&str, &str)> = totals
-            .properties
+            .properties()
             .iter()
             .filter(|p| p.name.starts_with("failtale."))
             .map(|p| (p.name.as_str(), p.value.as_str()))
@@ -1662,7 +1662,7 @@ mod tests {
             ("n\u{fffd}", "5"),
             ("ok-name", "6"),
         ] {
-            run.cases[0].extra.insert(k.into(), v.into());
+            run.cases[0].extra_mut().insert(k.into(), v.into());
             run.suites[1].extra.insert(k.into(), v.into());
         }
         run.cases[2].id.name = "bell\x07 esc\x1b[31m red \u{fffe}\u{ffff} ]]> <&>".into();

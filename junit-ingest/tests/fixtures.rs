@@ -104,7 +104,7 @@ fn check(path: &Path, contents: Vec<u8>) -> datatest_stable::Result<()> {
         );
         eq(p("file"), case.file.clone().into(), check.get("file"));
         eq(p("line"), case.line.into(), check.get("line"));
-        eq(p("events"), case.events.len().into(), check.get("events"));
+        eq(p("events"), case.events().len().into(), check.get("events"));
         if let Some(want) = check.get("duration").and_then(Value::as_f64) {
             let got = case.duration.map(|d| d.as_secs_f64());
             if got.is_none_or(|g| (g - want).abs() > 1e-6) {
@@ -158,7 +158,7 @@ fn check(path: &Path, contents: Vec<u8>) -> datatest_stable::Result<()> {
             .get("property")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
-            && !case.properties.iter().any(|pr| {
+            && !case.properties().iter().any(|pr| {
                 Some(pr.name.as_str()) == name.as_str() && Some(pr.value.as_str()) == value.as_str()
             })
         {
@@ -166,7 +166,7 @@ fn check(path: &Path, contents: Vec<u8>) -> datatest_stable::Result<()> {
                 problems.push(format!(
                     "{}: {:?} lacks {name}={value}",
                     p("properties"),
-                    case.properties
+                    case.properties()
                 ));
             }
         }

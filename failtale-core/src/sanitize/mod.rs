@@ -836,10 +836,11 @@ fn visit_case_fields(
     found: &mut bool,
     write: bool,
 ) {
-    for p in &mut case.properties {
+    let (properties, _, extra) = case.details_parts_mut();
+    for p in properties {
         field(sanitizer, &p.name, &mut p.value, state, found, write);
     }
-    for (k, v) in case.extra.iter_mut() {
+    for (k, v) in extra.into_iter().flat_map(|e| e.iter_mut()) {
         field(sanitizer, k, v, state, found, write);
     }
 }
@@ -1257,7 +1258,7 @@ mod run_tests {
                 }],
             );
             if i % 131 == 7 {
-                case.properties.push(Property {
+                case.properties_mut().push(Property {
                     name: "db.password".into(),
                     value: format!("s3cret{i}"),
                 });
@@ -1287,7 +1288,7 @@ mod run_tests {
         let mut plain_state = Redactions::new();
         let mut plain = run();
         for case in &mut plain.cases {
-            for p in &mut case.properties {
+            for p in case.details_parts_mut().0 {
                 if let Cow::Owned(v) = s.sanitize_field(&p.name, &p.value, &mut plain_state) {
                     p.value = v;
                 }

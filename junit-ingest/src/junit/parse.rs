@@ -799,9 +799,7 @@ impl<'c> Parser<'c> {
         case.file = b.file;
         case.line = b.line;
         case.duration = b.duration;
-        case.properties = b.properties;
-        case.events = b.events;
-        case.extra = b.extra;
+        case.set_details(b.properties, b.events, b.extra);
 
         // A test without a name has no identity to repeat.
         let key = (!case.id.name.is_empty()).then(|| case_key(&case));
@@ -821,14 +819,17 @@ impl<'c> Parser<'c> {
                     });
                 }
                 prev.attempts.append(&mut case.attempts);
-                prev.events.append(&mut case.events);
+                let (properties, mut events, _) = case.take_details();
+                if !events.is_empty() {
+                    prev.events_mut().append(&mut events);
+                }
                 prev.duration = match (prev.duration, case.duration) {
                     (Some(a), Some(b)) => Some(a + b),
                     (a, b) => a.or(b),
                 };
-                for p in case.properties {
-                    if !prev.properties.contains(&p) {
-                        prev.properties.push(p);
+                for p in properties {
+                    if !prev.properties().contains(&p) {
+                        prev.properties_mut().push(p);
                     }
                 }
                 prev.refresh_outcome();
