@@ -30,12 +30,10 @@ use failtale::{Output, SharedWrite, TerminalSummary};
 fn failing(message: &str, output: &str) -> Attempt {
     let mut failure = Failure::new(FailureKind::Failure);
     failure.message = Some(message.to_owned());
-    Attempt {
-        failures: vec![failure],
-        duration: Some(Duration::from_millis(1200)),
-        stdout: Some(Box::new(CappedText::complete(output))),
-        ..Attempt::default()
-    }
+    let mut attempt = Attempt::with_failures(vec![failure]);
+    attempt.duration = Some(Duration::from_millis(1200));
+    attempt.stdout = Some(Box::new(CappedText::complete(output)));
+    attempt
 }
 
 /// The harness's own context: which install phase each failing test was in,
@@ -70,11 +68,7 @@ impl Collect for PhaseLog {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let id = |name: &str| TestId {
-        suite: vec!["install".into()].into(),
-        classname: None,
-        name: name.into(),
-    };
+    let id = |name: &str| TestId::new(vec!["install".into()].into(), None, name);
     let cases = vec![
         TestCase::new(id("partition_disk"), vec![Attempt::default()]),
         TestCase::new(
@@ -99,9 +93,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     let mut run = TestRun::default();
     run.push_input(
-        InputStatus {
-            path: "installer-harness".into(),
-            ..InputStatus::default()
+        {
+            let mut input_status = InputStatus::default();
+            input_status.path = "installer-harness".into();
+            input_status
         },
         cases,
         Vec::new(),

@@ -85,13 +85,11 @@ stack backtrace:
     fn failing_case() -> TestCase {
         let mut failure = Failure::new(FailureKind::Failure);
         failure.body = Some(PANIC.to_owned());
-        let attempt = Attempt {
-            failures: vec![failure],
-            ..Attempt::default()
-        };
-        let id = TestId {
-            name: "store::load_missing".into(),
-            ..TestId::default()
+        let attempt = Attempt::with_failures(vec![failure]);
+        let id = {
+            let mut test_id = TestId::default();
+            test_id.name = "store::load_missing".into();
+            test_id
         };
         TestCase::new(id, vec![attempt])
     }

@@ -479,12 +479,13 @@ fn finished(
 
 /// The run as read from the stream.
 fn from_stream(runner: Runner, ingested: Ingested) -> IngestReport {
-    let mut status = InputStatus {
-        path: match runner {
+    let mut status = {
+        let mut input_status = InputStatus::default();
+        input_status.path = match runner {
             Runner::CargoTest => "cargo test (libtest JSON)".to_owned(),
             Runner::Nextest => "cargo nextest run (libtest JSON)".to_owned(),
-        },
-        ..InputStatus::default()
+        };
+        input_status
     };
     status.format = ingested.format;
     status.producer = ingested.producer.clone();

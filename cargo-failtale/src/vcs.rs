@@ -59,10 +59,12 @@ pub fn detect(
                 .filter(|s| !s.is_empty())
         })
     };
-    let mut info = VcsInfo {
-        commit: commit.map(str::to_owned).or_else(|| first(COMMIT_VARS)),
-        branch: branch.map(str::to_owned).or_else(|| first(BRANCH_VARS)),
-        ci_job: first(JOB_VARS),
+    let mut info = {
+        let mut vcs_info = VcsInfo::default();
+        vcs_info.commit = commit.map(str::to_owned).or_else(|| first(COMMIT_VARS));
+        vcs_info.branch = branch.map(str::to_owned).or_else(|| first(BRANCH_VARS));
+        vcs_info.ci_job = first(JOB_VARS);
+        vcs_info
     };
     // A re-run of a GitHub job keeps its run id; the attempt tells them apart.
     if let (Some(job), Some(attempt)) = (&mut info.ci_job, env("GITHUB_RUN_ATTEMPT")) {

@@ -192,17 +192,15 @@ fn failed_evidence(
     host: Option<String>,
     error: String,
 ) -> Evidence {
-    Evidence {
-        provenance: Provenance {
-            collector: collector.to_owned(),
-            host,
-            label,
-            error: Some(error),
-            status: Some(CollectStatus::Failed),
-            ..Provenance::default()
-        },
-        text: String::new(),
-    }
+    Evidence::new(String::new(), {
+        let mut provenance = Provenance::default();
+        provenance.collector = collector.to_owned();
+        provenance.host = host;
+        provenance.label = label;
+        provenance.error = Some(error);
+        provenance.status = Some(CollectStatus::Failed);
+        provenance
+    })
 }
 
 impl Inner {
@@ -246,20 +244,19 @@ impl Inner {
                 }
             }
         };
-        Evidence {
-            provenance: Provenance {
-                collector: job.collector.to_owned(),
-                host: host_name,
-                command: Some(job.display.clone()),
-                exit_status: outcome.exit_status,
-                duration_ms: Some(start.elapsed().as_millis() as u64),
-                truncated: outcome.truncated,
-                error: outcome.error,
-                label: Some(job.label.clone()),
-                status: Some(outcome.status),
-            },
-            text: outcome.text,
-        }
+        Evidence::new(outcome.text, {
+            let mut provenance = Provenance::default();
+            provenance.collector = job.collector.to_owned();
+            provenance.host = host_name;
+            provenance.command = Some(job.display.clone());
+            provenance.exit_status = outcome.exit_status;
+            provenance.duration_ms = Some(start.elapsed().as_millis() as u64);
+            provenance.truncated = outcome.truncated;
+            provenance.error = outcome.error;
+            provenance.label = Some(job.label.clone());
+            provenance.status = Some(outcome.status);
+            provenance
+        })
     }
 }
 

@@ -583,18 +583,8 @@ category = "error"
             .map(|(suite, name, message, kind)| {
                 let mut f = Failure::new(*kind);
                 f.message = Some((*message).into());
-                let id = TestId {
-                    suite: vec![(*suite).into()].into(),
-                    classname: None,
-                    name: (*name).into(),
-                };
-                failtale_core::model::TestCase::new(
-                    id,
-                    vec![Attempt {
-                        failures: vec![f],
-                        ..Attempt::default()
-                    }],
-                )
+                let id = TestId::new(vec![(*suite).into()].into(), None, *name);
+                failtale_core::model::TestCase::new(id, vec![Attempt::with_failures(vec![f])])
             })
             .collect();
         let mut run = TestRun::default();

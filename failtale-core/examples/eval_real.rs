@@ -162,18 +162,8 @@ fn case_of(i: &Item) -> TestCase {
     let mut f = Failure::new(FailureKind::Failure);
     f.r#type = i.r#type.clone();
     f.body = Some(i.text.clone());
-    let id = TestId {
-        suite: Vec::new().into(),
-        classname: i.classname.clone(),
-        name: i.name.clone(),
-    };
-    let mut case = TestCase::new(
-        id,
-        vec![Attempt {
-            failures: vec![f],
-            ..Attempt::default()
-        }],
-    );
+    let id = TestId::new(Vec::new().into(), i.classname.clone(), i.name.clone());
+    let mut case = TestCase::new(id, vec![Attempt::with_failures(vec![f])]);
     case.file = i.file.clone();
     case
 }
@@ -302,9 +292,10 @@ fn main() {
         return;
     }
     // One run holding every failure of the half, as a CI job would hand it over.
-    let run = TestRun {
-        cases: items.iter().map(|i| case_of(i)).collect(),
-        ..TestRun::default()
+    let run = {
+        let mut test_run = TestRun::default();
+        test_run.cases = items.iter().map(|i| case_of(i)).collect();
+        test_run
     };
     let pipeline = Pipeline::default();
     let mut redactions = Redactions::default();

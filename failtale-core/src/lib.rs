@@ -14,11 +14,10 @@
 //! use failtale_core::Pipeline;
 //!
 //! // A harness that already has its results can skip ingest entirely:
-//! let failing = Attempt { failures: vec![Failure::new(FailureKind::Failure)], ..Attempt::default() };
+//! let failing = Attempt::with_failures(vec![Failure::new(FailureKind::Failure)]);
 //! let mut run = TestRun::default();
-//! run.push_input(InputStatus { path: "my-harness".into(), ..Default::default() },
-//!                vec![TestCase::new(TestId { name: "it_works".into(), ..Default::default() }, vec![failing])],
-//!                Vec::new());
+//! let id = TestId::new(Default::default(), None, "it_works");
+//! run.push_input(InputStatus::new("my-harness"), vec![TestCase::new(id, vec![failing])], Vec::new());
 //!
 //! let pipeline = Pipeline::default();
 //! let clusters = pipeline.cluster(&run);
@@ -26,7 +25,7 @@
 //! assert_eq!(run.summary().failed, 1);
 //! ```
 //!
-//! MSRV: Rust 1.88.
+//! MSRV: Rust 1.89.
 
 pub mod analyze;
 pub mod capped;

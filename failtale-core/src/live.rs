@@ -338,10 +338,7 @@ mod tests {
         let attempts = if i % 4 == 3 {
             vec![Attempt::default()]
         } else {
-            vec![Attempt {
-                failures: vec![f],
-                ..Attempt::default()
-            }]
+            vec![Attempt::with_failures(vec![f])]
         };
         TestCase::new(
             TestId {

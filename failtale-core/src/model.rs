@@ -42,6 +42,7 @@ impl fmt::Display for Format {
 
 /// Version control facts about the run, when known.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VcsInfo {
     /// Commit SHA.
     pub commit: Option<String>,
@@ -53,6 +54,7 @@ pub struct VcsInfo {
 
 /// The tests read from a set of result files, plus where each came from.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TestRun {
     /// One entry per input file, in the order given. [`TestCase::input`] indexes this.
     pub inputs: Vec<InputStatus>,
@@ -287,6 +289,7 @@ impl Suite {
 
 /// Counts of a run's test cases. `flaky` is a subset of `passed`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// Every test case, once.
     pub tests: usize,
@@ -321,6 +324,7 @@ impl Summary {
 
 /// Status of one input file after ingest.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InputStatus {
     /// Path as given (or `-` for standard input).
     pub path: String,
@@ -340,6 +344,7 @@ pub struct InputStatus {
 
 /// A problem found while reading input, with where it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Diagnostic {
     /// What went wrong, as a lowercase sentence fragment.
     pub message: String,
@@ -358,6 +363,7 @@ impl fmt::Display for Diagnostic {
 
 /// A position in an input file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Location {
     /// 1-based line.
     pub line: u64,
@@ -583,6 +589,7 @@ impl<'de> Deserialize<'de> for SuitePath {
 
 /// The identity of a test.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TestId {
     /// Enclosing suite names, outermost first (JUnit nested `<testsuite>`s;
     /// libtest: the test binary group), shared by the suite's tests.
@@ -706,6 +713,7 @@ impl AttemptStatus {
 
 /// One execution of a test: the first run, or a retry.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Attempt {
     /// Failures and errors reported for this attempt (several are possible).
     pub failures: Vec<Failure>,
@@ -754,6 +762,7 @@ impl Attempt {
 
 /// Why a test was skipped.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Skip {
     /// Short message (`message` attribute).
     pub message: Option<String>,
@@ -785,6 +794,7 @@ impl FailureKind {
 
 /// Details of one failure or error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Failure {
     /// Failure or error.
     pub kind: FailureKind,
@@ -833,6 +843,7 @@ impl Failure {
 
 /// A name/value property (repeated names allowed, order kept).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Property {
     /// Name.
     pub name: String,
@@ -842,6 +853,7 @@ pub struct Property {
 
 /// A structured marker found in a test's output (see the timeline docs in `junit-ingest`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TimelineEvent {
     /// What kind of marker.
     pub kind: EventKind,
@@ -896,6 +908,7 @@ pub enum Stream {
 
 /// A test suite as the file described it (JUnit `<testsuite>`; libtest: one test binary's run).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Suite {
     /// Name (may be empty).
     pub name: String,
@@ -924,6 +937,7 @@ pub struct Suite {
 
 /// One test case with every attempt.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TestCase {
     /// Identity.
     pub id: TestId,
@@ -1094,6 +1108,7 @@ impl TestCase {
 
 /// A named part of a failure's signature, shown in reports as "why grouped".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SignatureComponent {
     /// What the component is (`kind`, `message`, `frame`, …).
     pub name: String,
@@ -1130,6 +1145,7 @@ impl SignatureComponent {
 
 /// A failure's signature: the components that identify its cause, and their stable hash (the fingerprint).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Signature {
     /// Stable hex hash.
     pub hash: String,
@@ -1158,6 +1174,7 @@ impl Signature {
 
 /// Failures grouped by a shared root cause.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Cluster {
     /// Stable identifier within a report (`c1`, `c2`, … largest first).
     pub id: String,
@@ -1186,6 +1203,7 @@ pub struct Cluster {
 
 /// Context gathered for a cluster, with where it came from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Evidence {
     /// Where the text came from.
     pub provenance: Provenance,
@@ -1215,6 +1233,7 @@ impl Provenance {
 
 /// Where a piece of evidence came from.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Provenance {
     /// Collector name (`command`, `file`, `ssh`, `test-output`, …).
     pub collector: String,
@@ -1307,6 +1326,7 @@ pub enum Severity {
 
 /// An exact quote from the evidence that supports a claim.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Citation {
     /// The quoted text, verbatim from the source.
     pub quote: String,
@@ -1316,6 +1336,7 @@ pub struct Citation {
 
 /// The explanation of a cluster.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Analysis {
     /// The most likely root cause.
     pub root_cause: String,
@@ -1342,6 +1363,7 @@ pub struct Analysis {
 
 /// Stability of a test over its history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Stability {
     /// Grade A–F.
     pub grade: char,
@@ -1375,6 +1397,180 @@ mod opt_secs {
         let v = Option::<f64>::deserialize(d)?;
         Ok(v.filter(|v| v.is_finite() && *v >= 0.0)
             .map(Duration::from_secs_f64))
+    }
+}
+
+// Constructors: the model's structs are `#[non_exhaustive]`, so code outside
+// this crate builds them with these (or `Default`) and sets the public fields
+// it needs; a field added later breaks no caller.
+
+impl Summary {
+    /// Counts, each test once: `tests` is the sum of the others but `flaky`
+    /// (a subset of `passed`).
+    pub fn new(passed: usize, failed: usize, errors: usize, skipped: usize, flaky: usize) -> Self {
+        Summary {
+            tests: passed + failed + errors + skipped,
+            passed,
+            failed,
+            errors,
+            skipped,
+            flaky,
+        }
+    }
+}
+
+impl InputStatus {
+    /// The status of the input at `path`, nothing read yet.
+    pub fn new(path: impl Into<String>) -> Self {
+        InputStatus {
+            path: path.into(),
+            ..InputStatus::default()
+        }
+    }
+}
+
+impl Diagnostic {
+    /// A message with no position.
+    pub fn new(message: impl Into<String>) -> Self {
+        Diagnostic {
+            message: message.into(),
+            location: None,
+        }
+    }
+
+    /// A message at a position.
+    pub fn at(message: impl Into<String>, location: Location) -> Self {
+        Diagnostic {
+            message: message.into(),
+            location: Some(location),
+        }
+    }
+}
+
+impl Location {
+    /// Line and column (1-based) and the element path there.
+    pub fn new(line: u64, column: u64, element_path: impl Into<String>) -> Self {
+        Location {
+            line,
+            column,
+            element_path: element_path.into(),
+        }
+    }
+}
+
+impl TestId {
+    /// A test's identity.
+    pub fn new(suite: SuitePath, classname: Option<String>, name: impl Into<String>) -> Self {
+        TestId {
+            suite,
+            classname,
+            name: name.into(),
+        }
+    }
+}
+
+impl Attempt {
+    /// An attempt with these failures (none: a pass).
+    pub fn with_failures(failures: Vec<Failure>) -> Self {
+        Attempt {
+            failures,
+            ..Attempt::default()
+        }
+    }
+
+    /// A skipped attempt.
+    pub fn skipped(skip: Skip) -> Self {
+        Attempt {
+            skipped: Some(Box::new(skip)),
+            ..Attempt::default()
+        }
+    }
+}
+
+impl Skip {
+    /// A skip with this reason.
+    pub fn with_message(message: Option<String>) -> Self {
+        Skip {
+            message,
+            ..Skip::default()
+        }
+    }
+}
+
+impl Property {
+    /// A name/value property.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Property {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
+impl TimelineEvent {
+    /// A marker of `kind` at `output_line` of `stream`, with no file, line or value.
+    pub fn new(
+        kind: EventKind,
+        name: impl Into<String>,
+        message: impl Into<String>,
+        stream: Stream,
+        output_line: u32,
+    ) -> Self {
+        TimelineEvent {
+            kind,
+            name: name.into(),
+            message: message.into(),
+            file: None,
+            line: None,
+            value: None,
+            stream,
+            output_line,
+        }
+    }
+}
+
+impl Suite {
+    /// A suite with this name, nothing else known.
+    pub fn new(name: impl Into<String>) -> Self {
+        Suite {
+            name: name.into(),
+            ..Suite::default()
+        }
+    }
+}
+
+impl Citation {
+    /// An exact quote and where it comes from (`failure:<test>`, …).
+    pub fn new(quote: impl Into<String>, source: impl Into<String>) -> Self {
+        Citation {
+            quote: quote.into(),
+            source: source.into(),
+        }
+    }
+}
+
+impl Analysis {
+    /// An analysis with no citations, not grounded, not overridden, no fallback.
+    pub fn new(
+        root_cause: impl Into<String>,
+        category: Category,
+        severity: Severity,
+        fix_suggestion: impl Into<String>,
+        confidence: f32,
+        analyzer: impl Into<String>,
+    ) -> Self {
+        Analysis {
+            root_cause: root_cause.into(),
+            category,
+            severity,
+            fix_suggestion: fix_suggestion.into(),
+            confidence,
+            evidence: Vec::new(),
+            analyzer: analyzer.into(),
+            critic_override: false,
+            grounded: false,
+            fallback_reason: None,
+        }
     }
 }
 

@@ -313,10 +313,7 @@ mod forwarding_tests {
                 name: "t".into(),
                 ..TestId::default()
             },
-            vec![Attempt {
-                failures: vec![f],
-                ..Attempt::default()
-            }],
+            vec![Attempt::with_failures(vec![f])],
         );
         let direct = MessageFingerprint.fingerprint(&case);
         let boxed: Box<dyn Fingerprint> = Box::new(fp.clone());

@@ -41,15 +41,12 @@ fn test_case(c: &Case<'_>, classname: Option<&str>) -> TestCase {
     f.r#type = c.r#type.map(str::to_owned);
     f.body = Some(c.text.to_owned());
     let mut t = TestCase::new(
-        TestId {
-            suite: Vec::new().into(),
-            classname: classname.map(str::to_owned),
-            name: c.name.to_owned(),
-        },
-        vec![Attempt {
-            failures: vec![f],
-            ..Attempt::default()
-        }],
+        TestId::new(
+            Vec::new().into(),
+            classname.map(str::to_owned),
+            c.name.to_owned(),
+        ),
+        vec![Attempt::with_failures(vec![f])],
     );
     t.file = c.file.map(str::to_owned);
     t
@@ -57,9 +54,10 @@ fn test_case(c: &Case<'_>, classname: Option<&str>) -> TestCase {
 
 /// The cluster of each case, in order.
 fn clusters_of(pipeline: &Pipeline, cases: &[TestCase]) -> Vec<usize> {
-    let run = TestRun {
-        cases: cases.to_vec(),
-        ..TestRun::default()
+    let run = {
+        let mut test_run = TestRun::default();
+        test_run.cases = cases.to_vec();
+        test_run
     };
     let mut label = vec![usize::MAX; cases.len()];
     for (k, c) in pipeline.cluster(&run).iter().enumerate() {

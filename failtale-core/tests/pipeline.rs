@@ -51,17 +51,15 @@ impl Ingest for Toy {
                 Some("fail") => {
                     let mut f = Failure::new(FailureKind::Failure);
                     f.message = parts.next().map(str::to_owned);
-                    Attempt {
-                        failures: vec![f],
-                        ..Attempt::default()
-                    }
+                    Attempt::with_failures(vec![f])
                 }
                 _ => Attempt::default(),
             };
             out.cases.push(TestCase::new(
-                TestId {
-                    name: name.into(),
-                    ..TestId::default()
+                {
+                    let mut test_id = TestId::default();
+                    test_id.name = name.into();
+                    test_id
                 },
                 vec![attempt],
             ));
@@ -158,14 +156,12 @@ impl Collect for FailingCollector {
         "broken"
     }
     async fn collect(&self, _cluster: &Cluster, _run: &Sanitized<TestRun>) -> Vec<Evidence> {
-        vec![Evidence {
-            provenance: Provenance {
-                collector: "broken".into(),
-                error: Some("ssh: password hunter2 rejected".into()),
-                ..Provenance::default()
-            },
-            text: "log says hunter2".into(),
-        }]
+        vec![Evidence::new("log says hunter2", {
+            let mut provenance = Provenance::default();
+            provenance.collector = "broken".into();
+            provenance.error = Some("ssh: password hunter2 rejected".into());
+            provenance
+        })]
     }
 }
 
@@ -189,17 +185,20 @@ impl Analyze for Picky {
                 message: "rate limited".into(),
             });
         }
-        Ok(Some(Analysis {
-            root_cause: format!("saw {} evidence", evidence.len()),
-            category: Category::Other,
-            severity: Severity::Low,
-            fix_suggestion: String::new(),
-            confidence: 0.5,
-            evidence: Vec::new(),
-            analyzer: "picky".into(),
-            critic_override: false,
-            grounded: true,
-            fallback_reason: None,
+        Ok(Some({
+            let mut analysis = Analysis::new(
+                format!("saw {} evidence", evidence.len()),
+                Category::Other,
+                Severity::Low,
+                String::new(),
+                0.5,
+                "picky",
+            );
+            analysis.evidence = Vec::new();
+            analysis.critic_override = false;
+            analysis.grounded = true;
+            analysis.fallback_reason = None;
+            analysis
         }))
     }
 }

@@ -24,17 +24,18 @@ impl Collect for EnvCollector {
         "env"
     }
     async fn collect(&self, _cluster: &Cluster, _run: &Sanitized<TestRun>) -> Vec<Evidence> {
-        vec![Evidence {
-            provenance: Provenance {
-                collector: "env".into(),
-                command: Some(format!(
+        vec![Evidence::new(
+            format!("DB_PASSWORD=collected pass phrase\nNPM_TOKEN={}", token(3)),
+            {
+                let mut provenance = Provenance::default();
+                provenance.collector = "env".into();
+                provenance.command = Some(format!(
                     "curl -H 'Authorization: Bearer {}' /health",
                     token(2)
-                )),
-                ..Provenance::default()
+                ));
+                provenance
             },
-            text: format!("DB_PASSWORD=collected pass phrase\nNPM_TOKEN={}", token(3)),
-        }]
+        )]
     }
 }
 
@@ -52,21 +53,24 @@ impl Analyze for QuotingAnalyzer {
         _run: &Sanitized<TestRun>,
         _evidence: &[Evidence],
     ) -> Result<Option<Analysis>, AnalyzeError> {
-        Ok(Some(Analysis {
-            root_cause: format!("the token {} expired", token(4)),
-            category: Category::Other,
-            severity: Severity::High,
-            fix_suggestion: "rotate password=answer-Pa55 in the vault".into(),
-            confidence: 0.9,
-            evidence: vec![Citation {
-                quote: format!("GITHUB_TOKEN={}", token(1)),
-                source: "failure".into(),
-            }],
-            analyzer: "llm:test".into(),
-            critic_override: false,
-            grounded: true,
+        Ok(Some({
+            let mut analysis = Analysis::new(
+                format!("the token {} expired", token(4)),
+                Category::Other,
+                Severity::High,
+                "rotate password=answer-Pa55 in the vault",
+                0.9,
+                "llm:test",
+            );
+            analysis.evidence = vec![Citation::new(
+                format!("GITHUB_TOKEN={}", token(1)),
+                "failure",
+            )];
+            analysis.critic_override = false;
+            analysis.grounded = true;
             // An error message from a provider may echo the key it was sent.
-            fallback_reason: Some(format!("401 for key {}", token(4))),
+            analysis.fallback_reason = Some(format!("401 for key {}", token(4)));
+            analysis
         }))
     }
 }
@@ -76,19 +80,15 @@ async fn no_secret_from_run_evidence_or_analysis_reaches_the_output() {
     let mut failure = Failure::new(FailureKind::Failure);
     failure.message = Some(format!("push failed: GITHUB_TOKEN={}", token(1)));
     let mut case = TestCase::new(
-        TestId {
-            name: "pushes".into(),
-            ..TestId::default()
+        {
+            let mut test_id = TestId::default();
+            test_id.name = "pushes".into();
+            test_id
         },
-        vec![Attempt {
-            failures: vec![failure],
-            ..Attempt::default()
-        }],
+        vec![Attempt::with_failures(vec![failure])],
     );
-    case.properties_mut().push(Property {
-        name: "vault.secret".into(),
-        value: "Zq8!mK2#vL9".into(),
-    });
+    case.properties_mut()
+        .push(Property::new("vault.secret", "Zq8!mK2#vL9"));
     let mut run = TestRun::default();
     run.push_input(InputStatus::default(), vec![case], Vec::new());
 

@@ -14,28 +14,32 @@ use failtale_history::{SCHEMA_VERSION, SqliteStore};
 /// One test in a run: `P` passed, `R` passed on retry, `F` failed with
 /// `message`, `S` skipped.
 fn case(name: &str, code: char, message: &str) -> TestCase {
-    let fail = || Attempt {
-        failures: vec![Failure {
-            message: Some(message.into()),
-            ..Failure::new(FailureKind::Failure)
-        }],
-        ..Attempt::default()
+    let fail = || {
+        let mut attempt = Attempt::default();
+        attempt.failures = vec![{
+            let mut failure = Failure::new(FailureKind::Failure);
+            failure.message = Some(message.into());
+            failure
+        }];
+        attempt
     };
     let attempts = match code {
         'P' => vec![Attempt::default()],
         'R' => vec![fail(), Attempt::default()],
         'F' => vec![fail()],
-        'S' => vec![Attempt {
-            skipped: Some(Box::default()),
-            ..Attempt::default()
+        'S' => vec![{
+            let mut attempt = Attempt::default();
+            attempt.skipped = Some(Box::default());
+            attempt
         }],
         _ => panic!("bad code {code}"),
     };
     let mut c = TestCase::new(
-        TestId {
-            classname: Some("suite".into()),
-            name: name.into(),
-            ..TestId::default()
+        {
+            let mut test_id = TestId::default();
+            test_id.classname = Some("suite".into());
+            test_id.name = name.into();
+            test_id
         },
         attempts,
     );
@@ -46,17 +50,20 @@ fn case(name: &str, code: char, message: &str) -> TestCase {
 fn run(tests: &[(&str, char, &str)], commit: &str, at: i64) -> TestRun {
     let mut run = TestRun::default();
     run.push_input(
-        InputStatus {
-            path: format!("run-{at}.xml"),
-            ..InputStatus::default()
+        {
+            let mut input_status = InputStatus::default();
+            input_status.path = format!("run-{at}.xml");
+            input_status
         },
         tests.iter().map(|(n, c, m)| case(n, *c, m)).collect(),
         Vec::new(),
     );
-    run.vcs = Some(VcsInfo {
-        commit: Some(commit.into()),
-        branch: Some("main".into()),
-        ci_job: None,
+    run.vcs = Some({
+        let mut vcs_info = VcsInfo::default();
+        vcs_info.commit = Some(commit.into());
+        vcs_info.branch = Some("main".into());
+        vcs_info.ci_job = None;
+        vcs_info
     });
     run.started_at = Some(failtale_core::history::time::format_ms(at));
     run
@@ -370,17 +377,20 @@ fn retention_keeps_the_newest_runs_per_branch_and_seen_before_survives() {
 #[test]
 fn analysis_cache_is_keyed_by_fingerprint_and_settings() {
     let (_dir, store) = fresh_store();
-    let analysis = Analysis {
-        root_cause: "the database was down".into(),
-        category: Category::Database,
-        severity: Severity::High,
-        fix_suggestion: "start it".into(),
-        confidence: 0.8,
-        evidence: Vec::new(),
-        analyzer: "rules".into(),
-        critic_override: false,
-        grounded: true,
-        fallback_reason: None,
+    let analysis = {
+        let mut analysis = Analysis::new(
+            "the database was down",
+            Category::Database,
+            Severity::High,
+            "start it",
+            0.8,
+            "rules",
+        );
+        analysis.evidence = Vec::new();
+        analysis.critic_override = false;
+        analysis.grounded = true;
+        analysis.fallback_reason = None;
+        analysis
     };
     let key = AnalysisKey::new("abc", &("rules", 1));
     assert_eq!(store.cached_analysis(&key).unwrap(), None);
@@ -442,17 +452,20 @@ fn an_analysis_cached_in_one_run_is_found_by_the_next_process() {
         fingerprint: "f00d".into(),
         settings: settings.into(),
     };
-    let analysis = Analysis {
-        root_cause: "the cache warm-up races the first request".into(),
-        category: Category::Concurrency,
-        severity: Severity::Medium,
-        fix_suggestion: "await warm-up".into(),
-        confidence: 0.7,
-        evidence: Vec::new(),
-        analyzer: "llm:custom/m".into(),
-        critic_override: true,
-        grounded: true,
-        fallback_reason: None,
+    let analysis = {
+        let mut analysis = Analysis::new(
+            "the cache warm-up races the first request",
+            Category::Concurrency,
+            Severity::Medium,
+            "await warm-up",
+            0.7,
+            "llm:custom/m",
+        );
+        analysis.evidence = Vec::new();
+        analysis.critic_override = true;
+        analysis.grounded = true;
+        analysis.fallback_reason = None;
+        analysis
     };
     {
         let first = StoreCache(Arc::new(SqliteStore::open(&path).unwrap()));

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use failtale_core::Pipeline;
-use failtale_core::model::{Attempt, Failure, FailureKind, InputStatus, TestCase, TestId, TestRun};
+use failtale_core::model::{Attempt, Failure, FailureKind, TestCase, TestId, TestRun};
 use failtale_llm::{LlmAnalyzer, LlmSettings, Provider};
 use serde_json::json;
 use server::{Reply, Seen};
@@ -29,22 +29,21 @@ fn run() -> TestRun {
                 5000 + i
             ));
             TestCase::new(
-                TestId {
-                    name: format!("t{i}"),
-                    ..TestId::default()
+                {
+                    let mut test_id = TestId::default();
+                    test_id.name = format!("t{i}");
+                    test_id
                 },
-                vec![Attempt {
-                    failures: vec![f],
-                    ..Attempt::default()
-                }],
+                vec![Attempt::with_failures(vec![f])],
             )
         })
         .collect();
     let mut run = TestRun::default();
     run.push_input(
-        InputStatus {
-            path: "bench".into(),
-            ..Default::default()
+        {
+            let mut input_status = failtale_core::model::InputStatus::default();
+            input_status.path = "bench".into();
+            input_status
         },
         cases,
         Vec::new(),

@@ -395,18 +395,18 @@ impl LlmAnalyzer {
         if claim.fix_suggestion.trim().is_empty() {
             claim.fix_suggestion = offline.fix_suggestion.clone();
         }
-        Ok(Analysis {
-            root_cause: claim.root_cause,
-            category: parse_category(&answer.category).unwrap_or(offline.category),
-            severity: parse_severity(&answer.severity).unwrap_or(offline.severity),
-            fix_suggestion: claim.fix_suggestion,
-            confidence: claim.confidence,
-            evidence: claim.evidence,
-            analyzer: self.name.clone(),
-            critic_override,
-            grounded: checked.grounded,
-            fallback_reason: None,
-        })
+        let mut analysis = Analysis::new(
+            claim.root_cause,
+            parse_category(&answer.category).unwrap_or(offline.category),
+            parse_severity(&answer.severity).unwrap_or(offline.severity),
+            claim.fix_suggestion,
+            claim.confidence,
+            self.name.clone(),
+        );
+        analysis.evidence = claim.evidence;
+        analysis.critic_override = critic_override;
+        analysis.grounded = checked.grounded;
+        Ok(analysis)
     }
 }
 

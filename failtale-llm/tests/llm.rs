@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use failtale_core::Pipeline;
 use failtale_core::analyze::MemoryCache;
-use failtale_core::model::{
-    Attempt, Category, Failure, FailureKind, InputStatus, TestCase, TestId, TestRun,
-};
+use failtale_core::model::{Attempt, Category, Failure, FailureKind, TestCase, TestId, TestRun};
 use failtale_core::sanitize::Redactions;
 use failtale_core::stage::Sanitize;
 use failtale_llm::{LlmAnalyzer, LlmSettings, Provider};
@@ -39,16 +37,21 @@ fn run(scenarios: &[&str]) -> TestRun {
                 "thread 'db' panicked at src/db.rs:12:5:\nconnection refused connecting to localhost:5432 SCENARIO={s}\nusing token {SECRET}"
             ));
             TestCase::new(
-                TestId { name: format!("test_{s}"), ..TestId::default() },
-                vec![Attempt { failures: vec![f], ..Attempt::default() }],
+                {
+let mut test_id = TestId::default();
+test_id.name = format!("test_{s}");
+test_id
+},
+                vec![Attempt::with_failures(vec![f])],
             )
         })
         .collect();
     let mut run = TestRun::default();
     run.push_input(
-        InputStatus {
-            path: "mem".into(),
-            ..Default::default()
+        {
+            let mut input_status = failtale_core::model::InputStatus::default();
+            input_status.path = "mem".into();
+            input_status
         },
         cases,
         Vec::new(),

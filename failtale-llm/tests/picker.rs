@@ -48,20 +48,19 @@ fn run() -> TestRun {
         "could not serialize access due to concurrent update; token {SECRET}"
     ));
     let case = TestCase::new(
-        TestId {
-            name: "orders_are_saved".into(),
-            ..TestId::default()
+        {
+            let mut test_id = TestId::default();
+            test_id.name = "orders_are_saved".into();
+            test_id
         },
-        vec![Attempt {
-            failures: vec![f],
-            ..Attempt::default()
-        }],
+        vec![Attempt::with_failures(vec![f])],
     );
     let mut run = TestRun::default();
     run.push_input(
-        InputStatus {
-            path: "mem".into(),
-            ..InputStatus::default()
+        {
+            let mut input_status = InputStatus::default();
+            input_status.path = "mem".into();
+            input_status
         },
         vec![case],
         Vec::new(),

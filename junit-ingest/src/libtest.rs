@@ -408,14 +408,10 @@ impl State {
     }
 
     fn warn(&mut self, line: u64, message: String) {
-        self.warnings.push(Diagnostic {
+        self.warnings.push(Diagnostic::at(
             message,
-            location: Some(Location {
-                line,
-                column: 1,
-                element_path: String::new(),
-            }),
-        });
+            Location::new(line, 1, String::new()),
+        ));
     }
 
     fn line(&mut self, no: u64, text: &str) {
@@ -503,10 +499,7 @@ impl State {
             "the result of this test could not be read: line {no} is not valid JSON"
         ));
         failure.body = Some(text.to_owned());
-        let attempt = Attempt {
-            failures: vec![failure],
-            ..Attempt::default()
-        };
+        let attempt = Attempt::with_failures(vec![failure]);
         let case = self.new_case(s, &name, attempt);
         self.cases.push(case);
     }
@@ -589,10 +582,10 @@ impl State {
                     if let Some(mb) = ev.mib_per_second {
                         value.push_str(&format!(" {mb} MiB/s"));
                     }
-                    self.suites[s].suite.properties.push(Property {
-                        name: "libtest.bench".into(),
-                        value,
-                    });
+                    self.suites[s]
+                        .suite
+                        .properties
+                        .push(Property::new("libtest.bench", value));
                 }
             }
             ("report", _) => {
@@ -602,10 +595,10 @@ impl State {
                         ("compilation_time", ev.compilation_time),
                     ] {
                         if let Some(v) = v {
-                            self.suites[s].suite.properties.push(Property {
-                                name: format!("libtest.report.{what}"),
-                                value: v.to_string(),
-                            });
+                            self.suites[s].suite.properties.push(Property::new(
+                                format!("libtest.report.{what}"),
+                                v.to_string(),
+                            ));
                         }
                     }
                 }
@@ -621,9 +614,10 @@ impl State {
 
     fn new_suite(&mut self, name: Option<String>, file: Option<String>) -> usize {
         self.suites.push(SuiteBuild {
-            suite: Suite {
-                file,
-                ..Suite::default()
+            suite: {
+                let mut suite = Suite::default();
+                suite.file = file;
+                suite
             },
             name,
             binary: None,
@@ -722,10 +716,7 @@ impl State {
             } else {
                 DID_NOT_FINISH.to_owned()
             });
-            let attempt = Attempt {
-                failures: vec![failure],
-                ..Attempt::default()
-            };
+            let attempt = Attempt::with_failures(vec![failure]);
             let case = self.new_case(s, &name, attempt);
             self.cases.push(case);
         }
@@ -779,10 +770,7 @@ impl State {
                 "failed attempt before a retry (its output is not in the libtest JSON stream)"
                     .into(),
             );
-            attempts.push(Attempt {
-                failures: vec![f],
-                ..Attempt::default()
-            });
+            attempts.push(Attempt::with_failures(vec![f]));
         }
         let duration = attempt.duration;
         let location = doctest.or_else(|| {
@@ -796,11 +784,7 @@ impl State {
             attempts.push(attempt);
         }
         let mut case = TestCase::new(
-            TestId {
-                suite: Vec::new().into(),
-                classname: None,
-                name: identifier(name),
-            },
+            TestId::new(Vec::new().into(), None, identifier(name)),
             attempts,
         );
         case.suite = Some(s);
@@ -810,10 +794,8 @@ impl State {
             case.line = Some(line);
         }
         if build.slow.iter().any(|n| n == raw_name) {
-            case.properties_mut().push(Property {
-                name: "libtest.slow".into(),
-                value: "ran for over 60 seconds".into(),
-            });
+            case.properties_mut()
+                .push(Property::new("libtest.slow", "ran for over 60 seconds"));
         }
         case
     }
@@ -832,10 +814,11 @@ impl State {
             _ => build.counts[2] += 1,
         }
         let stdout = ev.stdout.as_deref().filter(|s| !s.trim().is_empty());
-        let mut attempt = Attempt {
-            duration: ev.exec_time.as_ref().and_then(ExecTime::duration),
-            stdout: stdout.and_then(|s| self.capped(s)).map(Box::new),
-            ..Attempt::default()
+        let mut attempt = {
+            let mut attempt = Attempt::default();
+            attempt.duration = ev.exec_time.as_ref().and_then(ExecTime::duration);
+            attempt.stdout = stdout.and_then(|s| self.capped(s)).map(Box::new);
+            attempt
         };
         let message = ev
             .message
@@ -855,19 +838,14 @@ impl State {
                 attempt.failures.push(failure);
             }
             "ignored" => {
-                attempt.skipped = Some(Box::new(Skip {
-                    message: message.map(str::to_owned),
-                    ..Skip::default()
-                }));
+                attempt.skipped = Some(Box::new(Skip::with_message(message.map(str::to_owned))));
             }
             _ => {}
         }
         let mut case = self.new_case(s, raw_name, attempt);
         if kind == "allowed_failure" {
-            case.properties_mut().push(Property {
-                name: "libtest.allowed_failure".into(),
-                value: "true".into(),
-            });
+            case.properties_mut()
+                .push(Property::new("libtest.allowed_failure", "true"));
         }
         if let Some(events) = stdout
             .map(|out| parse_markers(out, Stream::Stdout))
@@ -934,7 +912,11 @@ impl State {
             .suites
             .into_iter()
             .zip(names)
-            .map(|(b, name)| Suite { name, ..b.suite })
+            .map(|(b, name)| {
+                let mut suite = b.suite;
+                suite.name = name;
+                suite
+            })
             .collect();
         Ingested {
             format: Some(Format::LibtestJson),

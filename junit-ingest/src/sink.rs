@@ -83,10 +83,7 @@ pub fn enrichment(output: &PipelineOutput, report: &Report) -> Enrichment {
         // What every member shares is made, and held, once per cluster.
         let mut shared = CaseEnrichment::default();
         let mut add = |name: &str, value: &str| {
-            shared.properties.push(Property {
-                name: name.to_owned(),
-                value: value.to_owned(),
-            });
+            shared.properties.push(Property::new(name, value));
         };
         add(keys::CLUSTER, c.cluster.id.as_str());
         let mut block = format!(

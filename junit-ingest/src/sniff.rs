@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::io::Read;
 
 use failtale_core::IngestError;
+use failtale_core::model::Diagnostic;
 use failtale_core::stage::{Ingest, Ingested, Sniff};
 
 use crate::junit::JunitReader;
@@ -52,10 +53,7 @@ impl Ingest for AutoIngest {
         }
         if head.iter().all(u8::is_ascii_whitespace) {
             return Ingested {
-                warnings: vec![failtale_core::model::Diagnostic {
-                    message: "the file is empty: no test results in it".into(),
-                    location: None,
-                }],
+                warnings: vec![Diagnostic::new("the file is empty: no test results in it")],
                 ..Ingested::default()
             };
         }

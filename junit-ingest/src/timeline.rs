@@ -200,15 +200,13 @@ fn upper_event(kind: EventKind, body: &str) -> TimelineEvent {
 }
 
 fn blank(kind: EventKind) -> TimelineEvent {
-    TimelineEvent {
-        kind,
-        name: String::new(),
-        message: String::new(),
-        file: None,
-        line: None,
-        value: None,
-        stream: Stream::Stdout,
-        output_line: 0,
+    {
+        let mut timeline_event =
+            TimelineEvent::new(kind, String::new(), String::new(), Stream::Stdout, 0);
+        timeline_event.file = None;
+        timeline_event.line = None;
+        timeline_event.value = None;
+        timeline_event
     }
 }
 

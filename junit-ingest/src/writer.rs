@@ -60,8 +60,8 @@
 //! use junit_ingest::writer::{keys, to_junit, Enrichment};
 //!
 //! let mut run = TestRun::default();
-//! let failing = Attempt { failures: vec![Failure::new(FailureKind::Failure)], ..Attempt::default() };
-//! run.cases.push(TestCase::new(TestId { name: "t".into(), ..TestId::default() }, vec![failing]));
+//! let failing = Attempt::with_failures(vec![Failure::new(FailureKind::Failure)]);
+//! run.cases.push(TestCase::new(TestId::new(Default::default(), None, "t"), vec![failing]));
 //! let run = Pipeline::default().sanitize(run, &mut Redactions::new());
 //! let mut enrich = Enrichment::default();
 //! enrich.add_property(0, keys::CLUSTER, "c1");
@@ -195,10 +195,7 @@ impl Enrichment {
             .or_default()
             .own
             .properties
-            .push(Property {
-                name: name.into(),
-                value: value.into(),
-            });
+            .push(Property::new(name.into(), value.into()));
     }
 
     /// Sets the line put at the top of a failing test case's description.
@@ -1173,22 +1170,19 @@ mod tests {
         let mut f = Failure::new(kind);
         f.message = Some(msg.into());
         f.body = Some(format!("{msg}\n  at here"));
-        Attempt {
-            failures: vec![f],
-            timestamp: Some("2024-03-01T10:00:00.000+01:00".into()),
-            duration: Some(Duration::from_millis(1500)),
-            stdout: Some(Box::new(CappedText::complete(format!("out of {msg}")))),
-            ..Attempt::default()
+        {
+            let mut attempt = Attempt::default();
+            attempt.failures = vec![f];
+            attempt.timestamp = Some("2024-03-01T10:00:00.000+01:00".into());
+            attempt.duration = Some(Duration::from_millis(1500));
+            attempt.stdout = Some(Box::new(CappedText::complete(format!("out of {msg}"))));
+            attempt
         }
     }
 
     fn case(name: &str, suite: usize, attempts: Vec<Attempt>) -> TestCase {
         let mut c = TestCase::new(
-            TestId {
-                suite: vec!["s".into()].into(),
-                classname: Some("pkg.C".into()),
-                name: name.into(),
-            },
+            TestId::new(vec!["s".into()].into(), Some("pkg.C".into()), name),
             attempts,
         );
         c.suite = Some(suite);
@@ -1197,33 +1191,29 @@ mod tests {
 
     fn sample() -> TestRun {
         let mut run = TestRun::default();
-        let outer = Suite {
-            name: "outer".into(),
-            ..Suite::default()
+        let outer = {
+            let mut suite = Suite::default();
+            suite.name = "outer".into();
+            suite
         };
-        let inner = Suite {
-            name: "inner".into(),
-            parent: Some(0),
-            timestamp: Some("2024-03-01T10:00:00.000+01:00".into()),
-            hostname: Some("ci-7".into()),
-            duration: Some(Duration::from_millis(4200)),
-            file: Some("tests/a.py".into()),
-            properties: vec![Property {
-                name: "seed".into(),
-                value: "42".into(),
-            }],
-            stdout: Some(CappedText::complete("suite log")),
-            stderr: Some(CappedText::complete("suite err")),
-            extra: [("id".to_owned(), "3".to_owned())].into(),
-            ..Suite::default()
+        let inner = {
+            let mut suite_ = Suite::default();
+            suite_.name = "inner".into();
+            suite_.parent = Some(0);
+            suite_.timestamp = Some("2024-03-01T10:00:00.000+01:00".into());
+            suite_.hostname = Some("ci-7".into());
+            suite_.duration = Some(Duration::from_millis(4200));
+            suite_.file = Some("tests/a.py".into());
+            suite_.properties = vec![Property::new("seed", "42")];
+            suite_.stdout = Some(CappedText::complete("suite log"));
+            suite_.stderr = Some(CappedText::complete("suite err"));
+            suite_.extra = [("id".to_owned(), "3".to_owned())].into();
+            suite_
         };
         let mut passed = case("passes", 1, vec![Attempt::default()]);
         passed.extra_mut().insert("assertions".into(), "3".into());
         passed.extra_mut().insert("owner".into(), "team-a".into());
-        passed.properties_mut().push(Property {
-            name: "tag".into(),
-            value: "fast".into(),
-        });
+        passed.properties_mut().push(Property::new("tag", "fast"));
         let flaky = case(
             "flaky",
             1,
@@ -1247,13 +1237,16 @@ mod tests {
         let skipped = case(
             "skips",
             1,
-            vec![Attempt {
-                skipped: Some(Box::new(Skip {
-                    message: Some("not on CI".into()),
-                    r#type: Some("pytest.skip".into()),
-                    body: Some("reason text".into()),
-                })),
-                ..Attempt::default()
+            vec![{
+                let mut attempt = Attempt::default();
+                attempt.skipped = Some(Box::new({
+                    let mut skip_ = Skip::default();
+                    skip_.message = Some("not on CI".into());
+                    skip_.r#type = Some("pytest.skip".into());
+                    skip_.body = Some("reason text".into());
+                    skip_
+                }));
+                attempt
             }],
         );
         run.push_input(
@@ -1364,10 +1357,7 @@ mod tests {
         run.cases.push(second);
         let run = clean(run);
         let shared = Arc::new(CaseEnrichment {
-            properties: vec![Property {
-                name: keys::ROOT_CAUSE.into(),
-                value: "db down".into(),
-            }],
+            properties: vec![Property::new(keys::ROOT_CAUSE, "db down")],
             note: Some("failtale: db down".into()),
             stderr_block: Some("cluster c1 (2 tests)\nroot cause: db down\n".into()),
         });
@@ -1447,18 +1437,12 @@ mod tests {
     #[test]
     fn odd_timestamps_are_kept_verbatim_and_loose_cases_get_a_suite() {
         let mut run = TestRun::default();
-        let a = Attempt {
-            timestamp: Some("2024-03-01 10:00:00".into()),
-            ..Attempt::default()
+        let a = {
+            let mut attempt = Attempt::default();
+            attempt.timestamp = Some("2024-03-01 10:00:00".into());
+            attempt
         };
-        let c = TestCase::new(
-            TestId {
-                suite: Vec::new().into(),
-                classname: None,
-                name: "x".into(),
-            },
-            vec![a],
-        );
+        let c = TestCase::new(TestId::new(Vec::new().into(), None, "x"), vec![a]);
         run.cases.push(c);
         let report = to_junit(&clean(run), &Enrichment::default());
         let s = &report.test_suites[0];

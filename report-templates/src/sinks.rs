@@ -313,19 +313,18 @@ mod tests {
         let mut f = Failure::new(FailureKind::Failure);
         f.message = Some("connection refused to 10.0.0.1 password=hunter2".into());
         let case = TestCase::new(
-            TestId {
-                name: "it_connects".into(),
-                ..TestId::default()
+            {
+                let mut test_id = TestId::default();
+                test_id.name = "it_connects".into();
+                test_id
             },
-            vec![Attempt {
-                failures: vec![f],
-                ..Attempt::default()
-            }],
+            vec![Attempt::with_failures(vec![f])],
         );
         run.push_input(
-            InputStatus {
-                path: "x.xml".into(),
-                ..InputStatus::default()
+            {
+                let mut input_status = InputStatus::default();
+                input_status.path = "x.xml".into();
+                input_status
             },
             vec![case],
             Vec::new(),

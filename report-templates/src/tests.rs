@@ -49,18 +49,20 @@ fn cluster(id: &str, tests: Vec<String>, analysis: Option<Analysis>) -> ReportCl
 }
 
 fn analysis(category: Category, severity: Severity, cause: &str) -> Analysis {
-    Analysis {
-        root_cause: cause.into(),
-        category,
-        severity,
-        fix_suggestion:
-            "Start the database before the tests, or point DATABASE_URL at one that runs.".into(),
-        confidence: 0.82,
-        evidence: Vec::new(),
-        analyzer: "rules".into(),
-        critic_override: false,
-        grounded: true,
-        fallback_reason: None,
+    {
+        let mut analysis = Analysis::new(
+            cause,
+            category,
+            severity,
+            "Start the database before the tests, or point DATABASE_URL at one that runs.",
+            0.82,
+            "rules",
+        );
+        analysis.evidence = Vec::new();
+        analysis.critic_override = false;
+        analysis.grounded = true;
+        analysis.fallback_reason = None;
+        analysis
     }
 }
 
@@ -97,46 +99,41 @@ fn sample() -> Report {
         )),
     );
     db.evidence = vec![
-        Evidence {
-            provenance: Provenance {
-                collector: "ssh".into(),
-                host: Some("db1".into()),
-                command: Some("journalctl -u postgresql | tail -n 50".into()),
-                exit_status: Some(0),
-                duration_ms: Some(1250),
-                truncated: true,
-                label: Some("database: postgres journal".into()),
-                status: Some(CollectStatus::Ok),
-                ..Provenance::default()
+        Evidence::new(
+            "10:00:01 LOG: starting\n10:00:02 FATAL: could not bind IPv4 address \"0.0.0.0\": Address in use\n10:00:03 LOG: shutting down\n10:00:04 LOG: database system is shut down",
+            {
+                let mut provenance = Provenance::default();
+                provenance.collector = "ssh".into();
+                provenance.host = Some("db1".into());
+                provenance.command = Some("journalctl -u postgresql | tail -n 50".into());
+                provenance.exit_status = Some(0);
+                provenance.duration_ms = Some(1250);
+                provenance.truncated = true;
+                provenance.label = Some("database: postgres journal".into());
+                provenance.status = Some(CollectStatus::Ok);
+                provenance
             },
-            text: "10:00:01 LOG: starting\n10:00:02 FATAL: could not bind IPv4 address \"0.0.0.0\": Address in use\n10:00:03 LOG: shutting down\n10:00:04 LOG: database system is shut down".into(),
-        },
-        Evidence {
-            provenance: Provenance {
-                collector: "command".into(),
-                command: Some("df -h".into()),
-                error: Some("timed out after 30 s".into()),
-                status: Some(CollectStatus::TimedOut),
-                ..Provenance::default()
-            },
-            text: String::new(),
-        },
+        ),
+        Evidence::new(String::new(), {
+            let mut provenance = Provenance::default();
+            provenance.collector = "command".into();
+            provenance.command = Some("df -h".into());
+            provenance.error = Some("timed out after 30 s".into());
+            provenance.status = Some(CollectStatus::TimedOut);
+            provenance
+        }),
     ];
     if let Some(a) = &mut db.analysis {
         a.evidence = vec![
-            Citation {
-                quote: "java.net.ConnectException: Connection refused (attempt 1)".into(),
-                source: "failure:app.OrdersTest::case_00".into(),
-            },
-            Citation {
-                // Re-indented and joined: found with whitespace normalised.
-                quote: "FATAL:   could not bind IPv4 address \"0.0.0.0\": Address in use".into(),
-                source: "evidence:ssh@db1 journalctl -u postgresql | tail -n 50".into(),
-            },
-            Citation {
-                quote: "pool exhausted".into(),
-                source: "stdout:app.OrdersTest::case_00".into(),
-            },
+            Citation::new(
+                "java.net.ConnectException: Connection refused (attempt 1)",
+                "failure:app.OrdersTest::case_00",
+            ),
+            Citation::new(
+                "FATAL:   could not bind IPv4 address \"0.0.0.0\": Address in use",
+                "evidence:ssh@db1 journalctl -u postgresql | tail -n 50",
+            ),
+            Citation::new("pool exhausted", "stdout:app.OrdersTest::case_00"),
         ];
     }
     let mut plain = cluster(
@@ -233,13 +230,15 @@ fn sample() -> Report {
     };
     Report {
         schema_version: SCHEMA_VERSION,
-        summary: Summary {
-            tests: 30,
-            passed: 12,
-            failed: 2,
-            errors: 15,
-            skipped: 1,
-            flaky: 1,
+        summary: {
+            let mut summary = Summary::default();
+            summary.tests = 30;
+            summary.passed = 12;
+            summary.failed = 2;
+            summary.errors = 15;
+            summary.skipped = 1;
+            summary.flaky = 1;
+            summary
         },
         inputs: vec![ReportInput {
             path: "target/nextest/ci/junit.xml".into(),
@@ -264,13 +263,15 @@ fn sample() -> Report {
 fn passing() -> Report {
     Report {
         schema_version: SCHEMA_VERSION,
-        summary: Summary {
-            tests: 120,
-            passed: 120,
-            failed: 0,
-            errors: 0,
-            skipped: 0,
-            flaky: 2,
+        summary: {
+            let mut summary = Summary::default();
+            summary.tests = 120;
+            summary.passed = 120;
+            summary.failed = 0;
+            summary.errors = 0;
+            summary.skipped = 0;
+            summary.flaky = 2;
+            summary
         },
         inputs: Vec::new(),
         texts: Vec::new(),

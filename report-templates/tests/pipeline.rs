@@ -9,18 +9,16 @@ use report_templates::{GITHUB_STEP_SUMMARY_MAX, RenderOptions, render_html, rend
 fn failing(message: &str) -> Attempt {
     let mut f = Failure::new(FailureKind::Error);
     f.message = Some(message.to_owned());
-    Attempt {
-        failures: vec![f],
-        ..Attempt::default()
-    }
+    Attempt::with_failures(vec![f])
 }
 
 #[test]
 fn a_pipeline_report_renders_as_html_and_markdown() {
     let secret = format!("ghp_{}", "Zk4Rt8".repeat(6));
-    let id = |name: &str| TestId {
-        name: name.into(),
-        ..TestId::default()
+    let id = |name: &str| {
+        let mut test_id = TestId::default();
+        test_id.name = name.into();
+        test_id
     };
     let cases = vec![
         TestCase::new(id("passes"), vec![Attempt::default()]),

@@ -19,25 +19,16 @@ pub fn run_of(tests: &[(&str, &str)]) -> (TestRun, Vec<Cluster>) {
         .map(|(name, message)| {
             let mut f = Failure::new(FailureKind::Failure);
             f.message = Some((*message).into());
-            let id = TestId {
-                suite: vec!["integration".into()].into(),
-                classname: None,
-                name: (*name).into(),
-            };
-            TestCase::new(
-                id,
-                vec![Attempt {
-                    failures: vec![f],
-                    ..Attempt::default()
-                }],
-            )
+            let id = TestId::new(vec!["integration".into()].into(), None, *name);
+            TestCase::new(id, vec![Attempt::with_failures(vec![f])])
         })
         .collect();
     let mut run = TestRun::default();
     run.push_input(
-        InputStatus {
-            path: "mem".into(),
-            ..InputStatus::default()
+        {
+            let mut input_status = InputStatus::default();
+            input_status.path = "mem".into();
+            input_status
         },
         cases,
         Vec::new(),

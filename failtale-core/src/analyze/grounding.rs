@@ -196,10 +196,7 @@ mod tests {
             fix_suggestion: "Raise the pool size.".into(),
             evidence: quotes
                 .iter()
-                .map(|q| Citation {
-                    quote: (*q).into(),
-                    source: "failure:it".into(),
-                })
+                .map(|q| Citation::new(*q, "failure:it"))
                 .collect(),
             files: files
                 .iter()

@@ -165,10 +165,7 @@ impl KnownFailures {
             .iter()
             .find(|e| e.fingerprint.as_deref() == Some(fingerprint))
             .map(|e| {
-                let quote = Citation {
-                    quote: fingerprint.to_owned(),
-                    source: "fingerprint".into(),
-                };
+                let quote = Citation::new(fingerprint.to_owned(), "fingerprint");
                 let first_line = sources.sources.first().and_then(|s| {
                     s.text
                         .find(|c: char| !c.is_whitespace())

@@ -25,8 +25,8 @@
 //!          \tat com.acme.db.Pool.open(Pool.java:120)\n\
 //!          \tat com.acme.orders.{name}Test.run({name}Test.java:12)"
 //!     ));
-//!     let id = TestId { name: name.into(), ..TestId::default() };
-//!     TestCase::new(id, vec![Attempt { failures: vec![f], ..Attempt::default() }])
+//!     let id = TestId::new(Default::default(), None, name);
+//!     TestCase::new(id, vec![Attempt::with_failures(vec![f])])
 //! };
 //! let fp = StructuredFingerprint::default();
 //! let (a, b) = (fp.fingerprint(&case("Orders", 5432)), fp.fingerprint(&case("Refunds", 6543)));

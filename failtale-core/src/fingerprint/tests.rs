@@ -455,13 +455,7 @@ fn mass_failure_absorbs_failures_with_different_frames_and_is_labelled() {
             name: name.into(),
             ..TestId::default()
         };
-        TestCase::new(
-            id,
-            vec![Attempt {
-                failures: vec![f],
-                ..Attempt::default()
-            }],
-        )
+        TestCase::new(id, vec![Attempt::with_failures(vec![f])])
     };
     let mut run = TestRun::default();
     for (i, func) in [

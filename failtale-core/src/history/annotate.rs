@@ -415,10 +415,7 @@ mod tests {
         let cases = tests
             .iter()
             .map(|(name, c)| {
-                let failed = Attempt {
-                    failures: vec![Failure::new(FailureKind::Failure)],
-                    ..Attempt::default()
-                };
+                let failed = Attempt::with_failures(vec![Failure::new(FailureKind::Failure)]);
                 let attempts = match c {
                     'P' => vec![Attempt::default()],
                     'R' => vec![failed, Attempt::default()],

@@ -375,10 +375,7 @@ mod tests {
 
     fn case(name: &str, fail: bool) -> TestCase {
         let attempt = if fail {
-            Attempt {
-                failures: vec![Failure::new(FailureKind::Failure)],
-                ..Attempt::default()
-            }
+            Attempt::with_failures(vec![Failure::new(FailureKind::Failure)])
         } else {
             Attempt::default()
         };

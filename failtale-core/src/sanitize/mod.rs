@@ -1252,10 +1252,7 @@ mod run_tests {
                     name: format!("t{i}"),
                     ..TestId::default()
                 },
-                vec![Attempt {
-                    failures: vec![f],
-                    ..Attempt::default()
-                }],
+                vec![Attempt::with_failures(vec![f])],
             );
             if i % 131 == 7 {
                 case.properties_mut().push(Property {

@@ -273,18 +273,8 @@ fn occurrence(p: &Params, cause: usize, rng: &mut Rng) -> Labelled {
     }
     f.r#type = r.r#type;
     f.body = Some(r.body);
-    let id = TestId {
-        suite: Vec::new().into(),
-        classname: r.classname,
-        name: r.test,
-    };
-    let mut case = TestCase::new(
-        id,
-        vec![Attempt {
-            failures: vec![f],
-            ..Attempt::default()
-        }],
-    );
+    let id = TestId::new(Vec::new().into(), r.classname, r.test);
+    let mut case = TestCase::new(id, vec![Attempt::with_failures(vec![f])]);
     case.file = Some(r.file);
     Labelled { case, cause }
 }

@@ -46,10 +46,8 @@ pub(crate) fn read(cfg: &JunitReader, input: &mut dyn Read) -> Ingested {
         }
     };
     if source.head().iter().all(u8::is_ascii_whitespace) {
-        out.warnings.push(Diagnostic {
-            message: "the file is empty: no test results in it".into(),
-            location: None,
-        });
+        out.warnings
+            .push(Diagnostic::new("the file is empty: no test results in it"));
         return out;
     }
     let mut reader = quick_xml::Reader::from_reader(source);
@@ -137,10 +135,10 @@ pub(crate) fn read(cfg: &JunitReader, input: &mut dyn Read) -> Ingested {
     }
     let src = reader.get_ref();
     if !src.encoding().eq_ignore_ascii_case("UTF-8") && p.root_seen {
-        p.out.warnings.push(Diagnostic {
-            message: format!("the file is {}; it was read as such", src.encoding()),
-            location: None,
-        });
+        p.out.warnings.push(Diagnostic::new(format!(
+            "the file is {}; it was read as such",
+            src.encoding()
+        )));
     }
     p.finish()
 }
@@ -231,13 +229,15 @@ impl AttemptBuilder {
             events.extend(crate::timeline::parse_markers(&err.text, Stream::Stderr));
         }
         let keep = keep_passing_output || !passed;
-        Attempt {
-            failures,
-            skipped: skipped.map(Box::new),
-            timestamp: self.timestamp,
-            duration: self.duration,
-            stdout: stdout.filter(|_| keep).map(Box::new),
-            stderr: stderr.filter(|_| keep).map(Box::new),
+        {
+            let mut attempt = Attempt::default();
+            attempt.failures = failures;
+            attempt.skipped = skipped.map(Box::new);
+            attempt.timestamp = self.timestamp;
+            attempt.duration = self.duration;
+            attempt.stdout = stdout.filter(|_| keep).map(Box::new);
+            attempt.stderr = stderr.filter(|_| keep).map(Box::new);
+            attempt
         }
     }
 }
@@ -439,10 +439,7 @@ impl<'c> Parser<'c> {
             return;
         }
         let location = src.location(offset, self.path.render());
-        self.out.warnings.push(Diagnostic {
-            message,
-            location: Some(location),
-        });
+        self.out.warnings.push(Diagnostic::at(message, location));
     }
 
     fn fail(&mut self, location: Location, message: String) {
@@ -612,9 +609,10 @@ impl<'c> Parser<'c> {
     }
 
     fn start_suite(&mut self, e: &BytesStart<'_>, src: &Source<'_>, offset: u64) {
-        let mut suite = Suite {
-            parent: self.suites.last().map(|s| s.0),
-            ..Suite::default()
+        let mut suite = {
+            let mut suite = Suite::default();
+            suite.parent = self.suites.last().map(|s| s.0);
+            suite
         };
         for (key, value) in RawAttrs::new(e.attributes_raw()) {
             match local_name(key) {
@@ -750,13 +748,7 @@ impl<'c> Parser<'c> {
             && main.skipped.is_none()
             && let Some(reason) = skip_reason(&b)
         {
-            main.skipped = Some((
-                Skip {
-                    message: Some(reason),
-                    ..Skip::default()
-                },
-                None,
-            ));
+            main.skipped = Some((Skip::with_message(Some(reason)), None));
         }
         if b.file.is_none()
             && let Some(f) = main.failures.iter().find(|(f, _)| f.file.is_some())
@@ -813,9 +805,10 @@ impl<'c> Parser<'c> {
                 let prev = &mut self.out.cases[index];
                 if case.attempts.is_empty() {
                     // The repeat passed plainly: it is still an attempt here.
-                    case.attempts.push(Attempt {
-                        duration: case.duration,
-                        ..Attempt::default()
+                    case.attempts.push({
+                        let mut attempt = Attempt::default();
+                        attempt.duration = case.duration;
+                        attempt
                     });
                 }
                 prev.attempts.append(&mut case.attempts);
@@ -1011,10 +1004,7 @@ impl<'c> Parser<'c> {
             _ if value.contains("xUnit.net") => self.hints.xunit_net = true,
             _ => {}
         }
-        let property = Property {
-            name: p.name,
-            value,
-        };
+        let property = Property::new(p.name, value);
         match p.owner {
             Owner::Case => {
                 if let Some(c) = &mut self.case {
@@ -1122,13 +1112,10 @@ impl<'c> Parser<'c> {
             if let Some(mut case) = self.case.take()
                 && case.has_name
             {
-                self.out.warnings.push(Diagnostic {
-                    message: format!(
-                        "test case `{}` was cut off; its result may be incomplete",
-                        case.id.name
-                    ),
-                    location: None,
-                });
+                self.out.warnings.push(Diagnostic::new(format!(
+                    "test case `{}` was cut off; its result may be incomplete",
+                    case.id.name
+                )));
                 case.id.suite = mem::take(&mut case.id.suite);
                 self.push_case(case);
             }
@@ -1137,29 +1124,23 @@ impl<'c> Parser<'c> {
             }
         }
         if self.suites_flattened > 0 {
-            self.out.warnings.push(Diagnostic {
-                message: format!(
+            self.out.warnings.push(Diagnostic::new(format!(
                     "{} test suite(s) nested deeper than {MAX_SUITE_DEPTH} levels were read as part of the suite at that depth",
                     self.suites_flattened
-                ),
-                location: None,
-            });
+                )));
         }
         if self.identifiers_cut > 0 {
-            self.out.warnings.push(Diagnostic {
-                message: format!(
+            self.out.warnings.push(Diagnostic::new(format!(
                     "{} name, file or type attribute(s) longer than {} KiB were cut to that length (marked …)",
                     self.identifiers_cut,
                     MAX_IDENTIFIER / 1024
-                ),
-                location: None,
-            });
+                )));
         }
         if self.warnings_dropped > 0 {
-            self.out.warnings.push(Diagnostic {
-                message: format!("{} further warnings not shown", self.warnings_dropped),
-                location: None,
-            });
+            self.out.warnings.push(Diagnostic::new(format!(
+                "{} further warnings not shown",
+                self.warnings_dropped
+            )));
         }
         if matches!(self.out.error, Some(IngestError::Unrecognized { .. })) {
             self.out.format = None;

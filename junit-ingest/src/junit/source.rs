@@ -116,11 +116,7 @@ impl<'a> Source<'a> {
     /// previous buffer starts.
     pub(crate) fn location(&self, offset: u64, element_path: String) -> Location {
         let (line, column) = self.line_col(offset);
-        Location {
-            line,
-            column,
-            element_path,
-        }
+        Location::new(line, column, element_path)
     }
 
     fn line_col(&self, offset: u64) -> (u64, u64) {

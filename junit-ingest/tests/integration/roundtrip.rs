@@ -154,12 +154,13 @@ fn read_back(xml: &[u8]) -> Result<TestRun, String> {
     }
     let mut run = TestRun::default();
     run.push_input(
-        InputStatus {
-            path: "roundtrip.xml".into(),
-            format: read.format,
-            producer: read.producer,
-            timestamp: read.timestamp,
-            ..InputStatus::default()
+        {
+            let mut input_status = InputStatus::default();
+            input_status.path = "roundtrip.xml".into();
+            input_status.format = read.format;
+            input_status.producer = read.producer;
+            input_status.timestamp = read.timestamp;
+            input_status
         },
         read.cases,
         read.suites,
