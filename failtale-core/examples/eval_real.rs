@@ -13,7 +13,7 @@
 //! with its confusion table.
 //!
 //! ```text
-//! cargo run --release -p failtale-core --example eval_real -- DIR [--half tune|test|all] [--join-identical] [--origin ci-log|runner-fixture] [--show-splits N] [--show-merges N] [--show-wrong N]
+//! cargo run --release -p failtale-core --example eval_real -- DIR [--half tune|test|all] [--join-identical] [--origin ci-log|runner-fixture] [--show-splits N] [--show-merges N] [--show-wrong N] [--dump FILE.tsv]
 //! ```
 //!
 //! The figure that counts is `--half test`: tune on `tune` only.
@@ -61,6 +61,7 @@ struct Args {
     join_identical: bool,
     explain: Vec<String>,
     origin: Option<String>,
+    dump: Option<PathBuf>,
 }
 
 fn args() -> Args {
@@ -73,6 +74,7 @@ fn args() -> Args {
         join_identical: false,
         explain: Vec::new(),
         origin: None,
+        dump: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -90,6 +92,7 @@ fn args() -> Args {
             "--join-identical" => a.join_identical = true,
             "--explain" => a.explain.extend(it.next()),
             "--origin" => a.origin = it.next(),
+            "--dump" => a.dump = it.next().map(PathBuf::from),
             _ if a.dir.as_os_str().is_empty() && !x.starts_with("--") => a.dir = x.into(),
             _ => {}
         }
@@ -495,6 +498,7 @@ fn main() {
     let mut right = 0usize;
     let mut by_lang: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut wrong = Vec::new();
+    let mut dump = String::from("id\tlang\tshape\tcause\tcluster\tlabel\tgot\n");
     for (k, i) in items.iter().enumerate() {
         let text = run.cases[k]
             .primary_failure()
@@ -507,6 +511,16 @@ fn main() {
                 .category,
         )
         .to_owned();
+        dump.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            i.id,
+            group(&i.lang),
+            i.shape,
+            i.cause,
+            pred[k],
+            i.category,
+            got
+        ));
         let e = by_lang.entry(group(&i.lang)).or_default();
         e.0 += 1;
         if got == i.category {
@@ -521,6 +535,9 @@ fn main() {
             ));
         }
         *confusion.entry((i.category.clone(), got)).or_default() += 1;
+    }
+    if let Some(path) = &a.dump {
+        std::fs::write(path, dump).expect("dump written");
     }
     println!(
         "\ncategory accuracy: {right}/{} = {:.1} %",

@@ -885,3 +885,45 @@ fn never_merged_across_languages() {
     assert_ne!(label[1], label[2]);
     assert_ne!(label[0], label[2]);
 }
+
+#[test]
+fn a_check_that_names_nothing_stays_with_its_test() {
+    // `REQUIRE( false )`, `assert 0`, `expect(true).toBe(false)`: the text
+    // says which check failed, not why; two tests failing such checks share
+    // nothing else. The same check reported twice for one test (two
+    // reporters) is still one cause, and the same pair of compared values
+    // in two tests is evidence of one.
+    let catch2 = |file: &str| {
+        format!(
+            "-------------------------------------------------------------------------------\ntests/{file}:12\n...............................................................................\n\ntests/{file}:14: FAILED:\n  REQUIRE( false )\n"
+        )
+    };
+    let pytest = "    def test_x():\n>       assert 0\nE       assert 0\n\ntests/test_a.py:3: AssertionError";
+    let jest = "  ● t\n\n    expect(received).toBe(expected) // Object.is equality\n\n    Expected: false\n    Received: true\n";
+    let cases: Vec<TestCase> = [
+        case("parses", &catch2("parse.cpp")),
+        case("parses", &catch2("parse.cpp")),
+        case("evicts", &catch2("cache.cpp")),
+        case("test_a", pytest),
+        case("test_b", pytest),
+        case("shows menu", jest),
+        case("hides menu", jest),
+        case(
+            "testNextPass",
+            "  testNextPass(uk.sat.PassTest): expected:<06:26> but was:<17:26>",
+        ),
+        case(
+            "testWindBack",
+            "  testWindBack(uk.sat.PassTest): expected:<06:26> but was:<17:26>",
+        ),
+    ]
+    .iter()
+    .map(|c| test_case(c, None))
+    .collect();
+    let label = clusters_of(&Pipeline::default(), &cases);
+    assert_eq!(label[0], label[1], "one test's check in two reports");
+    assert_ne!(label[0], label[2], "REQUIRE( false ) in two tests");
+    assert_ne!(label[3], label[4], "assert 0 in two tests");
+    assert_ne!(label[5], label[6], "true is not false, in two tests");
+    assert_eq!(label[7], label[8], "the same compared times in two tests");
+}

@@ -231,6 +231,8 @@ struct RuleDef {
     types: Vec<String>,
     #[serde(default)]
     captures: Vec<String>,
+    #[serde(default)]
+    all: bool,
     cause: String,
     fix: String,
 }
@@ -254,6 +256,8 @@ pub struct Rule {
     patterns: Vec<Regex>,
     types: Vec<Regex>,
     captures: Vec<Regex>,
+    /// Applies only when every pattern matches.
+    all: bool,
     cause: String,
     fix: String,
 }
@@ -431,6 +435,7 @@ impl RuleSet {
                 severity,
                 confidence: d.confidence.clamp(0.0, 1.0),
                 priority: d.priority,
+                all: d.all,
                 cause: d.cause,
                 fix: d.fix,
             });
@@ -463,7 +468,7 @@ impl RuleSet {
                 .failure_type
                 .as_deref()
                 .is_some_and(|t| rule.types.iter().any(|re| re.is_match(t)));
-            if hits.is_empty() && !type_hit {
+            if (hits.is_empty() && !type_hit) || (rule.all && hits.len() < rule.patterns.len()) {
                 continue;
             }
             let mut score = rule.priority * 100 + 10 * hits.len() as i64;
@@ -855,5 +860,36 @@ mod tests {
         let bad = "[[rule]]\nid='x'\ncategory='panic'\nseverity='low'\nconfidence=0.5\npatterns=['(']\ncause='c'\nfix='f'\n";
         let e = RuleSet::from_toml(bad, "t").unwrap_err();
         assert!(e.to_string().contains("rule `x`"), "{e}");
+    }
+
+    #[test]
+    fn a_check_that_aborts_is_an_assertion_and_a_plain_sanitizer_report_a_crash() {
+        let check = "F1203 10:00:00.000000  4242 cache.cc:88] Check failed: size_ <= capacity_ (9 vs. 8)\n==4242==ERROR: AddressSanitizer: ABRT on unknown address 0x000000001092 (pc 0x7f00 bp 0x7ffd sp 0x7ffd T0)\n    #0 0x7f00 in raise";
+        let m = classify(None, check);
+        assert_eq!(
+            (m.rule.as_str(), m.category),
+            ("check-then-abort", Category::Assertion)
+        );
+        let overflow = "==4242==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x602000000011\nREAD of size 1 at 0x602000000011 thread T0\n    #0 0x4f in Cache::get cache.cc:91";
+        assert_eq!(classify(None, overflow).category, Category::Crash);
+        // Only every pattern together makes the rule apply.
+        let abort_only = "==4242==ERROR: AddressSanitizer: ABRT on unknown address 0x000000001092";
+        assert_ne!(classify(None, abort_only).rule, "check-then-abort");
+    }
+
+    #[test]
+    fn test_framework_misuse_is_not_an_uncaught_error() {
+        for text in [
+            "  ● Test suite failed to run\n\n    Invalid: afterAll() may not be used in a describe block containing no tests.",
+            "  ● Test suite failed to run\n\n    Skip must be called with only a description.",
+            "  ● adds\n\n    Not enough arguments supplied for given headings:\n    a | b | expected",
+        ] {
+            let m = classify(None, text);
+            assert_eq!(
+                (m.rule.as_str(), m.category),
+                ("test-framework-misuse", Category::Other),
+                "{text}"
+            );
+        }
     }
 }

@@ -248,7 +248,17 @@ impl StructuredFingerprint {
         if let Some(env) = environment(&head) {
             components.push(SignatureComponent::info("environment", env));
         }
-        Signature::from_components(components)
+        let sig = Signature::from_components(components);
+        if is_trivial_check(&sig) && compares_numbers(&parsed.message) {
+            // The compared values are all such a check says; the same pair
+            // of values in several tests (`expected:<06:26> but
+            // was:<17:26>`) is evidence of one cause, so they are kept as
+            // written. A lone literal (`assert 0`) is not.
+            let mut values = parsed.message.trim().to_owned();
+            truncate_at_char(&mut values, self.config.max_message);
+            return with_component(sig, "values", values);
+        }
+        sig
     }
 }
 
@@ -279,6 +289,13 @@ impl Fingerprint for StructuredFingerprint {
             // with other tests would be a guess, so the test stays alone
             // (unless its subtests explain it, see `cluster`).
             return with_component(sig, "test", case.id.key());
+        }
+        if is_trivial_check(&sig) {
+            // A check whose text holds only literals and the checker's own
+            // words (`REQUIRE( false )`, `assert 0`, `Expected: 1
+            // Received: 2`): nothing in it names a cause another test could
+            // share, so the failing check is this test's.
+            return with_component(sig, "check in", case.id.name.clone());
         }
         if is_bare_kind(&sig) {
             // Only an exception's type (`NullPointerException`, no message,
@@ -356,6 +373,134 @@ fn is_uninformative(sig: &Signature) -> bool {
             .to_ascii_lowercase();
         GENERIC_KINDS.contains(&kind) && EMPTY_MESSAGES.contains(&m.as_str())
     })
+}
+
+/// Whether a signature is a failed check whose message and statement hold
+/// no word of their own: only literals (`<num>`, `true`, `false`, `null`),
+/// placeholders and the checking framework's vocabulary. Such a check says
+/// which assertion failed, not why, so two tests sharing it share nothing
+/// else. An empty message is not a check: the rules for texts that say
+/// nothing and for bare exception types decide those.
+fn is_trivial_check(sig: &Signature) -> bool {
+    /// Words every checking framework prints around the compared values.
+    const CHECK_WORDS: &[&str] = &[
+        "true",
+        "false",
+        "null",
+        "nil",
+        "none",
+        "undefined",
+        "nan",
+        "expected",
+        "expect",
+        "received",
+        "actual",
+        "got",
+        "want",
+        "equal",
+        "equality",
+        "equals",
+        "to",
+        "be",
+        "is",
+        "of",
+        "the",
+        "these",
+        "values",
+        "value",
+        "which",
+        "assert",
+        "assertion",
+        "require",
+        "check",
+        "checks",
+        "failed",
+        "failure",
+        "fail",
+        "with",
+        "expansion",
+        "expression",
+        "tobe",
+        "toequal",
+        "tostrictequal",
+        "ok",
+        "not",
+        "and",
+        "or",
+        "that",
+        "should",
+        "but",
+        "was",
+        "test",
+        "case",
+        "num",
+        "path",
+        "dur",
+        "hex",
+        "uuid",
+        "str",
+        "obj",
+        "object",
+        "is",
+        "are",
+        "in",
+        "it",
+        "if",
+        "same",
+        "as",
+        "eq",
+        "ne",
+        "isequal",
+        "assertequal",
+        "assertequals",
+        "asserttrue",
+        "assertfalse",
+        "require_eq",
+        "check_eq",
+        "expect_eq",
+        "assert_eq",
+        "expect_true",
+        "expect_false",
+        "assert_true",
+        "assert_false",
+        "require_false",
+        "check_false",
+        "require_true",
+        "check_true",
+    ];
+    let mut trivial = false;
+    for c in &sig.components {
+        match c.name.as_str() {
+            "language" if !c.hashed => return false,
+            "message" | "statement" if !c.value.trim().is_empty() => {
+                let words = c
+                    .value
+                    .split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+                    .filter(|w| w.len() > 1 && !w.chars().all(|ch| ch.is_ascii_digit()))
+                    .map(str::to_ascii_lowercase);
+                for w in words {
+                    if !CHECK_WORDS.contains(&w.as_str()) {
+                        return false;
+                    }
+                }
+                trivial = true;
+            }
+            "location" | "frame" | "outer" | "environment" | "values" => return false,
+            _ => {}
+        }
+    }
+    trivial
+}
+
+/// Whether a message shows at least two different numbers: an expected and
+/// an actual value.
+fn compares_numbers(message: &str) -> bool {
+    let mut numbers = message
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|n| !n.is_empty());
+    numbers
+        .next()
+        .is_some_and(|first| numbers.any(|n| n != first))
 }
 
 /// Whether a signature is an exception type and nothing else: no message,
