@@ -927,3 +927,39 @@ fn a_check_that_names_nothing_stays_with_its_test() {
     assert_ne!(label[5], label[6], "true is not false, in two tests");
     assert_eq!(label[7], label[8], "the same compared times in two tests");
 }
+
+#[test]
+fn a_failed_check_that_aborts_is_told_by_its_condition_not_the_signal() {
+    let report = |cond: &str, pid: u32, pc: &str| {
+        format!(
+            "F1203 10:00:0{pid}.000000  {pid} cache.cc:88] Check failed: {cond}\n\
+             AddressSanitizer:DEADLYSIGNAL\n\
+             =================================================================\n\
+             =={pid}==ERROR: AddressSanitizer: ABRT on unknown address 0x0000000{pid} (pc {pc} bp 0x7ffd sp 0x7ffd T0)\n\
+             SCARINESS: 10 (signal)\n\
+             #0 {pc} in raise /build/glibc/sysdeps/unix/sysv/linux/raise.c:51\n\
+             #1 0x7f01 in abort /build/glibc/stdlib/abort.c:79\n\
+             #2 0x55a1 in logging::LogMessage::~LogMessage() base/logging.cc:900:7\n\
+             #3 0x55b2 in cache::Cache::Insert(int) src/cache.cc:88:3\n\
+             #4 0x55c3 in LLVMFuzzerTestOneInput fuzz/cache_fuzzer.cc:20:5\n"
+        )
+    };
+    let heap = "==77==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000010 at pc 0x55d4\nREAD of size 4 at 0x602000000010 thread T0\n    #0 0x55d4 in cache::Cache::Insert(int) src/cache.cc:91:10\n    #1 0x55c3 in LLVMFuzzerTestOneInput fuzz/cache_fuzzer.cc:20:5\n";
+    shape(
+        "check then abort",
+        &[
+            case(
+                "fuzz_a",
+                &report("size_ <= capacity_ (9 vs. 8)", 1, "0x7f00"),
+            ),
+            case(
+                "fuzz_b",
+                &report("size_ <= capacity_ (12 vs. 8)", 2, "0x7f10"),
+            ),
+        ],
+        &[
+            case("fuzz_c", &report("key != kEmpty", 3, "0x7f20")),
+            case("fuzz_d", heap),
+        ],
+    );
+}

@@ -26,6 +26,8 @@ pub(super) fn has_marker(text: &str) -> bool {
         || text.contains("error: in \"")
         || text.contains("[----] ")
         || text.contains("Check failed: ")
+        || text.contains("CHECK failed: ")
+        || (text.contains("Assertion `") && text.contains("' failed"))
         || text.contains(": runtime error: ")
         || text.contains(": FAILED:")
         || text.starts_with("FAILED:")
@@ -122,6 +124,14 @@ fn in_app(func: &str, file: &str) -> bool {
         || func.starts_with("operator delete")
         || func.starts_with("malloc")
         || func.starts_with("free")
+        // What a failed check calls to stop the process.
+        || matches!(func, "raise" | "gsignal" | "abort" | "SbSystemBreakIntoDebugger")
+        || func.starts_with("logging::")
+        || func.starts_with("base::debug::")
+        || func.starts_with("google::LogMessage")
+        || ["raise.c", "abort.c"]
+            .iter()
+            .any(|f| file.rsplit('/').next() == Some(f))
         || file.starts_with("/usr/")
         || file.contains("compiler-rt")
         || file.contains("libsanitizer")
@@ -135,10 +145,17 @@ fn in_app(func: &str, file: &str) -> bool {
 pub(super) fn parse(text: &str) -> Parsed {
     let mut p = Parsed::new(Language::Native);
     let lines: Vec<&str> = text.lines().collect();
-    // Sanitizers.
+    // A runtime check that failed before anything else did.
+    let check = lines
+        .iter()
+        .enumerate()
+        .find_map(|(k, l)| runtime_check(l).map(|c| (k, c)));
+    // Sanitizers; a signal a failed check raised on purpose (abort, trap) is
+    // the check's, not the sanitizer's, story.
     if let Some(i) = lines.iter().position(|l| {
         l.contains("Sanitizer: ") && (l.contains("ERROR: ") || l.contains("WARNING: "))
-    }) {
+    }) && !(check.as_ref().is_some_and(|(k, _)| *k < i) && is_deliberate_signal(lines[i]))
+    {
         let after = lines[i]
             .split_once("ERROR: ")
             .or_else(|| lines[i].split_once("WARNING: "))
@@ -183,15 +200,12 @@ pub(super) fn parse(text: &str) -> Parsed {
         p.frames = lines.iter().filter_map(|l| frame_of(l)).collect();
         return p;
     }
-    // glog: `F1204 12:00:00.123456  4242 cache.cc:88] Check failed: a == b (1 vs. 2)`.
-    if let Some(l) = lines.iter().find(|l| l.contains("Check failed: ")) {
-        let (head, cond) = l.split_once("Check failed: ").unwrap_or(("", l));
-        p.kind = "Check failed".into();
-        p.message = cond.trim().to_owned();
-        if let Some(loc) = head.trim_end().strip_suffix(']') {
-            let loc = loc.rsplit(' ').next().unwrap_or(loc);
-            p.location = Some(loc.split(':').next().unwrap_or(loc).to_owned());
-        }
+    // glog/Chromium `Check failed: a == b (1 vs. 2)`, libc's and GLib's
+    // `Assertion `x' failed`: the condition is the story.
+    if let Some((_, (kind, message, location))) = check {
+        p.kind = kind.into();
+        p.message = message;
+        p.location = location;
         p.frames = lines.iter().filter_map(|l| frame_of(l)).collect();
         return p;
     }
@@ -267,6 +281,71 @@ pub(super) fn parse(text: &str) -> Parsed {
         .unwrap_or("")
         .to_owned();
     p
+}
+
+/// A failed runtime check on one line: its kind, its condition and the file
+/// it stands in, when the line says.
+///
+/// - glog/Chromium/V8: `F1204 … cache.cc:88] Check failed: a == b (1 vs. 2)`,
+///   `[…:FATAL:x.cc(443)] Security DCHECK failed: cond`, `# Check failed: c.`
+/// - libc: `prog: src/x.c:12: int f(): Assertion `n > 0' failed.`
+/// - GLib: `CRITICAL: f: assertion 'p != NULL' failed`
+/// - `assertion failed at path/x.cc:380 in Foo: cond`, Envoy's `x.cc:87]
+///   assert failure: cond`, WebKit's `ASSERTION FAILED: cond`
+fn runtime_check(l: &str) -> Option<(&'static str, String, Option<String>)> {
+    for marker in ["Check failed: ", "CHECK failed: "] {
+        if let Some((head, cond)) = l.split_once(marker) {
+            let location = head
+                .trim_end()
+                .strip_suffix(" Security D")
+                .unwrap_or(head.trim_end())
+                .strip_suffix(']')
+                .and_then(source_file);
+            let cond = cond.trim().trim_end_matches('.').to_owned();
+            return Some(("Check failed", cond, location));
+        }
+    }
+    if let Some((head, rest)) = l.split_once("Assertion `") {
+        let cond = rest.rsplit_once("' failed").map_or(rest, |(c, _)| c);
+        return Some(("assert", cond.trim().to_owned(), source_file(head)));
+    }
+    if let Some((_, rest)) = l.split_once("assertion '") {
+        let (cond, _) = rest.rsplit_once("' failed")?;
+        return Some(("assert", cond.trim().to_owned(), None));
+    }
+    for marker in ["assert failure: ", "ASSERTION FAILED: "] {
+        if let Some((head, cond)) = l.split_once(marker) {
+            return Some(("assert", cond.trim().to_owned(), source_file(head)));
+        }
+    }
+    if let Some((_, rest)) = l.split_once("assertion failed at ") {
+        let (loc, cond) = rest.split_once(": ").unwrap_or((rest, ""));
+        return Some(("assert", cond.trim().to_owned(), source_file(loc)));
+    }
+    None
+}
+
+/// The last C/C++ source file named in a line's words (`cache.cc:88`,
+/// `x.cc(443)`, `src/x.c:12:`), without its line.
+fn source_file(text: &str) -> Option<String> {
+    text.split([' ', '[', ']'])
+        .filter_map(|w| {
+            let file = w.split([':', '(']).next()?;
+            SOURCE_EXT
+                .iter()
+                .any(|e| file.ends_with(&e[..e.len() - 1]))
+                .then_some(file)
+        })
+        .next_back()
+        .map(|f| f.rsplit('/').next().unwrap_or(f).to_owned())
+}
+
+/// Whether a sanitizer's finding is a signal a failed check raises on
+/// purpose (abort, trap, illegal instruction) rather than memory misuse.
+fn is_deliberate_signal(line: &str) -> bool {
+    ["ABRT", "ILL ", "TRAP", "deadly signal"]
+        .iter()
+        .any(|m| line.contains(m))
 }
 
 /// Lines a C++ runner prints around a test (googletest's `[ RUN      ]`,
