@@ -683,6 +683,18 @@ fn go_parents_subtests_old_parallel_lines_and_build_errors() {
             "=== RUN   TestCartLegacy\n    TestCartLegacy: cart_test.go:40: total = 3, want 0\n--- FAIL: TestCartLegacy (0.00s)",
         ),
         case(
+            "TestCartTotal",
+            "=== RUN   TestCartTotal\n    cart_test.go:40: total = 3, want 0\n--- FAIL: TestCartTotal (0.00s)",
+        ),
+        case(
+            "TestCart/full",
+            "=== RUN   TestCart/full\n    cart_test.go:18: total = 12, want 9\n--- FAIL: TestCart/full (0.00s)",
+        ),
+        case(
+            "TestCart/other",
+            "=== RUN   TestCart/other\n    cart_test.go:25: total = 3, want 0\n--- FAIL: TestCart/other (0.00s)",
+        ),
+        case(
             "TestTax",
             "=== RUN   TestTax\n    tax_test.go:9: rate = 0.2, want 0.19\n--- FAIL: TestTax (0.00s)",
         ),
@@ -697,10 +709,18 @@ fn go_parents_subtests_old_parallel_lines_and_build_errors() {
         "a parent with no message of its own joins its failing subtest"
     );
     assert_eq!(
-        label[1], label[2],
+        label[2], label[3],
         "the pre-1.14 `TestName: file:line:` form is the same check"
     );
-    assert_ne!(label[1], label[3]);
+    assert_ne!(label[1], label[6]);
+    assert_eq!(
+        label[1], label[4],
+        "one table-driven check failing in two rows, whatever their values"
+    );
+    assert_ne!(
+        label[1], label[5],
+        "another check of the same table, even with the same message"
+    );
     let build = |pkg: &str| {
         format!(
             "# example.com/shop/{pkg} [example.com/shop/{pkg}.test]\n./store_test.go:12:2: undefined: newStore\nFAIL\texample.com/shop/{pkg} [build failed]"

@@ -135,7 +135,13 @@ pub(super) fn parse(text: &str) -> Parsed {
             continue;
         };
         let indent = lines[i].len() - lines[i].trim_start().len();
-        if !file.ends_with("_test.go") {
+        if file.ends_with("_test.go") {
+            let line = lines[i][lines[i].find(".go:").map_or(0, |k| k + 4)..]
+                .split(':')
+                .next()
+                .unwrap_or("");
+            p.site = Some(format!("{file}:{line}"));
+        } else {
             p.location = Some(file.to_owned());
         }
         let mut block: Vec<&str> = vec![first];

@@ -113,6 +113,9 @@ pub struct Parsed {
     pub statement: Option<String>,
     /// The file where the failure was raised, when the text names it.
     pub location: Option<String>,
+    /// The `file:line` of the failed check in the test's own code, when the
+    /// text names it (Go's `cart_test.go:42:`).
+    pub site: Option<String>,
     /// Frames, innermost first.
     pub frames: Vec<Frame>,
 }
@@ -126,6 +129,7 @@ impl Parsed {
             outer: None,
             statement: None,
             location: None,
+            site: None,
             frames: Vec::new(),
         }
     }
@@ -227,6 +231,18 @@ impl StructuredFingerprint {
             .filter(|l| (check && is_unit_test_module_file(l, test.name)) || !is_test_file(l, test))
         {
             components.push(SignatureComponent::new("location", file_name(loc)));
+        }
+        if let (Some(site), Some((parent, _))) = (&parsed.site, test.name.rsplit_once('/')) {
+            // Subtests of one table-driven test failing at one line are one
+            // check fed different rows: their messages differ by the row's
+            // values, the check is the story.
+            if let Some(m) = components.iter_mut().find(|c| c.name == "message") {
+                m.hashed = false;
+            }
+            components.push(SignatureComponent::new(
+                "site",
+                format!("{parent} at {site}"),
+            ));
         }
         let frames = parsed
             .frames
