@@ -232,10 +232,10 @@ impl StructuredFingerprint {
         {
             components.push(SignatureComponent::new("location", file_name(loc)));
         }
-        if let (Some(site), Some((parent, _))) = (&parsed.site, test.name.rsplit_once('/')) {
-            // Subtests of one table-driven test failing at one line are one
-            // check fed different rows: their messages differ by the row's
-            // values, the check is the story.
+        if let (Some(site), Some(parent)) = (&parsed.site, table_parent(test.name)) {
+            // Rows of one table-driven or parametrised test failing at one
+            // line are one check fed different rows: their messages differ
+            // by the row's values, the check is the story.
             if let Some(m) = components.iter_mut().find(|c| c.name == "message") {
                 m.hashed = false;
             }
@@ -276,6 +276,16 @@ impl StructuredFingerprint {
         }
         sig
     }
+}
+
+/// The test a row of a table-driven or parametrised test belongs to: Go's
+/// `TestCart/empty` and pytest's `test_total[empty-0]` are rows of
+/// `TestCart` and `test_total`.
+fn table_parent(name: &str) -> Option<&str> {
+    if let Some((parent, row)) = name.split_once('[') {
+        return (!parent.is_empty() && row.ends_with(']')).then_some(parent);
+    }
+    name.rsplit_once('/').map(|(parent, _)| parent)
 }
 
 /// The test a failure belongs to, so its own frames can be left out.

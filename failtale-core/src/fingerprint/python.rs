@@ -117,6 +117,12 @@ pub(super) fn parse(text: &str) -> Parsed {
             } else if super::is_type_name(rest) || is_plain_type(rest) {
                 // The closing `path:NN: ExcType` of pytest's long format.
                 final_type = Some(rest);
+                let line = l[l.find(".py:").map_or(0, |k| k + 4)..]
+                    .split(':')
+                    .next()
+                    .unwrap_or("");
+                let file = path.rsplit('/').next().unwrap_or(path);
+                p.site = Some(format!("{file}:{line}"));
                 p.frames.push(Frame {
                     function: String::new(),
                     file: path.to_owned(),

@@ -65,6 +65,19 @@ fn rust_old_quoted_panic_format() {
     assert_eq!(one(&s, "message"), "left: `<num>`, right: `<num>`");
 }
 
+#[test]
+fn a_placeholder_location_ends_an_old_format_panic_as_a_numbered_one_does() {
+    // compiletest and miri normalise the numbers to `LL:CC`; the old and the
+    // new format of one panic give one message.
+    let old = "thread 'main' panicked at 'attempt to shift left with overflow', src/shift.rs:LL:CC\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+    let new = "thread 'main' panicked at src/shift.rs:LL:CC:\nattempt to shift left with overflow\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+    assert_eq!(
+        one(&sig(old), "message"),
+        "attempt to shift left with overflow"
+    );
+    assert_eq!(sig(old).hash, sig(new).hash);
+}
+
 const RUST_UNWRAP_BT: &str = "thread 'store::load_missing' panicked at src/store.rs:41:37:
 called `Result::unwrap()` on an `Err` value: Os { code: 2, kind: NotFound, message: \"No such file or directory\" }
 stack backtrace:
