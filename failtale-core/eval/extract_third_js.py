@@ -10,6 +10,8 @@ git mirrors, never the failtale repo:
   * nodejs/node-core-test test/message/*.out -- node:test TAP output of the
                         fixtures test/message/*.js (plain and `--test` CLI run,
                         spec reporter); causes decided from the .js fixtures
+  * qunitjs/qunit      test/cli/fixtures/*.tap.txt -- QUnit CLI TAP output of
+                        the fixture .js files next to them
   * tapjs/tapjs         src/reporter/test/fixtures/example-tap.tap (raw TAP 14
                         from `tap`) and the JUnit reporter snapshot of the same
                         run (src/reporter/tap-snapshots/test/junit.ts.test.cjs)
@@ -376,6 +378,14 @@ DENO_BARE = {
     "sanitizer_module_level/module_resources.out": ("sanitizer_module_level/module_resources.ts/file", "resource"),
 }
 
+# failing `deno test` outputs elsewhere in the repo (full paths)
+DENO_OTHER = {
+    "tests/specs/node/node_test_mock/test.out":
+        {"done callback with error": ("node_test_mock/test.js/done-callback-error", "panic")},
+    "tests/specs/run/custom_stack_getter/failing_test.out":
+        {"custom stack getter": ("custom_stack_getter/failing_test.ts/boom", "panic")},
+}
+
 DENO_JUNIT = {
     "hide_stacktraces/junit.out": {"*": ("hide_stacktraces/main.js/assert a b", "assertion")},
     "junit_console_formatting/main.out": {"*": ("junit_console_formatting/red-error", "panic")},
@@ -466,6 +476,17 @@ def deno():
                 cause, cat = hit
                 add("deno/%s/%s" % (rel, name), "typescript", "deno-test", "tap", src(DENO, path),
                     "third/deno/" + cause, cat, name, block)
+    for path, table in DENO_OTHER.items():
+        txt = show(DENO, path)
+        if txt is None:
+            continue
+        for name, block in deno_pretty_blocks(txt):
+            hit = deno_lookup(table, name)
+            if hit is None:
+                continue
+            cause, cat = hit
+            add("deno/%s/%s" % (path, name), "typescript", "deno-test", "deno-test-pretty",
+                src(DENO, path), "third/deno/" + cause, cat, name, block)
     for k in list(DENO_MAP) + list(DENO_BARE) + list(DENO_JUNIT) + list(DENO_TAP):
         if k not in seen:
             print("deno: expected file not found: %s" % k, file=sys.stderr)
@@ -686,8 +707,10 @@ def node_core_test():
         for pth, block in spec_blocks(txt):
             key = " / ".join(pth)
             hit = node_resolve(key, NODE_OUTPUT, NODE_OUTPUT_ALIAS)
-            if hit is None:
-                print("node spec: no cause for %s" % key, file=sys.stderr)
+            if hit is None:  # TODO / SKIP tests (markers are stripped in this output)
+                if key not in ("sync pass todo", "sync fail todo", "sync fail todo with message",
+                               "async skip fail"):
+                    print("node spec: no cause for %s" % key, file=sys.stderr)
                 continue
             ck, cat = hit
             add("node-test/spec/%s" % key, "javascript", "node-test", "node-test-spec",
@@ -783,11 +806,92 @@ def tapjs():
                 "third/tap/" + cause, cat, name, block, file=TAP_FIXTURE)
 
 
+
+# ------------------------------------------------------------------ QUnit CLI
+QUNIT = "qunitjs/qunit"
+QF = "test/cli/fixtures/"
+# fixture -> {test name (or "*") -> category}; cause = "qunit/<fixture>/<test>"
+QUNIT_MAP = {
+    "_sourcemap": {"Example > bad": "assertion"},
+    "assert-expect-failure-step": {"*": "assertion"},
+    "assert-expect-failure": {"*": "assertion"},
+    "assert-expect-no-assertions": {"*": "other"},
+    "assert-failure": {"*": "assertion"},
+    "assert-throws-failure": {"*": "assertion"},
+    "async-module-error-promise": {"*": "other"},
+    "async-module-error-thenable": {"*": "other"},
+    "async-module-error": {"*": "other"},
+    "async-test-throw": {"*": "panic"},
+    "callbacks-rejected": {"*": "panic"},
+    "config-noglobals-add": {"*": "other"},
+    "config-noglobals-remove": {"*": "other"},
+    "config-notrycatch-hook-rejection": {"*": "panic"},
+    "config-notrycatch-test-rejection": {"*": "panic"},
+    "config-requireExpects": {"*": "other"},
+    "config-testTimeout": {"*": "timeout"},
+    "done-after-timeout": {"*": "timeout"},
+    "drooling-done": {"*": "panic"},
+    "drooling-extra-done": {"*": "other"},
+    "event-runEnd-memory": {"*": "assertion"},
+    "hanging-test": {"*": "timeout"},
+    "hooks-global-throw": {"*": "panic"},
+    "no-tests": {"*": "other"},
+    "only-test-only-module-mix": {"*": "other"},
+    "pending-async-after-timeout": {"*": "timeout"},
+    "preconfig-flat": {"*": "timeout"},
+    "syntax-error": {"*": "panic"},
+    "timeout": {"*": "timeout"},
+    "too-many-done-calls": {"*": "other"},
+    "uncaught-error-after-assert-async": {"*": "panic"},
+    "uncaught-error-callbacks-begin": {"*": "panic"},
+    "uncaught-error-in-hook": {"*": "panic"},
+    "unhandled-rejection": {"*": "panic"},
+}
+
+
+def qunit_blocks(text):
+    """QUnit CLI TAP: `not ok N name` plus every indented YAML block after it
+    (QUnit prints one block per failed assertion)."""
+    lines = text.split("\n")
+    out = []
+    for i, l in enumerate(lines):
+        m = re.match(r"^not ok \d+ (.*?)(?: # (TODO|SKIP)\b.*)?$", l)
+        if not m:
+            continue
+        blk = [l]
+        j = i + 1
+        while j < len(lines) and (lines[j].startswith(" ") or not lines[j].strip()):
+            blk.append(lines[j])
+            j += 1
+        out.append((m.group(1), m.group(2), "\n".join(strip_blank(blk))))
+    return out
+
+
+def qunit():
+    if not have(QUNIT):
+        return
+    for fx, table in QUNIT_MAP.items():
+        path = QF + fx + ".tap.txt"
+        txt = show(QUNIT, path)
+        if txt is None:
+            continue
+        for name, directive, block in qunit_blocks(txt):
+            if directive:
+                continue
+            cat = table.get(name, table.get("*"))
+            if cat is None:
+                continue
+            add("qunit/%s/%s" % (fx, name), "javascript", "qunit", "qunit-tap", src(QUNIT, path),
+                "third/qunit/%s/%s" % (fx, name), cat, name, block,
+                file=QF + ("sourcemap/source.js" if fx == "_sourcemap" else fx + ".js"))
+
+
 # ------------------------------------------------------------------ main
 def main():
     deno()
     node_core_test()
     tapjs()
+    qunit()
     os.makedirs(OUT_DIR, exist_ok=True)
     with open(OUT, "w", encoding="utf-8") as f:
         for r in records:

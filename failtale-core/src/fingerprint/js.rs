@@ -331,6 +331,7 @@ pub(super) fn parse(text: &str) -> Parsed {
     let mut head: Vec<&str> = Vec::new();
     let mut tap_error: Option<String> = None;
     let mut tap_code: Option<&str> = None;
+    let mut tap_name: Option<&str> = None;
     let mut in_tap_stack = false;
     for l in &lines {
         let t = l.trim();
@@ -354,7 +355,15 @@ pub(super) fn parse(text: &str) -> Parsed {
             tap_error.get_or_insert_with(|| unquote_yaml(m));
             continue;
         }
-        if t.starts_with("name: ") || t.starts_with("assertion: ") || t.starts_with("at: ") {
+        if let Some(n) = t.strip_prefix("name: ") {
+            // The error's type in AVA's and node:test's YAML.
+            let n = n.trim_matches(['\'', '"']);
+            if is_js_type(n) {
+                tap_name = Some(n);
+            }
+            continue;
+        }
+        if t.starts_with("assertion: ") || t.starts_with("at: ") {
             continue;
         }
         if let Some(c) = t.strip_prefix("code: ") {
@@ -375,8 +384,9 @@ pub(super) fn parse(text: &str) -> Parsed {
     if let Some(err) = &tap_error {
         let (kind, msg) = split_type(err);
         p.kind = kind
+            .or(tap_name)
+            .or(tap_code)
             .map(str::to_owned)
-            .or_else(|| tap_code.map(str::to_owned))
             .unwrap_or_else(|| "Error".to_owned());
         p.message = msg.to_owned();
         return finish(p);
