@@ -6,7 +6,9 @@ git mirrors, never the failtale repo:
 
   * denoland/deno       tests/specs/test/**/*.out  -- `deno test` pretty / dot /
                         tap / junit reporter outputs (TypeScript fixtures next
-                        to each .out; causes decided by reading those fixtures)
+                        to each .out; causes decided by reading those fixtures),
+                        plus two failing `deno test` outputs under tests/specs/
+                        node/ and tests/specs/run/
   * nodejs/node-core-test test/message/*.out -- node:test TAP output of the
                         fixtures test/message/*.js (plain and `--test` CLI run,
                         spec reporter); causes decided from the .js fixtures
@@ -15,6 +17,7 @@ git mirrors, never the failtale repo:
   * tapjs/tapjs         src/reporter/test/fixtures/example-tap.tap (raw TAP 14
                         from `tap`) and the JUnit reporter snapshot of the same
                         run (src/reporter/tap-snapshots/test/junit.ts.test.cjs)
+                        and the markdown reporter snapshot (markdown.ts.test.cjs)
 
 No network. Mirrors are bare git repos under $FAILTALE_MIRRORS (default
 /work/.mirror), read with `git --git-dir=DIR show HEAD:path`; a missing mirror

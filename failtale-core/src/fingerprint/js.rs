@@ -557,6 +557,16 @@ mod tests {
     }
 
     #[test]
+    fn tap_yaml_names_the_error_type() {
+        let text = "not ok 1 - parse › rejects junk\n  ---\n    name: SyntaxError\n    message: Unexpected token 'do'\n  ...";
+        let p = parse(text);
+        assert_eq!(
+            (p.kind.as_str(), p.message.as_str()),
+            ("SyntaxError", "Unexpected token 'do'")
+        );
+    }
+
+    #[test]
     fn module_not_found_drops_importer_and_require_stack() {
         let a = "  ● Test suite failed to run\n\n    Cannot find module 'left-pad' from 'src/a.test.js'\n\n    Require stack:\n      src/a.test.js\n\n      at Resolver._throwModNotFoundError (node_modules/jest-resolve/build/resolver.js:427:11)";
         let b = a.replace("src/a.test.js", "src/b.test.js");
