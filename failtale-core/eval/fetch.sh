@@ -18,13 +18,17 @@ here="$(cd "$(dirname "$0")" && pwd)"
 export FAILTALE_EVAL="${FAILTALE_EVAL:-$here/../../../cache/failtale-eval}"
 export FAILTALE_MIRRORS="${FAILTALE_MIRRORS:-/work/.mirror}"
 export FAILTALE_EVAL_FRESH="${FAILTALE_EVAL_FRESH:-$here/../../../cache/failtale-eval-fresh}"
+export FAILTALE_EVAL_THIRD="${FAILTALE_EVAL_THIRD:-$here/../../../cache/failtale-eval-third}"
 export FAILTALE_CORPUS="${FAILTALE_CORPUS:-$here/../../../shared/corpus}"
-mkdir -p "$FAILTALE_EVAL" "$FAILTALE_EVAL_FRESH"
+mkdir -p "$FAILTALE_EVAL" "$FAILTALE_EVAL_FRESH" "$FAILTALE_EVAL_THIRD"
 status=0
-# The first set (tuned on one half) and the fresh set (gathered afterwards).
-for x in js cpp rust jvm_go_python fresh_js_rust fresh_cpp_jvm_go_python; do
+# The first set (tuned on one half), the fresh set (gathered afterwards) and
+# the third set (other runners and threads; measured before any change for
+# it, then tuned on its tune half only).
+for x in js cpp rust jvm_go_python fresh_js_rust fresh_cpp_jvm_go_python \
+    third_js third_rust_cpp third_jvm_go_python third_ci_logs; do
   echo "==> extract_$x.py"
   python3 "$here/extract_$x.py" || status=$?
 done
-wc -l "$FAILTALE_EVAL"/*.jsonl "$FAILTALE_EVAL_FRESH"/*.jsonl
+wc -l "$FAILTALE_EVAL"/*.jsonl "$FAILTALE_EVAL_FRESH"/*.jsonl "$FAILTALE_EVAL_THIRD"/*.jsonl
 exit "$status"

@@ -892,4 +892,37 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_timeout_handler_in_a_note_is_not_a_timeout() {
+        let text = "error: Error: afterAll failed\nThis error was not caught from a test and caused the test runner to fail on the referenced module.\nIt most likely originated from a dangling promise, event/timeout handler or top-level code.";
+        assert!(classify_opt(text).is_none_or(|m| m.category != Category::Timeout));
+        for t in [
+            "Timeout: 5000ms exceeded",
+            "connection timeout",
+            "read timed out",
+            "Timeout\n",
+        ] {
+            assert_eq!(classify(None, t).category, Category::Timeout, "{t}");
+        }
+    }
+
+    fn classify_opt(text: &str) -> Option<RuleMatch> {
+        RuleSet::builtin().classify(&Sources::from_failure(None, text))
+    }
+
+    #[test]
+    fn assertion_libraries_of_every_language_read_as_assertions() {
+        for text in [
+            "FAIL!  : tst_Cart::total() Compared values are not the same\n   Actual   (cart.total()): 3\n   Expected (4)            : 4",
+            "error:\n  values are not equal\ngot:\n  3\nwant:\n  4",
+            "failed: running test case \"cart total\"\n          CHECK(total == 4), got: 3 != 4",
+            "cart.total == 4\n|    |     |\n|    3     false\nCart",
+            "Collection should be empty but contained [1]",
+            "Expected 'a' to equal 'b'.",
+            "cart.c:12:test_total:FAIL: Expected 4 Was 3",
+        ] {
+            assert_eq!(classify(None, text).category, Category::Assertion, "{text}");
+        }
+    }
 }

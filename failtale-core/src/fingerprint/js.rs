@@ -21,11 +21,27 @@ pub(super) fn has_marker(text: &str) -> bool {
         || text.contains("Test suite failed to run")
         || text.contains("Require stack:")
         || text.contains("failureType: '")
+        || text.lines().any(|l| is_deno_header(l.trim()))
         || (text.contains("not ok ") && text.contains("stack: |") && is_js_location(text))
         || text.lines().any(|l| {
             let t = l.trim_start();
             t.starts_with('●') || frame_of(l).is_some()
         })
+}
+
+/// Deno's header of a failed test, `adds an item => ./cart_test.ts:12:6`, and
+/// of an error no test caught, `./cart_test.ts (uncaught error)`.
+fn is_deno_header(t: &str) -> bool {
+    const EXT: &[&str] = &[".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".tsx", ".jsx"];
+    let file_like = |f: &str| {
+        let f = f.split(':').next().unwrap_or(f);
+        EXT.iter().any(|e| f.ends_with(e))
+    };
+    if let Some(file) = t.strip_suffix(" (uncaught error)") {
+        return file_like(file);
+    }
+    t.rsplit_once(" => ")
+        .is_some_and(|(name, file)| !name.is_empty() && !file.contains(' ') && file_like(file))
 }
 
 /// `at fn (file:1:2)`, `at async fn (file:1:2)`, `at file:1:2`, Vitest's
@@ -304,12 +320,32 @@ fn content(text: &str) -> (Vec<&str>, Option<&str>) {
             out.push(desc);
             continue;
         }
-        if is_title_line(t) {
+        if is_title_line(t) || is_deno_header(t) || DENO_NOTES.contains(&t) {
+            continue;
+        }
+        // Deno's code frame: the statement, then a caret line under it.
+        if is_bare_caret(t) {
+            if statement.is_none()
+                && let Some(code) = out.pop()
+            {
+                statement = Some(code.trim());
+            }
             continue;
         }
         out.push(l);
     }
     (out, statement)
+}
+
+/// What Deno adds below an error no test caught.
+const DENO_NOTES: &[&str] = &[
+    "This error was not caught from a test and caused the test runner to fail on the referenced module.",
+    "It most likely originated from a dangling promise, event/timeout handler or top-level code.",
+];
+
+/// A line holding only a caret (`        ^`).
+fn is_bare_caret(t: &str) -> bool {
+    t == "^"
 }
 
 /// Karma: `Chrome Headless 120.0.0.0 (Linux x86_64) Cart adds an item FAILED`.
@@ -347,6 +383,8 @@ pub(super) fn parse(text: &str) -> Parsed {
             in_tap_stack = false;
         }
         if let Some(e) = t.strip_prefix("error: ") {
+            // node:test's YAML, Deno's `error: (in promise) TypeError: …`.
+            let e = e.strip_prefix("(in promise) ").unwrap_or(e);
             tap_error = Some(unquote_yaml(e));
             continue;
         }
@@ -382,7 +420,18 @@ pub(super) fn parse(text: &str) -> Parsed {
         }
     }
     if let Some(err) = &tap_error {
-        let (kind, msg) = split_type(err);
+        let (mut kind, mut msg) = split_type(err);
+        if kind.is_none() && text.lines().any(|l| is_deno_header(l.trim())) {
+            // Deno's own error classes: `NotCapable: …`, `PermissionDenied: …`.
+            if let Some((k, m)) = err.split_once(": ").filter(|(k, _)| {
+                k.starts_with(|c: char| c.is_ascii_uppercase())
+                    && k.bytes().all(|b| b.is_ascii_alphanumeric())
+            }) {
+                (kind, msg) = (Some(k), m);
+            }
+        }
+        // node:test wraps what the test threw in ERR_TEST_FAILURE.
+        let tap_code = tap_code.filter(|c| *c != "ERR_TEST_FAILURE");
         p.kind = kind
             .or(tap_name)
             .or(tap_code)
@@ -554,6 +603,25 @@ mod tests {
         assert_eq!(p.statement.as_deref(), Some("expect(cart.total).toBe(3);"));
         assert_eq!(p.frames.len(), 1);
         assert_eq!(p.frames[0].file, "src/cart.test.js");
+    }
+
+    #[test]
+    fn deno_blocks_lose_their_header_and_keep_type_message_and_statement() {
+        let failed = "adds an item => ./cart_test.ts:12:6\nerror: Error: cart is closed\n  throw new Error(\"cart is closed\");\n        ^\n    at addItem (file:///src/cart.ts:40:9)\n    at file:///src/cart_test.ts:14:3";
+        assert!(has_marker(failed));
+        let p = parse(failed);
+        assert_eq!(
+            (p.kind.as_str(), p.message.as_str()),
+            ("Error", "cart is closed")
+        );
+        let uncaught = "./cart_test.ts (uncaught error)\nerror: (in promise) TypeError: cart.total is not a function\nThis error was not caught from a test and caused the test runner to fail on the referenced module.\nIt most likely originated from a dangling promise, event/timeout handler or top-level code.";
+        let p = parse(uncaught);
+        assert_eq!(
+            (p.kind.as_str(), p.message.as_str()),
+            ("TypeError", "cart.total is not a function")
+        );
+        let denied = "reads config => ./config_test.ts:3:6\nerror: NotCapable: Requires read access to \"./app.toml\", run again with the --allow-read flag";
+        assert_eq!(parse(denied).kind, "NotCapable");
     }
 
     #[test]
