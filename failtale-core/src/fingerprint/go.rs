@@ -179,7 +179,21 @@ pub(super) fn parse(text: &str) -> Parsed {
             .map(|l| l.trim())
             .find(|l| !l.is_empty() && !is_runner_line(l))
         {
-            p.kind = "failure".into();
+            // `FAIL pkg [setup failed]`: the test binary could not be made.
+            p.kind = if lines
+                .iter()
+                .any(|l| l.trim_end().ends_with("[setup failed]"))
+            {
+                "setup failed"
+            } else if lines
+                .iter()
+                .any(|l| l.trim_end().ends_with("[build failed]"))
+            {
+                "build failed"
+            } else {
+                "failure"
+            }
+            .into();
             p.message = l.to_owned();
         }
     }
@@ -202,6 +216,8 @@ fn is_runner_line(t: &str) -> bool {
         "ok  ",
         "SEED:",
         "exit status",
+        // `# example.com/pkg`: the package a build or setup failure is in.
+        "# ",
     ]
     .iter()
     .any(|p| t.starts_with(p))

@@ -158,8 +158,9 @@ pub(super) fn has_surefire_summary(text: &str) -> bool {
             .strip_prefix("Failed tests:")
             .or_else(|| t.strip_prefix("Tests in error:"))
             .map_or(t, str::trim);
-        surefire_summary(t).is_some_and(|(kind, _)| kind != "AssertionError")
-            || old_surefire_summary(t).is_some()
+        surefire_summary(t).is_some_and(|(kind, msg)| {
+            kind != "AssertionError" || (msg.contains("expected:<") && msg.contains("but was:<"))
+        }) || old_surefire_summary(t).is_some()
             || gradle_short(t).is_some()
     })
 }
@@ -181,7 +182,10 @@ fn surefire_summary(t: &str) -> Option<(String, &str)> {
     let (head, rest) = t.split_once(char::is_whitespace)?;
     let test = head.split("->").next().unwrap_or(head);
     let (name, line) = test.rsplit_once(':').unwrap_or((test, "0"));
-    let (class, method) = name.rsplit_once('.')?;
+    // The test's own name may already be masked as `<test>`.
+    let (class, method) = name
+        .rsplit_once('.')
+        .or_else(|| (name == "<test>" || name.ends_with(".<test>")).then_some(("Test", "test")))?;
     let looks_like_test = !class.is_empty()
         && !line.is_empty()
         && method.starts_with(|c: char| c.is_ascii_lowercase())
@@ -222,6 +226,29 @@ fn surefire_summary(t: &str) -> Option<(String, &str)> {
     }
     rest.contains("expected")
         .then(|| ("AssertionError".to_owned(), rest))
+}
+
+/// The helpers a Surefire summary line names after its test
+/// (`OrderTest.places:42->Checks.sameTotal:17 expected:…`), innermost first:
+/// where the check that failed stands.
+fn summary_helper_frames(t: &str) -> Vec<Frame> {
+    let head = t.split(char::is_whitespace).next().unwrap_or("");
+    let mut frames: Vec<Frame> = head
+        .split("->")
+        .skip(1)
+        .filter_map(|step| {
+            let (func, _) = step.rsplit_once(':').unwrap_or((step, ""));
+            let (class, _) = func.rsplit_once('.')?;
+            let simple = class.rsplit('.').next().unwrap_or(class);
+            Some(Frame {
+                in_app: in_app(func),
+                function: func.to_owned(),
+                file: format!("{simple}.java"),
+            })
+        })
+        .collect();
+    frames.reverse();
+    frames
 }
 
 /// A short exception name as Surefire's summary writes it (`NullPointer`,
@@ -343,10 +370,17 @@ pub(super) fn parse(text: &str, type_hint: Option<&str>) -> Parsed {
                     continue;
                 }
                 if let Some((kind, msg)) = surefire_summary(t).or_else(|| old_surefire_summary(t)) {
+                    // A failed check stands in the helper the line names;
+                    // an exception came from deeper than the test's helpers.
+                    let frames = if kind == "AssertionError" {
+                        summary_helper_frames(t)
+                    } else {
+                        Vec::new()
+                    };
                     chain.push(Link {
                         kind,
                         message: vec![msg.to_owned()],
-                        frames: Vec::new(),
+                        frames,
                     });
                     continue;
                 }

@@ -81,7 +81,21 @@ pub(super) fn parse(text: &str) -> Parsed {
     {
         let (kind, msg) = match what.split_once(": ") {
             Some((k, m)) if super::is_type_name(k) || is_plain_type(k) => (k, m),
-            _ => ("", what),
+            _ => match what.strip_suffix("...") {
+                // Cut inside the exception's name (`subprocess.CalledProc...`):
+                // every cut of it shares its first characters.
+                Some(cut)
+                    if cut.contains('.')
+                        && cut
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_') =>
+                {
+                    let end = cut.len().min(16);
+                    p.kind = format!("{}…", &cut[..end]);
+                    return p;
+                }
+                _ => ("", what),
+            },
         };
         p.kind = kind.to_owned();
         p.message = truncated_prefix(msg.trim()).to_owned();

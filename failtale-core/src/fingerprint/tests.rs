@@ -605,3 +605,48 @@ fn a_tap_line_naming_only_the_test_carries_nothing() {
     let sig = crate::Fingerprint::fingerprint(&fp, &case);
     assert!(sig.components.iter().any(|c| c.name == "test"), "{sig:?}");
 }
+
+#[test]
+fn a_go_package_that_could_not_be_set_up_is_told_by_why() {
+    let setup = |pkg: &str, n: u32| {
+        format!(
+            "# example.com/shop/{pkg}\nwrite /tmp/go-build{n}/b4{n}/_testmain.go: no space left on device\nFAIL    example.com/shop/{pkg} [setup failed]"
+        )
+    };
+    let a = sig_for(&setup("cart", 1), "example.com/shop/cart", "");
+    let b = sig_for(&setup("tax", 2), "example.com/shop/tax", "");
+    assert_eq!(one(&a, "kind"), "setup failed");
+    assert!(one(&a, "message").contains("no space left on device"));
+    assert_eq!(a.hash, b.hash);
+}
+
+#[test]
+fn surefire_summary_assertions_keep_the_helper_that_checked() {
+    let line =
+        |test: &str| format!("  {test}:70->ReportChecks.sameTotal:88 expected:<[4]> but was:<[3]>");
+    let a = sig_for(&line("OrderTest.totals"), "totals", "");
+    let b = sig_for(&line("RefundTest.refunds"), "refunds", "");
+    assert_eq!(one(&a, "language"), "jvm");
+    assert_eq!(one(&a, "kind"), "AssertionError");
+    assert_eq!(
+        one(&a, "frame"),
+        "ReportChecks.sameTotal (ReportChecks.java)"
+    );
+    assert_eq!(a.hash, b.hash);
+}
+
+#[test]
+fn pytest_summaries_cut_inside_the_exception_name_agree() {
+    let cut = |name: &str, keep: usize| {
+        let what = "subprocess.CalledProcessError: Command returned non-zero exit status 1.";
+        format!("FAILED tests/test_cli.py::{name} - {}...", &what[..keep])
+    };
+    let a = sig_for(&cut("test_build", 21), "test_build", "tests/test_cli.py");
+    let b = sig_for(
+        &cut("test_install_everything", 18),
+        "test_install_everything",
+        "tests/test_cli.py",
+    );
+    assert_eq!(one(&a, "kind"), "subprocess.Calle…");
+    assert_eq!(a.hash, b.hash);
+}
