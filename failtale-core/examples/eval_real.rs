@@ -13,7 +13,7 @@
 //! with its confusion table.
 //!
 //! ```text
-//! cargo run --release -p failtale-core --example eval_real -- DIR [--half tune|test|all] [--join-identical] [--origin ci-log|runner-fixture] [--show-splits N] [--show-merges N] [--show-wrong N] [--dump FILE.tsv]
+//! cargo run --release -p failtale-core --example eval_real -- DIR [--half tune|test|all] [--join-identical] [--origin ci-log|runner-fixture] [--show-splits N] [--show-merges N] [--show-wrong N] [--dump FILE.tsv] [--per-run]
 //! ```
 //!
 //! The figure that counts is `--half test`: tune on `tune` only.
@@ -62,6 +62,7 @@ struct Args {
     explain: Vec<String>,
     origin: Option<String>,
     dump: Option<PathBuf>,
+    per_run: bool,
 }
 
 fn args() -> Args {
@@ -75,6 +76,7 @@ fn args() -> Args {
         explain: Vec::new(),
         origin: None,
         dump: None,
+        per_run: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -93,6 +95,7 @@ fn args() -> Args {
             "--explain" => a.explain.extend(it.next()),
             "--origin" => a.origin = it.next(),
             "--dump" => a.dump = it.next().map(PathBuf::from),
+            "--per-run" => a.per_run = true,
             _ if a.dir.as_os_str().is_empty() && !x.starts_with("--") => a.dir = x.into(),
             _ => {}
         }
@@ -117,6 +120,12 @@ fn origin_of(i: &Item) -> &'static str {
     } else {
         "runner-fixture"
     }
+}
+
+/// The run a failure was seen in: its source, without the `#n` a source
+/// gets when it repeats.
+fn run_of(i: &Item) -> &str {
+    i.source.split('#').next().unwrap_or(&i.source)
 }
 
 /// The half a cause belongs to: FNV-1a of its label, fixed once.
@@ -312,6 +321,25 @@ fn main() {
             pred[i] = k;
         }
     }
+    if a.per_run {
+        // What one CI job hands over: the failures of one source (a log, an
+        // expected-output file) are one run, clustered on their own.
+        let mut runs: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (k, i) in items.iter().enumerate() {
+            runs.entry(run_of(i)).or_default().push(k);
+        }
+        let mut next = 0;
+        for members in runs.values() {
+            let mut one = TestRun::default();
+            one.cases = members.iter().map(|&k| run.cases[k].clone()).collect();
+            for c in pipeline.cluster(&one) {
+                for &i in &c.case_indices {
+                    pred[members[i]] = next;
+                }
+                next += 1;
+            }
+        }
+    }
     let mut cause_ids: HashMap<&str, usize> = HashMap::new();
     let mut truth: Vec<usize> = items
         .iter()
@@ -320,6 +348,16 @@ fn main() {
             *cause_ids.entry(i.cause.as_str()).or_insert(n)
         })
         .collect();
+    if a.per_run {
+        // A cause is counted per run: failures of one cause in two runs
+        // are never in one cluster, and that is not a split.
+        let mut refined: HashMap<(&str, usize), usize> = HashMap::new();
+        for (k, i) in items.iter().enumerate() {
+            let n = refined.len();
+            truth[k] = *refined.entry((run_of(i), truth[k])).or_insert(n);
+        }
+        println!("runs: each source clustered on its own, causes counted per run");
+    }
     if a.join_identical {
         // Failures whose texts are identical once the test's own name is
         // taken out cannot be told apart by anyone reading them: their

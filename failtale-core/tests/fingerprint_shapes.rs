@@ -983,3 +983,51 @@ fn a_failed_check_that_aborts_is_told_by_its_condition_not_the_signal() {
         ],
     );
 }
+
+#[test]
+fn snitch_and_qtest_checks() {
+    let snitch = |test: &str, check: &str| {
+        format!(
+            "failed: running test case \"{test}\"\n          at tests/cart.cpp:40\n          for type int\n          {check}\n"
+        )
+    };
+    shape(
+        "snitch",
+        &[
+            case(
+                "totals <int>",
+                &snitch("totals <int>", "CHECK(cart.total() == 4), got: 3 != 4"),
+            ),
+            case(
+                "totals <float>",
+                &snitch("totals <float>", "CHECK(cart.total() == 4), got: 3 != 4"),
+            ),
+        ],
+        &[case(
+            "empties",
+            &snitch("empties", "CHECK(cart.empty()), got: false"),
+        )],
+    );
+    let qtest = |test: &str, actual: &str, expected: &str, line: u32| {
+        format!(
+            "FAIL!  : {test} Compared values are not the same\n   Actual   ({actual}): 3\n   Expected ({expected}): 4\n   Loc: [src/tests/tst_cart.cpp({line})]\n"
+        )
+    };
+    shape(
+        "qtest",
+        &[
+            case(
+                "tst_Cart::total()",
+                &qtest("tst_Cart::total()", "cart.total()", "4", 31),
+            ),
+            case(
+                "tst_Cart::totalAfterReload()",
+                &qtest("tst_Cart::totalAfterReload()", "cart.total()", "4", 57),
+            ),
+        ],
+        &[case(
+            "tst_Cart::count()",
+            &qtest("tst_Cart::count()", "cart.count()", "2", 80),
+        )],
+    );
+}

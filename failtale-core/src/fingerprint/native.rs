@@ -27,6 +27,8 @@ pub(super) fn has_marker(text: &str) -> bool {
         || text.contains("[----] ")
         || text.contains("Check failed: ")
         || text.contains("CHECK failed: ")
+        || text.contains("failed: running test case \"")
+        || text.contains("FAIL!  : ")
         || (text.contains("Assertion `") && text.contains("' failed"))
         || text.contains(": runtime error: ")
         || text.contains(": FAILED:")
@@ -227,6 +229,58 @@ pub(super) fn parse(text: &str) -> Parsed {
     if let Some((kind, message)) = cpp_check(&lines) {
         p.kind = kind.to_owned();
         p.message = message;
+        return p;
+    }
+    // snitch: `failed: running test case "name"`, `at file:line`, `for type
+    // int`, then the check (`CHECK(a == b), got: 1 != 2`) or the message.
+    if let Some(h) = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("failed: running test case \""))
+    {
+        p.kind = "assertion".into();
+        p.message = lines[h + 1..]
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| !l.is_empty() && !l.starts_with("at ") && !l.starts_with("for type "))
+            .unwrap_or("")
+            .to_owned();
+        return p;
+    }
+    // QTest: `FAIL!  : tst_Cart::total() Compared values are not the same`,
+    // then `Actual   (cart.total()): 3`, `Expected (4): 4`, `Loc: [file(12)]`.
+    if let Some(h) = lines.iter().position(|l| l.starts_with("FAIL!  : ")) {
+        let rest = &lines[h]["FAIL!  : ".len()..];
+        // After the test function (`tst_Cart::total()` or `<test>`).
+        let what = rest
+            .split_once(") ")
+            .or_else(|| rest.split_once("> "))
+            .map_or(rest, |(_, w)| w);
+        p.kind = if what.starts_with("Compared ") {
+            "QCOMPARE"
+        } else {
+            "QVERIFY"
+        }
+        .into();
+        let mut message = vec![what.trim().to_owned()];
+        for l in &lines[h + 1..] {
+            let t = l.trim();
+            if let Some(loc) = t.strip_prefix("Loc: [") {
+                p.location = source_file(loc.trim_end_matches(']'));
+                break;
+            }
+            // The compared expressions say which check; their values vary.
+            for side in ["Actual", "Expected"] {
+                if let Some(expr) = t
+                    .strip_prefix(side)
+                    .and_then(|r| r.trim_start().strip_prefix('('))
+                    .and_then(|r| r.rsplit_once(')'))
+                    .map(|(e, _)| e)
+                {
+                    message.push(format!("{side} ({expr})"));
+                }
+            }
+        }
+        p.message = message.join("\n");
         return p;
     }
     // googletest: the first failure block.
