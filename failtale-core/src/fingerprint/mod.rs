@@ -824,11 +824,15 @@ fn truncate_at_char(s: &mut String, max: usize) {
 /// TeamCity service messages (`##teamcity[testFailed name='…' message='…' details='…']`)
 /// carry the failure in escaped attributes: their unescaped message and details.
 fn teamcity_messages(text: &str) -> Option<String> {
-    if !text.contains("##teamcity[test") {
+    // snitch writes `##teamCity[`.
+    if !text.contains("##teamcity[test") && !text.contains("##teamCity[test") {
         return None;
     }
     let mut out = String::new();
-    for line in text.lines().filter(|l| l.contains("##teamcity[testFailed")) {
+    for line in text
+        .lines()
+        .filter(|l| l.contains("##teamcity[testFailed") || l.contains("##teamCity[testFailed"))
+    {
         for attr in ["message='", "details='"] {
             let Some(i) = line.find(attr) else { continue };
             let mut chars = line[i + attr.len()..].chars();
