@@ -235,11 +235,9 @@ impl StructuredFingerprint {
         if let (Some(site), Some(parent)) = (&parsed.site, table_parent(test.name)) {
             // Rows of one table-driven or parametrised test failing at one
             // line are one check fed different rows: their messages differ
-            // by the row's values, the check is the story.
-            if let Some(m) = components.iter_mut().find(|c| c.name == "message") {
-                m.hashed = false;
-            }
-            components.push(SignatureComponent::new(
+            // by the row's values, so clustering also joins them by this
+            // site (equal messages still join as everywhere else).
+            components.push(SignatureComponent::info(
                 "site",
                 format!("{parent} at {site}"),
             ));

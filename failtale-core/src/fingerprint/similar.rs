@@ -267,6 +267,22 @@ pub fn density_labels(sigs: &[&Signature], weights: &[usize], cfg: &ClusterConfi
             uf.union(i, j as usize);
         }
     }
+    // One check of a table-driven test (same parent, same file and line),
+    // failing in several rows, is one story whatever its messages say.
+    let mut by_site: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    for (i, s) in sigs.iter().enumerate() {
+        let site = component(s, "site");
+        if site.is_empty() {
+            continue;
+        }
+        let key = (component(s, "language"), component(s, "kind"), site);
+        match by_site.get(&key) {
+            Some(&first) => uf.union(first, i),
+            None => {
+                by_site.insert(key, i);
+            }
+        }
+    }
     (0..n).map(|i| uf.find(i)).collect()
 }
 
