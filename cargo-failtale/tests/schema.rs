@@ -207,7 +207,19 @@ mod mutated {
             let errs = errors(&validator(), &value);
             prop_assert!(errs.is_empty(), "{errs:?}");
             let text = serde_json::to_string(&value).unwrap();
-            prop_assert!(!text.contains("hunter2secret"), "a secret reached report.json");
+            // A later bit flip can turn `DB_PASSWORD=` into another word, and
+            // then nothing marks what follows as a secret; the planted
+            // secret must go wherever it is still written as one.
+            let planted = b"DB_PASSWORD=hunter2secret";
+            let still_marked = input.windows(planted.len()).any(|w| w == planted);
+            let mangled = input
+                .windows(b"hunter2secret".len())
+                .filter(|w| *w == b"hunter2secret")
+                .count()
+                > input.windows(planted.len()).filter(|w| *w == planted).count();
+            if still_marked && !mangled {
+                prop_assert!(!text.contains("hunter2secret"), "a secret reached report.json");
+            }
         }
     }
 }
