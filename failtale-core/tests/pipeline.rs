@@ -194,10 +194,7 @@ impl Analyze for Picky {
                 0.5,
                 "picky",
             );
-            analysis.evidence = Vec::new();
-            analysis.critic_override = false;
             analysis.grounded = true;
-            analysis.fallback_reason = None;
             analysis
         }))
     }

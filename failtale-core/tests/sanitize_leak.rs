@@ -66,7 +66,6 @@ impl Analyze for QuotingAnalyzer {
                 format!("GITHUB_TOKEN={}", token(1)),
                 "failure",
             )];
-            analysis.critic_override = false;
             analysis.grounded = true;
             // An error message from a provider may echo the key it was sent.
             analysis.fallback_reason = Some(format!("401 for key {}", token(4)));

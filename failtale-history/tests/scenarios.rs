@@ -62,7 +62,6 @@ fn run(tests: &[(&str, char, &str)], commit: &str, at: i64) -> TestRun {
         let mut vcs_info = VcsInfo::default();
         vcs_info.commit = Some(commit.into());
         vcs_info.branch = Some("main".into());
-        vcs_info.ci_job = None;
         vcs_info
     });
     run.started_at = Some(failtale_core::history::time::format_ms(at));
@@ -386,10 +385,7 @@ fn analysis_cache_is_keyed_by_fingerprint_and_settings() {
             0.8,
             "rules",
         );
-        analysis.evidence = Vec::new();
-        analysis.critic_override = false;
         analysis.grounded = true;
-        analysis.fallback_reason = None;
         analysis
     };
     let key = AnalysisKey::new("abc", &("rules", 1));
@@ -461,10 +457,8 @@ fn an_analysis_cached_in_one_run_is_found_by_the_next_process() {
             0.7,
             "llm:custom/m",
         );
-        analysis.evidence = Vec::new();
         analysis.critic_override = true;
         analysis.grounded = true;
-        analysis.fallback_reason = None;
         analysis
     };
     {

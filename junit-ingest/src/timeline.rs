@@ -200,14 +200,7 @@ fn upper_event(kind: EventKind, body: &str) -> TimelineEvent {
 }
 
 fn blank(kind: EventKind) -> TimelineEvent {
-    {
-        let mut timeline_event =
-            TimelineEvent::new(kind, String::new(), String::new(), Stream::Stdout, 0);
-        timeline_event.file = None;
-        timeline_event.line = None;
-        timeline_event.value = None;
-        timeline_event
-    }
+    TimelineEvent::new(kind, String::new(), String::new(), Stream::Stdout, 0)
 }
 
 /// Undoes GitHub's escaping: `%25` `%0D` `%0A` everywhere, `%3A` `%2C` in parameters.

@@ -49,21 +49,16 @@ fn cluster(id: &str, tests: Vec<String>, analysis: Option<Analysis>) -> ReportCl
 }
 
 fn analysis(category: Category, severity: Severity, cause: &str) -> Analysis {
-    {
-        let mut analysis = Analysis::new(
-            cause,
-            category,
-            severity,
-            "Start the database before the tests, or point DATABASE_URL at one that runs.",
-            0.82,
-            "rules",
-        );
-        analysis.evidence = Vec::new();
-        analysis.critic_override = false;
-        analysis.grounded = true;
-        analysis.fallback_reason = None;
-        analysis
-    }
+    let mut analysis = Analysis::new(
+        cause,
+        category,
+        severity,
+        "Start the database before the tests, or point DATABASE_URL at one that runs.",
+        0.82,
+        "rules",
+    );
+    analysis.grounded = true;
+    analysis
 }
 
 fn stability(test: &str, verdict: Verdict, grade: char, history: &[Outcome]) -> TestStability {
@@ -263,16 +258,7 @@ fn sample() -> Report {
 fn passing() -> Report {
     Report {
         schema_version: SCHEMA_VERSION,
-        summary: {
-            let mut summary = Summary::default();
-            summary.tests = 120;
-            summary.passed = 120;
-            summary.failed = 0;
-            summary.errors = 0;
-            summary.skipped = 0;
-            summary.flaky = 2;
-            summary
-        },
+        summary: Summary::new(120, 0, 0, 0, 2),
         inputs: Vec::new(),
         texts: Vec::new(),
         failures: Vec::new(),

@@ -465,7 +465,6 @@ fn is_trivial_check(sig: &Signature) -> bool {
         "str",
         "obj",
         "object",
-        "is",
         "are",
         "in",
         "it",
