@@ -881,6 +881,17 @@ fn a_bare_exception_type_is_kept_to_the_test_class_it_was_seen_in() {
         label[0], label[2],
         "another class's bare NullPointerException is no evidence of the same cause"
     );
+    // `: null` says no more than no message at all.
+    let null = "java.lang.NullPointerException: null\n\tat com.acme.ui.ListViewTest.setUp(ListViewTest.java:31)";
+    let cases: Vec<TestCase> = ["shows", "scrolls"]
+        .iter()
+        .map(|name| test_case(&case(name, null), Some("com.acme.ui.ListViewTest")))
+        .collect();
+    let label = clusters_of(&Pipeline::default(), &cases);
+    assert_eq!(
+        label[0], label[1],
+        "one class, one NullPointerException: null"
+    );
 }
 
 #[test]

@@ -314,13 +314,6 @@ impl Fingerprint for StructuredFingerprint {
             // (unless its subtests explain it, see `cluster`).
             return with_component(sig, "test", case.id.key());
         }
-        if is_trivial_check(&sig) {
-            // A check whose text holds only literals and the checker's own
-            // words (`REQUIRE( false )`, `assert 0`, `Expected: 1
-            // Received: 2`): nothing in it names a cause another test could
-            // share, so the failing check is this test's.
-            return with_component(sig, "check in", case.id.name.clone());
-        }
         if is_bare_kind(&sig) {
             // Only an exception's type (`NullPointerException`, no message,
             // no in-app frame): the same type in unrelated test classes is
@@ -334,6 +327,13 @@ impl Fingerprint for StructuredFingerprint {
                 .or_else(|| case.id.suite_name().map(str::to_owned))
                 .unwrap_or_else(|| case.id.key());
             return with_component(sig, "seen in", seen);
+        }
+        if is_trivial_check(&sig) {
+            // A check whose text holds only literals and the checker's own
+            // words (`REQUIRE( false )`, `assert 0`, `Expected: 1
+            // Received: 2`): nothing in it names a cause another test could
+            // share, so the failing check is this test's.
+            return with_component(sig, "check in", case.id.name.clone());
         }
         sig
     }
