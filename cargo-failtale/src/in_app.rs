@@ -84,7 +84,7 @@ stack backtrace:
 
     fn failing_case() -> TestCase {
         let mut failure = Failure::new(FailureKind::Failure);
-        failure.body = Some(PANIC.to_owned());
+        failure.body = Some(PANIC.into());
         let attempt = Attempt::with_failures(vec![failure]);
         let id = {
             let mut test_id = TestId::default();

@@ -173,7 +173,7 @@ fn load(dir: &PathBuf) -> Vec<Item> {
 fn case_of(i: &Item) -> TestCase {
     let mut f = Failure::new(FailureKind::Failure);
     f.r#type = i.r#type.clone();
-    f.body = Some(i.text.clone());
+    f.body = Some(i.text.as_str().into());
     let id = TestId::new(Vec::new().into(), i.classname.clone(), i.name.clone());
     let mut case = TestCase::new(id, vec![Attempt::with_failures(vec![f])]);
     case.file = i.file.clone();

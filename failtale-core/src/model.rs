@@ -168,6 +168,18 @@ fn opt_text(o: &mut Option<String>, f: &mut dyn FnMut(&mut String)) {
     }
 }
 
+/// Visits a shared text: a copy is handed to `f`, and kept only if `f`
+/// changed it.
+fn opt_shared(o: &mut Option<std::sync::Arc<str>>, f: &mut dyn FnMut(&mut String)) {
+    if let Some(s) = o {
+        let mut text = String::from(&**s);
+        f(&mut text);
+        if *text != **s {
+            *s = text.into();
+        }
+    }
+}
+
 fn map_texts(m: &mut BTreeMap<String, String>, f: &mut dyn FnMut(&mut String)) {
     if m.is_empty() {
         return;
@@ -237,7 +249,7 @@ impl TestCase {
             for fl in &mut a.failures {
                 opt(&mut fl.r#type, f);
                 opt(&mut fl.message, f);
-                opt(&mut fl.body, f);
+                opt_shared(&mut fl.body, f);
                 opt(&mut fl.file, f);
             }
             if let Some(skip) = &mut a.skipped {
@@ -803,7 +815,10 @@ pub struct Failure {
     /// The short message (the `message` attribute in JUnit).
     pub message: Option<String>,
     /// The full text: element body, CDATA or `stackTrace` child; libtest: the test's stdout.
-    pub body: Option<String>,
+    ///
+    /// Shared (`Arc<str>`): the report's text table holds the same text
+    /// without a copy (`Some(text.into())` builds one from a `String`).
+    pub body: Option<std::sync::Arc<str>>,
     /// Source file named by the failure, when the file says.
     pub file: Option<String>,
     /// Source line named by the failure, when the file says.
@@ -825,6 +840,26 @@ impl Failure {
 
     /// The whole failure text: the message, then the body when it adds to it.
     pub fn full_text(&self) -> String {
+        self.full_text_shared().as_ref().to_owned()
+    }
+
+    /// [`Failure::full_text`], sharing the body rather than copying it when
+    /// the body is the whole text (as it is for most failures).
+    pub fn full_text_shared(&self) -> std::sync::Arc<str> {
+        if let Some(body) = &self.body
+            && !body.starts_with(['\n', '\r'])
+            && !body.ends_with(['\n', '\r'])
+            && !body.trim().is_empty()
+        {
+            let message = self.message.as_deref().map(str::trim).unwrap_or("");
+            if message.is_empty() || body.contains(message) {
+                return body.clone();
+            }
+        }
+        self.joined_text().into()
+    }
+
+    fn joined_text(&self) -> String {
         let message = self.message.as_deref().map(str::trim).unwrap_or("");
         let body = self
             .body
@@ -1701,6 +1736,41 @@ mod tests {
         assert_eq!(f.full_text(), "AssertionError: expected 1\n  at foo");
         f.body = Some("  at foo".into());
         assert_eq!(f.full_text(), "expected 1\n  at foo");
+    }
+
+    #[test]
+    fn the_shared_full_text_is_the_body_itself_when_the_body_says_it_all() {
+        let mut f = Failure::new(FailureKind::Failure);
+        f.message = Some("expected 1".into());
+        f.body = Some("AssertionError: expected 1\n  at foo".into());
+        let shared = f.full_text_shared();
+        assert!(
+            std::sync::Arc::ptr_eq(&shared, f.body.as_ref().unwrap()),
+            "no copy"
+        );
+        // Every other shape is the same text as `full_text`, built anew.
+        for (message, body) in [
+            (Some("expected 1"), Some("  at foo")),
+            (None, Some("\nbody with a leading line break")),
+            (Some("m"), Some("body ending in a line break\n")),
+            (Some("only a message"), None),
+            (None, Some("   ")),
+            (None, None),
+        ] {
+            f.message = message.map(Into::into);
+            f.body = body.map(Into::into);
+            f.r#type = Some("Type".into());
+            assert_eq!(
+                &*f.full_text_shared(),
+                f.joined_text(),
+                "{message:?} {body:?}"
+            );
+            if let Some(b) = &f.body {
+                assert!(
+                    !std::sync::Arc::ptr_eq(&f.full_text_shared(), b) || f.joined_text() == **b
+                );
+            }
+        }
     }
 
     #[test]

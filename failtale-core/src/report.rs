@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Analysis, Evidence, Format, SignatureComponent, Summary};
+use crate::model::{Analysis, Evidence, Failure, Format, SignatureComponent, Summary};
 use crate::pipeline::PipelineOutput;
 use crate::sanitize::{Redactions, Sanitized};
 use crate::stage::Sanitize;
@@ -29,7 +29,7 @@ pub struct Report {
     /// theirs by index ([`Report::text`]), so a message shared by 400 tests
     /// is written once.
     #[serde(default)]
-    pub texts: Vec<String>,
+    pub texts: Vec<std::sync::Arc<str>>,
     /// Every failing test (failed or errored), in run order.
     pub failures: Vec<ReportFailure>,
     /// Clusters, largest first.
@@ -315,7 +315,7 @@ impl Report {
 
     /// The text at `index` of [`Report::texts`]; empty when there is none.
     pub fn text(&self, index: usize) -> &str {
-        self.texts.get(index).map_or("", String::as_str)
+        self.texts.get(index).map_or("", |t| t)
     }
 
     /// A failure's whole text.
@@ -387,7 +387,7 @@ impl Report {
                         "failure"
                     }
                     .into(),
-                    text: texts.add(primary.map(|f| f.full_text()).unwrap_or_default()),
+                    text: texts.add(primary.map_or_else(|| "".into(), Failure::full_text_shared)),
                     attempts: c.attempt_count(),
                 }
             })
@@ -409,8 +409,7 @@ impl Report {
                         test: case.id.key(),
                         text: texts.add(
                             case.primary_failure()
-                                .map(|f| f.full_text())
-                                .unwrap_or_default(),
+                                .map_or_else(|| "".into(), Failure::full_text_shared),
                         ),
                     }
                 }),
@@ -435,13 +434,14 @@ impl Report {
 /// The distinct texts of a report, in order of first use.
 #[derive(Default)]
 struct Texts {
-    texts: Vec<String>,
+    texts: Vec<std::sync::Arc<str>>,
     /// Indices of the texts by hash (a text is stored once, here and in `texts`).
     by_hash: std::collections::HashMap<u64, Vec<usize>>,
 }
 
 impl Texts {
-    fn add(&mut self, text: String) -> usize {
+    fn add(&mut self, text: impl Into<std::sync::Arc<str>>) -> usize {
+        let text = text.into();
         let hash = text_hash(&text);
         let slot = self.by_hash.entry(hash).or_default();
         if let Some(&i) = slot.iter().find(|&&i| self.texts[i] == text) {
@@ -485,7 +485,16 @@ fn upgrade_texts(value: &mut serde_json::Value) {
         }
     }
     if let Some(top) = value.as_object_mut() {
-        top.insert("texts".into(), Value::from(texts.texts));
+        top.insert(
+            "texts".into(),
+            Value::from(
+                texts
+                    .texts
+                    .iter()
+                    .map(|t| Value::from(&**t))
+                    .collect::<Vec<_>>(),
+            ),
+        );
         top.insert("schema_version".into(), Value::from(SCHEMA_VERSION));
     }
 }
@@ -603,7 +612,7 @@ mod tests {
     fn a_secret_edited_into_any_string_is_redacted_and_counted() {
         let mut r = sample();
         r.clusters[0].analysis.as_mut().unwrap().root_cause = format!("token {TOKEN} leaked");
-        r.texts[0] = format!("Authorization: Bearer {TOKEN}");
+        r.texts[0] = format!("Authorization: Bearer {TOKEN}").into();
         r.redactions.insert(TOKEN.to_owned(), 1);
         let text = serde_json::to_string(&r).unwrap();
         let loaded = load(&text).unwrap();
@@ -650,9 +659,9 @@ mod tests {
     #[test]
     fn a_failure_text_is_stored_once_and_a_bad_index_is_refused() {
         let mut t = Texts::default();
-        let a = t.add("same".into());
-        let b = t.add("other".into());
-        assert_eq!((t.add("same".into()), a), (0, 0));
+        let a = t.add("same");
+        let b = t.add("other");
+        assert_eq!((t.add("same"), a), (0, 0));
         assert_eq!((b, t.texts.len()), (1, 2));
         let mut v = serde_json::to_value(sample()).unwrap();
         v["failures"][0]["text"] = 5.into();

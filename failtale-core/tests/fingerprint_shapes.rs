@@ -39,7 +39,7 @@ fn in_file<'a>(name: &'a str, file: &'a str, text: &'a str) -> Case<'a> {
 fn test_case(c: &Case<'_>, classname: Option<&str>) -> TestCase {
     let mut f = Failure::new(FailureKind::Failure);
     f.r#type = c.r#type.map(str::to_owned);
-    f.body = Some(c.text.to_owned());
+    f.body = Some(c.text.into());
     let mut t = TestCase::new(
         TestId::new(
             Vec::new().into(),

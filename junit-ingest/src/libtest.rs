@@ -498,7 +498,7 @@ impl State {
         failure.message = Some(format!(
             "the result of this test could not be read: line {no} is not valid JSON"
         ));
-        failure.body = Some(text.to_owned());
+        failure.body = Some(text.into());
         let attempt = Attempt::with_failures(vec![failure]);
         let case = self.new_case(s, &name, attempt);
         self.cases.push(case);
@@ -830,7 +830,7 @@ impl State {
                 let mut failure = Failure::new(FailureKind::Failure);
                 let panic = stdout.map(parse_panic).unwrap_or_default();
                 failure.message = message.map(str::to_owned).or(panic.message);
-                failure.body = attempt.stdout.as_ref().map(|o| o.text.clone());
+                failure.body = attempt.stdout.as_ref().map(|o| o.text.as_str().into());
                 if let Some((file, line)) = panic.location {
                     failure.file = Some(file);
                     failure.line = Some(line);

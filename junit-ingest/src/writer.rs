@@ -1057,7 +1057,7 @@ impl<'a> View<'a> {
 /// failure of the attempt, the note on top.
 fn description(main: &Attempt, note: Option<&str>) -> Option<String> {
     let primary = primary(main);
-    let mut description = primary.and_then(|f| f.body.clone());
+    let mut description = primary.and_then(|f| f.body.as_deref().map(str::to_owned));
     for other in main
         .failures
         .iter()
@@ -1169,7 +1169,7 @@ mod tests {
     fn failing(kind: FailureKind, msg: &str) -> Attempt {
         let mut f = Failure::new(kind);
         f.message = Some(msg.into());
-        f.body = Some(format!("{msg}\n  at here"));
+        f.body = Some(format!("{msg}\n  at here").into());
         {
             let mut attempt = Attempt::default();
             attempt.failures = vec![f];

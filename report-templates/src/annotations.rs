@@ -292,12 +292,12 @@ mod tests {
 
     thread_local! {
         /// The texts the helpers below name, for the next `report()`.
-        static TEXTS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+        static TEXTS: std::cell::RefCell<Vec<std::sync::Arc<str>>> = const { std::cell::RefCell::new(Vec::new()) };
     }
 
     fn text(t: &str) -> usize {
         TEXTS.with_borrow_mut(|texts| {
-            texts.push(t.to_owned());
+            texts.push(t.into());
             texts.len() - 1
         })
     }

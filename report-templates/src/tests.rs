@@ -244,9 +244,9 @@ fn sample() -> Report {
             warnings: vec!["line 4: unparsable time `abc`".into()],
         }],
         texts: vec![
-            failure_text(1),
+            failure_text(1).into(),
             "assertion `left == right` failed\n  left: 1\n right: 2".into(),
-            format!("expected {XSS} to be escaped"),
+            format!("expected {XSS} to be escaped").into(),
         ],
         failures,
         clusters,

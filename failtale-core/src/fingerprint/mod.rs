@@ -24,7 +24,7 @@
 //!         "java.net.ConnectException: Connection refused: localhost/127.0.0.1:{port}\n\
 //!          \tat com.acme.db.Pool.open(Pool.java:120)\n\
 //!          \tat com.acme.orders.{name}Test.run({name}Test.java:12)"
-//!     ));
+//!     ).into());
 //!     let id = TestId::new(Default::default(), None, name);
 //!     TestCase::new(id, vec![Attempt::with_failures(vec![f])])
 //! };

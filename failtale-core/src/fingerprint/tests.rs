@@ -463,7 +463,7 @@ fn mass_failure_absorbs_failures_with_different_frames_and_is_labelled() {
     use crate::model::{Attempt, Failure, FailureKind, TestCase, TestId};
     let case = |name: &str, text: String| {
         let mut f = Failure::new(FailureKind::Error);
-        f.body = Some(text);
+        f.body = Some(text.into());
         let id = TestId {
             name: name.into(),
             ..TestId::default()

@@ -272,7 +272,7 @@ fn occurrence(p: &Params, cause: usize, rng: &mut Rng) -> Labelled {
         f.message = Some(first);
     }
     f.r#type = r.r#type;
-    f.body = Some(r.body);
+    f.body = Some(r.body.into());
     let id = TestId::new(Vec::new().into(), r.classname, r.test);
     let mut case = TestCase::new(id, vec![Attempt::with_failures(vec![f])]);
     case.file = Some(r.file);

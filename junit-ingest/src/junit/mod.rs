@@ -46,6 +46,9 @@ use crate::sniff::{head_text, root_element};
 /// Default cap on the text kept for one failure body or property value: 1 MiB.
 pub const DEFAULT_MAX_FAILURE_TEXT: usize = 1024 * 1024;
 
+/// Default budget for suite-level output kept whole in one file: 64 MiB.
+pub const DEFAULT_MAX_SUITE_OUTPUT_TOTAL: usize = 64 * 1024 * 1024;
+
 /// Reads JUnit XML of every dialect.
 ///
 /// ```
@@ -74,6 +77,13 @@ pub struct JunitReader {
     /// otherwise dominate memory. Markers in that output (`::PHASE::`, …) are
     /// still turned into timeline events either way.
     pub keep_passing_output: bool,
+    /// Bytes of suite-level `system-out`/`system-err` kept whole (each
+    /// still capped at `max_output`) in one file; past it, each further
+    /// suite output keeps 4 KiB (head and tail) and the file gets a
+    /// warning. Suites whose tests all passed keep no output unless
+    /// `keep_passing_output` is set. Default 64 MiB: a file of any size
+    /// then holds a bounded amount of suite logs.
+    pub max_suite_output_total: usize,
 }
 
 impl Default for JunitReader {
@@ -82,6 +92,7 @@ impl Default for JunitReader {
             max_output: failtale_core::capped::DEFAULT_CAP,
             max_failure_text: DEFAULT_MAX_FAILURE_TEXT,
             keep_passing_output: false,
+            max_suite_output_total: DEFAULT_MAX_SUITE_OUTPUT_TOTAL,
         }
     }
 }
