@@ -171,12 +171,30 @@ fn opt_text(o: &mut Option<String>, f: &mut dyn FnMut(&mut String)) {
 /// Visits a shared text: a copy is handed to `f`, and kept only if `f`
 /// changed it.
 fn opt_shared(o: &mut Option<std::sync::Arc<str>>, f: &mut dyn FnMut(&mut String)) {
+    thread_local! {
+        /// One buffer per thread for the copies: a walk over a large run
+        /// allocates nothing per text.
+        static COPY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
     if let Some(s) = o {
-        let mut text = String::from(&**s);
-        f(&mut text);
-        if *text != **s {
-            *s = text.into();
-        }
+        // A visitor that calls back into a walk gets a buffer of its own.
+        let mut own = String::new();
+        COPY.with(|copy| {
+            let mut guard = copy.try_borrow_mut();
+            let text = match &mut guard {
+                Ok(buf) => &mut **buf,
+                Err(_) => &mut own,
+            };
+            text.clear();
+            text.push_str(s);
+            f(text);
+            if **text != **s {
+                *s = text.as_str().into();
+            }
+            if text.capacity() > 1 << 20 {
+                *text = String::new();
+            }
+        });
     }
 }
 
@@ -242,7 +260,7 @@ impl TestCase {
     pub(crate) fn for_each_text_mut_but_suite_path(&mut self, f: &mut dyn FnMut(&mut String)) {
         let (opt, keys) = (opt_text, map_texts);
         let case = self;
-        opt(&mut case.id.classname, f);
+        opt_shared(&mut case.id.classname, f);
         f(&mut case.id.name);
         opt(&mut case.file, f);
         for a in &mut case.attempts {
@@ -606,8 +624,9 @@ pub struct TestId {
     /// Enclosing suite names, outermost first (JUnit nested `<testsuite>`s;
     /// libtest: the test binary group), shared by the suite's tests.
     pub suite: SuitePath,
-    /// JUnit `classname`, when present and non-empty.
-    pub classname: Option<String>,
+    /// JUnit `classname`, when present and non-empty. Shared (`Arc<str>`):
+    /// the tests of one class hold one copy (`Some(name.into())` builds one).
+    pub classname: Option<std::sync::Arc<str>>,
     /// Test name. May be empty when the file gave none.
     pub name: String,
 }
@@ -1498,7 +1517,7 @@ impl TestId {
     pub fn new(suite: SuitePath, classname: Option<String>, name: impl Into<String>) -> Self {
         TestId {
             suite,
-            classname,
+            classname: classname.map(Into::into),
             name: name.into(),
         }
     }

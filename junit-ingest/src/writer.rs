@@ -636,7 +636,7 @@ impl<W: std::io::Write> Emitter<W> {
         let mut attrs = xml_out::Attrs::default();
         attrs.set("name", case.id.name.as_str());
         if let Some(c) = &case.id.classname {
-            attrs.set("classname", c.as_str());
+            attrs.set("classname", &**c);
         }
         let assertions = case
             .extra()
@@ -929,7 +929,7 @@ fn case_to_junit(run: &TestRun, index: usize, enrich: &Enrichment) -> JCase {
     } = &case.id;
     let mut jc = JCase::new(name.as_str(), status);
     if let Some(c) = classname {
-        jc.set_classname(c.as_str());
+        jc.set_classname(&**c);
     }
     jc.time = case.duration;
     if let Some(a) = main {

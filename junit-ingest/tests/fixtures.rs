@@ -84,7 +84,7 @@ fn check(path: &Path, contents: Vec<u8>) -> datatest_stable::Result<()> {
         eq(p("name"), case.id.name.clone().into(), check.get("name"));
         eq(
             p("classname"),
-            case.id.classname.clone().into(),
+            case.id.classname.as_deref().into(),
             check.get("classname"),
         );
         eq(

@@ -321,8 +321,9 @@ impl Fingerprint for StructuredFingerprint {
             let seen = case
                 .id
                 .classname
-                .clone()
+                .as_deref()
                 .filter(|c| !c.is_empty())
+                .map(str::to_owned)
                 .or_else(|| case.file.clone())
                 .or_else(|| case.id.suite_name().map(str::to_owned))
                 .unwrap_or_else(|| case.id.key());

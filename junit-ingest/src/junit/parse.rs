@@ -37,7 +37,13 @@ const MAX_RESERVED_CASES: usize = 1 << 16;
 
 /// Reads one JUnit XML input.
 pub(crate) fn read(cfg: &JunitReader, input: &mut dyn Read) -> Ingested {
+    read_reserving(cfg, input, 0)
+}
+
+/// [`read`], with room for `cases` test cases reserved up front.
+pub(crate) fn read_reserving(cfg: &JunitReader, input: &mut dyn Read, cases: usize) -> Ingested {
     let mut out = Ingested::default();
+    out.cases.reserve(cases);
     let source = match Source::new(input) {
         Ok(s) => s,
         Err(e) => {
@@ -298,7 +304,7 @@ struct OpenSuite {
 const SHRINK_CASES_BELOW: usize = 16 * 1024 * 1024;
 
 /// Cap on one suite output once a file's suite-output budget is spent.
-pub(crate) const SUITE_OUTPUT_OVER_BUDGET: usize = 4 * 1024;
+pub(crate) const SUITE_OUTPUT_OVER_BUDGET: usize = 2 * 1024;
 
 /// Element path with 1-based sibling indices per element name, for messages.
 #[derive(Default)]
@@ -410,6 +416,8 @@ struct Parser<'c> {
     root_seen: bool,
     /// Open suites, innermost last.
     suites: Vec<OpenSuite>,
+    /// The last test case's classname.
+    last_classname: Option<std::sync::Arc<str>>,
     /// Bytes of suite output kept so far in this file, against
     /// [`JunitReader::max_suite_output_total`].
     suite_output_kept: usize,
@@ -443,6 +451,7 @@ impl<'c> Parser<'c> {
             path: PathTracker::default(),
             root_seen: false,
             suites: Vec::new(),
+            last_classname: None,
             suite_output_kept: 0,
             suite_outputs_cut: 0,
             suite_paths: Vec::new(),
@@ -454,6 +463,19 @@ impl<'c> Parser<'c> {
             warnings_dropped: 0,
             identifiers_cut: 0,
             suites_flattened: 0,
+        }
+    }
+
+    /// The classname as a shared text: the tests of a class (written one
+    /// after another) hold one copy.
+    fn shared_classname(&mut self, name: String) -> std::sync::Arc<str> {
+        match &self.last_classname {
+            Some(last) if **last == *name => last.clone(),
+            _ => {
+                let shared: std::sync::Arc<str> = name.into();
+                self.last_classname = Some(shared.clone());
+                shared
+            }
         }
     }
 
@@ -736,7 +758,7 @@ impl<'c> Parser<'c> {
                 }
                 b"classname" => {
                     let c = self.ident_text(value, Some((src, offset)));
-                    case.id.classname = (!c.trim().is_empty()).then_some(c);
+                    case.id.classname = (!c.trim().is_empty()).then(|| self.shared_classname(c));
                 }
                 b"time" => case.duration = self.time_attr(value, src, offset),
                 b"file" => {
@@ -1423,6 +1445,19 @@ mod tests {
             ))
         });
         assert!(warned, "{:?}", run.warnings);
+    }
+
+    #[test]
+    fn the_tests_of_a_class_share_its_name() {
+        let r = read(
+            "<testsuite name='s'><testcase classname='pkg.A' name='a'/><testcase classname='pkg.A' name='b'/>\
+             <testcase classname='pkg.B' name='c'/><testcase classname=' ' name='d'/></testsuite>",
+        );
+        let names: Vec<_> = r.cases.iter().map(|c| c.id.classname.clone()).collect();
+        let (a, b) = (names[0].as_ref().unwrap(), names[1].as_ref().unwrap());
+        assert!(std::sync::Arc::ptr_eq(a, b), "one copy for class pkg.A");
+        assert_eq!(names[2].as_deref(), Some("pkg.B"));
+        assert_eq!(names[3], None, "a blank classname is none");
     }
 
     #[test]
