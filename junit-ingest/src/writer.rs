@@ -235,20 +235,30 @@ const COMPUTED_SUITE_ATTRS: &[&str] = &["tests", "failures", "errors", "skipped"
 
 /// Which cases each suite holds, and which suites are written.
 struct Layout {
-    /// Case indices per suite of the run.
-    by_suite: Vec<Vec<usize>>,
+    /// Case indices per suite of the run (`u32`, each list its exact
+    /// length: for 1.6M tests this is most of what writing adds).
+    by_suite: Vec<Vec<u32>>,
     /// Cases without a suite, grouped by their [`TestId::suite`] path.
-    loose: Vec<(String, Vec<usize>)>,
+    loose: Vec<(String, Vec<u32>)>,
     /// Per suite: false for an outer suite that only holds other suites (not written).
     written: Vec<bool>,
 }
 
 impl Layout {
     fn of(run: &TestRun) -> Layout {
-        let mut by_suite: Vec<Vec<usize>> = vec![Vec::new(); run.suites.len()];
-        let mut loose: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut sizes = vec![0usize; run.suites.len()];
+        for case in &run.cases {
+            if let Some(s) = case.suite.filter(|&s| s < run.suites.len()) {
+                sizes[s] += 1;
+            }
+        }
+        let mut by_suite: Vec<Vec<u32>> = sizes.into_iter().map(Vec::with_capacity).collect();
+        let mut loose: Vec<(String, Vec<u32>)> = Vec::new();
         let mut loose_at: std::collections::HashMap<String, usize> = Default::default();
         for (i, case) in run.cases.iter().enumerate() {
+            // A run's cases fit in `u32`: four billion tests would be a
+            // terabyte of model before this.
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
             match case.suite.filter(|&s| s < run.suites.len()) {
                 Some(s) => by_suite[s].push(i),
                 None => {
@@ -306,14 +316,14 @@ pub fn to_junit(run: &Sanitized<TestRun>, enrich: &Enrichment) -> Report {
         }
         let mut js = suite_head(run, s);
         for &i in cases {
-            js.add_test_case(case_to_junit(run, i, enrich));
+            js.add_test_case(case_to_junit(run, i as usize, enrich));
         }
         suites.push(js);
     }
     for (name, cases) in layout.loose {
         let mut js = TestSuite::new(name);
         for i in cases {
-            js.add_test_case(case_to_junit(run, i, enrich));
+            js.add_test_case(case_to_junit(run, i as usize, enrich));
         }
         suites.push(js);
     }
@@ -420,10 +430,10 @@ impl Counts {
         }
     }
 
-    fn of(run: &TestRun, cases: &[usize]) -> Counts {
+    fn of(run: &TestRun, cases: &[u32]) -> Counts {
         let mut c = Counts::default();
         for &i in cases {
-            c.add_case(&run.cases[i]);
+            c.add_case(&run.cases[i as usize]);
         }
         c
     }
@@ -552,7 +562,7 @@ impl<W: std::io::Write> Emitter<W> {
         run: &TestRun,
         s: Option<usize>,
         name: &str,
-        cases: &[usize],
+        cases: &[u32],
         enrich: &Enrichment,
     ) -> std::io::Result<()> {
         let suite = s.map(|s| &run.suites[s]);
@@ -597,7 +607,7 @@ impl<W: std::io::Write> Emitter<W> {
         }
         self.properties(2, props.iter())?;
         for &i in cases {
-            self.case(run, i, enrich)?;
+            self.case(run, i as usize, enrich)?;
         }
         if let Some(o) = stdout {
             self.text_element(2, "system-out", o)?;

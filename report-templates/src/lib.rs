@@ -160,6 +160,17 @@ fn html(report: &Report, opts: &RenderOptions) -> Result<String, RenderError> {
     engine.render(&view::build(report))
 }
 
+/// Writes `report.html` into `out` as it renders (see [`render_html`]).
+/// An error writing is `Ok(Err(_))`; a problem with the template is `Err(_)`.
+pub fn render_html_to(
+    report: &Sanitized<Report>,
+    opts: &RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> Result<std::io::Result<()>, RenderError> {
+    let engine = Engine::load(HTML_TEMPLATE, opts)?;
+    engine.render_to(&view::build(report.get()), out)
+}
+
 fn markdown(
     report: &Report,
     opts: &RenderOptions,
@@ -316,13 +327,47 @@ impl Engine {
     }
 
     fn render(&self, view: &impl serde::Serialize) -> Result<String, RenderError> {
-        let fail = |e: tera::Error| RenderError::Render {
+        let context = tera::Context::from_serialize(view).map_err(|e| self.fail(e))?;
+        self.tera
+            .render(self.name, &context)
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Renders straight into `out`, holding no copy of the page. An error
+    /// writing is `Ok(Err(_))`; an error of the template is `Err(_)`.
+    fn render_to(
+        &self,
+        view: &impl serde::Serialize,
+        out: &mut dyn std::io::Write,
+    ) -> Result<std::io::Result<()>, RenderError> {
+        let context = tera::Context::from_serialize(view).map_err(|e| self.fail(e))?;
+        match self.tera.render_to(self.name, &context, out) {
+            Ok(()) => Ok(Ok(())),
+            Err(e) => match io_cause(&e) {
+                Some(io) => Ok(Err(std::io::Error::new(io.kind(), io.to_string()))),
+                None => Err(self.fail(e)),
+            },
+        }
+    }
+
+    fn fail(&self, e: tera::Error) -> RenderError {
+        RenderError::Render {
             file: self.file.clone(),
             message: failtale_core::error::error_chain(&e),
-        };
-        let context = tera::Context::from_serialize(view).map_err(fail)?;
-        self.tera.render(self.name, &context).map_err(fail)
+        }
     }
+}
+
+/// The I/O error behind a tera error, if writing failed.
+fn io_cause(e: &tera::Error) -> Option<&std::io::Error> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        cause = c.source();
+    }
+    None
 }
 
 /// The user's version of template `name` in `dir`, if there is one.

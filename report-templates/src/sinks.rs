@@ -14,7 +14,7 @@ use failtale_core::report::Report;
 use crate::terminal::{SummaryOptions, write_history_notes, write_summary};
 use crate::{
     GITHUB_STEP_SUMMARY_MAX, HTML_TEMPLATE, MARKDOWN_TEMPLATE, RenderError, RenderOptions,
-    render_html, render_markdown,
+    render_html_to, render_markdown,
 };
 
 /// `report.html`, written atomically into a directory.
@@ -49,9 +49,24 @@ impl Output for HtmlReport {
             template_dir: self.templates.clone(),
             html_report_path: None,
         };
-        let html = render_html(done.report, &opts)
-            .map_err(|e| template_error(e, self.templates.as_deref(), HTML_TEMPLATE))?;
-        write_atomically(&self.path, &mut |w| w.write_all(html.as_bytes()))?;
+        // Rendered straight into the file: a large report's page is never
+        // held whole. A template problem leaves no file behind.
+        let mut template = None;
+        let written = write_atomically(&self.path, &mut |w| match render_html_to(
+            done.report,
+            &opts,
+            w,
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                template = Some(e);
+                Err(std::io::Error::other("the template could not be rendered"))
+            }
+        });
+        if let Some(e) = template {
+            return Err(template_error(e, self.templates.as_deref(), HTML_TEMPLATE));
+        }
+        written?;
         Ok(vec![self.path.clone()])
     }
 }
@@ -362,6 +377,33 @@ mod tests {
         let error = text.find("::error ").expect(&text);
         assert!(summary < error, "{text}");
         assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn a_template_failing_while_it_renders_leaves_no_page_and_says_where() {
+        let finish = finished_run();
+        let dir = tempfile::tempdir().unwrap();
+        let templates = dir.path().join("t");
+        fs::create_dir_all(&templates).unwrap();
+        // Parses, then fails half way through the page.
+        fs::write(
+            templates.join(HTML_TEMPLATE),
+            "<html>{{ summary.tests }} {{ no_such_value }}",
+        )
+        .unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir_all(&out).unwrap();
+        let mut html = HtmlReport::in_dir(&out, Some(&templates));
+        let e = html
+            .finish(&Finished::new(&finish.report, Some(&finish.output)))
+            .unwrap_err();
+        let OutputError::Config { path, message } = e else {
+            panic!("{e:?}")
+        };
+        assert!(path.ends_with(HTML_TEMPLATE), "{}", path.display());
+        assert!(message.contains("no_such_value"), "{message}");
+        let left: Vec<_> = fs::read_dir(&out).unwrap().collect();
+        assert!(left.is_empty(), "no page and no temporary: {left:?}");
     }
 
     #[test]

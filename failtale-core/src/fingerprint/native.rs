@@ -68,6 +68,17 @@ fn gtest_location(line: &str) -> Option<&str> {
     if t == "unknown file: Failure" {
         return Some("unknown file");
     }
+    // Every form below ends in a line number (or its `#`/`*` stand-in), in
+    // `Failure`, or has `: error: `: most lines are none of these, and are
+    // let go before a search per source extension.
+    let ends_well = t
+        .bytes()
+        .last()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'#' || b == b'*')
+        || t.ends_with("Failure");
+    if !ends_well && !t.contains(": error: ") {
+        return None;
+    }
     let ext = SOURCE_EXT
         .iter()
         .find_map(|e| t.find(e).map(|i| i + e.len() - 1))?;

@@ -46,8 +46,8 @@ use crate::sniff::{head_text, root_element};
 /// Default cap on the text kept for one failure body or property value: 1 MiB.
 pub const DEFAULT_MAX_FAILURE_TEXT: usize = 1024 * 1024;
 
-/// Default budget for suite-level output kept whole in one file: 32 MiB.
-pub const DEFAULT_MAX_SUITE_OUTPUT_TOTAL: usize = 32 * 1024 * 1024;
+/// Default budget for suite-level output kept whole in one file: 16 MiB.
+pub const DEFAULT_MAX_SUITE_OUTPUT_TOTAL: usize = 16 * 1024 * 1024;
 
 /// Bytes of file per test case assumed when reserving room for a large
 /// file's cases (a passing `<testcase …/>` line takes 60–150).
@@ -91,9 +91,9 @@ pub struct JunitReader {
     pub keep_passing_output: bool,
     /// Bytes of suite-level `system-out`/`system-err` kept whole (each
     /// still capped at `max_output`) in one file; past it, each further
-    /// suite output keeps 2 KiB (head and tail) and the file gets a
+    /// suite output keeps 1 KiB (head and tail) and the file gets a
     /// warning. Suites whose tests all passed keep no output unless
-    /// `keep_passing_output` is set. Default 32 MiB: a file of any size
+    /// `keep_passing_output` is set. Default 16 MiB: a file of any size
     /// then holds a bounded amount of suite logs.
     pub max_suite_output_total: usize,
 }

@@ -304,7 +304,7 @@ struct OpenSuite {
 const SHRINK_CASES_BELOW: usize = 16 * 1024 * 1024;
 
 /// Cap on one suite output once a file's suite-output budget is spent.
-pub(crate) const SUITE_OUTPUT_OVER_BUDGET: usize = 2 * 1024;
+pub(crate) const SUITE_OUTPUT_OVER_BUDGET: usize = 1024;
 
 /// Element path with 1-based sibling indices per element name, for messages.
 #[derive(Default)]
