@@ -379,18 +379,14 @@ mod tests {
         assert!(!text.contains("hunter2"), "{text}");
     }
 
-    #[test]
-    fn a_template_failing_while_it_renders_leaves_no_page_and_says_where() {
+    /// Writes report.html with a user template of `source`: the error, and
+    /// what the output directory holds afterwards.
+    fn html_with_template(source: &str) -> (PathBuf, String, Vec<PathBuf>) {
         let finish = finished_run();
         let dir = tempfile::tempdir().unwrap();
         let templates = dir.path().join("t");
         fs::create_dir_all(&templates).unwrap();
-        // Parses, then fails half way through the page.
-        fs::write(
-            templates.join(HTML_TEMPLATE),
-            "<html>{{ summary.tests }} {{ no_such_value }}",
-        )
-        .unwrap();
+        fs::write(templates.join(HTML_TEMPLATE), source).unwrap();
         let out = dir.path().join("out");
         fs::create_dir_all(&out).unwrap();
         let mut html = HtmlReport::in_dir(&out, Some(&templates));
@@ -400,30 +396,29 @@ mod tests {
         let OutputError::Config { path, message } = e else {
             panic!("{e:?}")
         };
+        let left = fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        (path, message, left)
+    }
+
+    #[test]
+    fn a_template_failing_while_it_renders_leaves_no_page_and_says_where() {
+        // Parses, then fails half way through the page.
+        let (path, message, left) =
+            html_with_template("<html>{{ summary.tests }} {{ no_such_value }}");
         assert!(path.ends_with(HTML_TEMPLATE), "{}", path.display());
         assert!(message.contains("no_such_value"), "{message}");
-        let left: Vec<_> = fs::read_dir(&out).unwrap().collect();
         assert!(left.is_empty(), "no page and no temporary: {left:?}");
     }
 
     #[test]
     fn a_broken_user_template_is_a_config_error_naming_it_and_writes_nothing() {
-        let finish = finished_run();
-        let dir = tempfile::tempdir().unwrap();
-        let templates = dir.path().join("t");
-        fs::create_dir_all(&templates).unwrap();
-        fs::write(templates.join(HTML_TEMPLATE), "{% if %}").unwrap();
-        let out = dir.path().join("out");
-        let mut html = HtmlReport::in_dir(&out, Some(&templates));
-        let e = html
-            .finish(&Finished::new(&finish.report, Some(&finish.output)))
-            .unwrap_err();
-        let OutputError::Config { path, message } = e else {
-            panic!("{e:?}")
-        };
+        let (path, message, left) = html_with_template("{% if %}");
         assert!(path.ends_with(HTML_TEMPLATE), "{}", path.display());
         assert!(message.contains("does not parse"), "{message}");
-        assert!(!out.join("report.html").exists());
+        assert!(left.is_empty(), "{left:?}");
     }
 
     #[test]
