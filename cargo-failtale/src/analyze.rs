@@ -19,6 +19,8 @@ use failtale_core::stage::Analyze;
 use failtale_llm::provider::{LlmConfig, LlmRequest, resolve};
 use failtale_llm::{LlmAnalyzer, LlmHostPicker, LlmSettings};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use junit_ingest::junit::JunitReader;
+use junit_ingest::libtest::LibtestReader;
 use junit_ingest::{AutoIngest, EnrichedJunit};
 use report_templates::style::YELLOW;
 use report_templates::terminal::SummaryOptions;
@@ -124,7 +126,12 @@ impl Setup {
             store.clone(),
             err,
         )?;
-        let mut pipeline = Pipeline::new(Box::new(AutoIngest::default()))
+        let junit = JunitReader {
+            keep_passing_output: args.analysis.keep_passing_output,
+            ..JunitReader::default()
+        };
+        let ingest = AutoIngest::new(junit, LibtestReader::default());
+        let mut pipeline = Pipeline::new(Box::new(ingest))
             .with_sanitizer(Box::new(sanitizer))
             .with_fingerprint(Box::new(fingerprint))
             .with_analyzer(wrap(analyzer))

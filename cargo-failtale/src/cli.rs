@@ -153,6 +153,13 @@ pub struct AnalysisArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
+    /// Keep the captured output (system-out, system-err) of JUnit tests
+    /// that passed and of suites whose tests all passed, so the enriched
+    /// junit.xml carries it. Off by default: failtale explains failures,
+    /// and on a large run passing output is most of what it would hold.
+    #[arg(long)]
+    pub keep_passing_output: bool,
+
     /// Where and how the run is recorded in the history store.
     #[command(flatten)]
     pub history: crate::history_cmd::RecordArgs,

@@ -406,6 +406,51 @@ fn fail_on_failures_sets_the_exit_code_from_the_results() {
 }
 
 #[test]
+fn passing_output_reaches_the_enriched_junit_only_when_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("results.xml");
+    std::fs::write(
+        &input,
+        r#"<testsuites>
+  <testsuite name="green"><testcase classname="a" name="ok"><system-out>case log of a pass</system-out></testcase>
+    <system-out>suite log of a green suite</system-out></testsuite>
+  <testsuite name="red"><testcase classname="b" name="bad"><failure message="boom"/><system-out>case log of a failure</system-out></testcase>
+    <system-out>suite log of a red suite</system-out></testsuite>
+</testsuites>"#,
+    )
+    .unwrap();
+    let enriched = |keep: bool| {
+        let out = dir.path().join(if keep { "kept" } else { "default" });
+        let mut c = bin();
+        c.args(["analyze", "--offline", "--no-history", "--quiet", "--out"])
+            .arg(&out)
+            .arg(&input);
+        if keep {
+            c.arg("--keep-passing-output");
+        }
+        let o = run(&mut c, None);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        std::fs::read_to_string(out.join("junit.xml")).unwrap()
+    };
+    let default = enriched(false);
+    for failing in ["case log of a failure", "suite log of a red suite"] {
+        assert!(default.contains(failing), "{failing}: {default}");
+    }
+    for passing in ["case log of a pass", "suite log of a green suite"] {
+        assert!(!default.contains(passing), "{passing} dropped by default");
+    }
+    let kept = enriched(true);
+    for all in [
+        "case log of a failure",
+        "suite log of a red suite",
+        "case log of a pass",
+        "suite log of a green suite",
+    ] {
+        assert!(kept.contains(all), "{all}: {kept}");
+    }
+}
+
+#[test]
 fn failtale_failing_at_its_job_is_exit_3_not_the_tests_code_and_says_where() {
     let dir = tempfile::tempdir().unwrap();
     let failing = dir.path().join("failing.xml");
