@@ -859,23 +859,28 @@ impl Failure {
 
     /// The whole failure text: the message, then the body when it adds to it.
     pub fn full_text(&self) -> String {
-        self.full_text_shared().as_ref().to_owned()
+        self.whole_body()
+            .map_or_else(|| self.joined_text(), |b| b.to_string())
     }
 
     /// [`Failure::full_text`], sharing the body rather than copying it when
     /// the body is the whole text (as it is for most failures).
     pub fn full_text_shared(&self) -> std::sync::Arc<str> {
-        if let Some(body) = &self.body
-            && !body.starts_with(['\n', '\r'])
+        self.whole_body()
+            .cloned()
+            .unwrap_or_else(|| self.joined_text().into())
+    }
+
+    /// The body, when it is the whole text as it stands: nothing to trim
+    /// and the message already in it.
+    fn whole_body(&self) -> Option<&std::sync::Arc<str>> {
+        let body = self.body.as_ref()?;
+        let message = self.message.as_deref().map(str::trim).unwrap_or("");
+        (!body.starts_with(['\n', '\r'])
             && !body.ends_with(['\n', '\r'])
             && !body.trim().is_empty()
-        {
-            let message = self.message.as_deref().map(str::trim).unwrap_or("");
-            if message.is_empty() || body.contains(message) {
-                return body.clone();
-            }
-        }
-        self.joined_text().into()
+            && (message.is_empty() || body.contains(message)))
+        .then_some(body)
     }
 
     fn joined_text(&self) -> String {
