@@ -179,8 +179,9 @@ fn markdown(
     let engine = Engine::load(MARKDOWN_TEMPLATE, opts)?;
     let link = opts.html_report_path.as_deref();
     let all = report.clusters.len();
+    let titles = markdown::Titles::new(report);
     let render = |detail, keep| -> Result<String, RenderError> {
-        let mut text = engine.render(&markdown::build(report, link, detail, keep))?;
+        let mut text = engine.render(&markdown::build(report, &titles, link, detail, keep))?;
         // Exactly one line break at the end, so appending to a step summary
         // that others write to keeps blocks apart.
         text.truncate(text.trim_end().len());

@@ -120,9 +120,33 @@ pub(crate) struct MdCluster<'a> {
 
 const INPUT_ERRORS_SHOWN: usize = 5;
 
+/// Each cluster's title (one line, uncut), worked out on first use: the
+/// summary is rendered several times at different levels of detail while
+/// its size is fitted, and a title parses the cluster's failure text.
+pub(crate) struct Titles<'a> {
+    report: &'a Report,
+    done: Vec<std::cell::OnceCell<String>>,
+}
+
+impl<'a> Titles<'a> {
+    pub(crate) fn new(report: &'a Report) -> Self {
+        Titles {
+            report,
+            done: (0..report.clusters.len())
+                .map(|_| Default::default())
+                .collect(),
+        }
+    }
+
+    fn get(&self, i: usize) -> &str {
+        self.done[i].get_or_init(|| one_line(&cluster_title(&self.report.clusters[i], self.report)))
+    }
+}
+
 /// The view with `detail`, keeping the first `keep` clusters.
 pub(crate) fn build<'a>(
     report: &'a Report,
+    titles: &Titles<'a>,
     html_report: Option<&str>,
     detail: Detail,
     keep: usize,
@@ -144,7 +168,7 @@ pub(crate) fn build<'a>(
             MdCluster {
                 rank: i + 1,
                 id: &c.id,
-                title: cut(&one_line(&cluster_title(c, report)), detail.text.min(160)),
+                title: cut(titles.get(i), detail.text.min(160)),
                 severity: severity_of(a),
                 icon: match severity_of(a) {
                     "critical" => "🔴",
