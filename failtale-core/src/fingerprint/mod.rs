@@ -600,48 +600,136 @@ pub fn parse(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> Pa
     p
 }
 
+/// The fixed strings whose presence [`detect`] asks about, found together in
+/// one pass over the text (a failure text is read once, not once per
+/// marker). The line-by-line checks run only when a string every matching
+/// line must hold is present.
+const MARKERS: &[&str] = &[
+    // Rust
+    "panicked at",
+    "called `Result::unwrap()`",
+    "called `Option::unwrap()`",
+    " stdout ----",
+    // Go
+    "panic: ",
+    "goroutine ",
+    "--- FAIL: ",
+    "=== FAIL: ",
+    "=== RUN ",
+    "Error Trace:",
+    "FAIL",
+    "ok ",
+    ".go:",
+    // Python
+    "Traceback (most recent call last)",
+    ".py:",
+    "File \"",
+    "FAILED ",
+    "ERROR ",
+    // C and C++
+    "not ok ",
+    "unknown file: Failure",
+    ".cc:",
+    ".cpp:",
+    ".cxx:",
+    ".c:",
+    ".h:",
+    ".hpp:",
+    // JVM
+    "\nCaused by: ",
+    "at ",
+];
+
+/// Which of [`MARKERS`] (and of the C/C++ markers) occur in a text.
+struct Seen {
+    markers: u64,
+    native: u64,
+}
+
+impl Seen {
+    fn of(text: &str) -> Seen {
+        static AC: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+            std::sync::LazyLock::new(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .build(MARKERS.iter().chain(native::MARKERS))
+                    .expect("fixed marker strings build an automaton")
+            });
+        const {
+            assert!(MARKERS.len() <= 64 && native::MARKERS.len() <= 64);
+        }
+        let mut seen = Seen {
+            markers: 0,
+            native: 0,
+        };
+        for m in AC.find_overlapping_iter(text) {
+            let i = m.pattern().as_usize();
+            match i.checked_sub(MARKERS.len()) {
+                None => seen.markers |= 1 << i,
+                Some(j) => seen.native |= 1 << j,
+            }
+        }
+        seen
+    }
+
+    /// Whether `marker` (one of [`MARKERS`]) occurs.
+    fn has(&self, marker: &str) -> bool {
+        let i = MARKERS.iter().position(|m| *m == marker);
+        debug_assert!(i.is_some(), "{marker:?} is not in MARKERS");
+        i.is_some_and(|i| self.markers & (1 << i) != 0)
+    }
+
+    fn any(&self, markers: &[&str]) -> bool {
+        markers.iter().any(|m| self.has(m))
+    }
+}
+
 /// Guesses the language from markers in the text, then from the declared type
 /// and the test file's extension.
 pub fn detect(text: &str, type_hint: Option<&str>, test_file: Option<&str>) -> Language {
-    if text.contains("panicked at")
-        || text.lines().any(|l| {
-            let t = l.trim();
-            t.starts_with("---- ") && t.ends_with(" stdout ----")
-        })
-        || text.contains("called `Result::unwrap()`")
-        || text.contains("called `Option::unwrap()`")
+    let seen = Seen::of(text);
+    if seen.has("panicked at")
+        || (seen.has(" stdout ----")
+            && text.lines().any(|l| {
+                let t = l.trim();
+                t.starts_with("---- ") && t.ends_with(" stdout ----")
+            }))
+        || seen.has("called `Result::unwrap()`")
+        || seen.has("called `Option::unwrap()`")
     {
         return Language::Rust;
     }
-    if (text.contains("panic: ") && text.contains("goroutine "))
-        || text.contains("--- FAIL: ")
-        || text.contains("=== FAIL: ")
-        || text.contains("=== RUN ")
-        || text.contains("Error Trace:")
-        || text.lines().any(go::is_package_line)
-        || (text.starts_with("# ") && text.contains(".go:"))
-        || go::has_test_line(text)
+    if (seen.has("panic: ") && seen.has("goroutine "))
+        || seen.any(&["--- FAIL: ", "=== FAIL: ", "=== RUN ", "Error Trace:"])
+        || (seen.any(&["FAIL", "ok "]) && text.lines().any(go::is_package_line))
+        || (text.starts_with("# ") && seen.has(".go:"))
+        || (seen.has(".go:") && go::has_test_line(text))
     {
         return Language::Go;
     }
-    if text.contains("Traceback (most recent call last)")
-        || python::has_pytest_marker(text)
-        || python::summary_line(text).is_some()
+    if seen.has("Traceback (most recent call last)")
+        || (seen.any(&[".py:", "File \""]) && python::has_pytest_marker(text))
+        || (seen.any(&["FAILED ", "ERROR "]) && python::summary_line(text).is_some())
     {
         return Language::Python;
     }
-    if native::has_marker(text) {
+    if native::has_marker_seen(text, &seen) {
         return Language::Native;
     }
-    if jvm::has_frame(text)
+    if (seen.has("at ") && jvm::has_frame(text))
         || jvm::has_surefire_summary(text)
-        || (text.contains("\nCaused by: ") && !js::has_marker(text))
+        || (seen.has("\nCaused by: ") && !js::has_marker(text))
     {
         return Language::Jvm;
     }
     if js::has_marker(text) {
         return Language::JavaScript;
     }
+    from_hints(type_hint, test_file)
+}
+
+/// The language a failure's declared type and test file suggest.
+fn from_hints(type_hint: Option<&str>, test_file: Option<&str>) -> Language {
     let ext = test_file.and_then(|f| f.rsplit('.').next()).unwrap_or("");
     match ext {
         "rs" => return Language::Rust,
@@ -1083,6 +1171,69 @@ fn endpoint_in(text: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// [`detect`] as it read before its markers were found in one pass: the
+/// equivalence tests compare the two.
+#[cfg(test)]
+pub(crate) fn detect_reference(
+    text: &str,
+    type_hint: Option<&str>,
+    test_file: Option<&str>,
+) -> Language {
+    if text.contains("panicked at")
+        || text.lines().any(|l| {
+            let t = l.trim();
+            t.starts_with("---- ") && t.ends_with(" stdout ----")
+        })
+        || text.contains("called `Result::unwrap()`")
+        || text.contains("called `Option::unwrap()`")
+    {
+        return Language::Rust;
+    }
+    if (text.contains("panic: ") && text.contains("goroutine "))
+        || text.contains("--- FAIL: ")
+        || text.contains("=== FAIL: ")
+        || text.contains("=== RUN ")
+        || text.contains("Error Trace:")
+        || text.lines().any(go::is_package_line)
+        || (text.starts_with("# ") && text.contains(".go:"))
+        || go::has_test_line(text)
+    {
+        return Language::Go;
+    }
+    if text.contains("Traceback (most recent call last)")
+        || python::has_pytest_marker(text)
+        || python::summary_line(text).is_some()
+    {
+        return Language::Python;
+    }
+    if native::has_marker(text) {
+        return Language::Native;
+    }
+    if jvm::has_frame(text)
+        || jvm::has_surefire_summary(text)
+        || (text.contains("\nCaused by: ") && !js::has_marker(text))
+    {
+        return Language::Jvm;
+    }
+    if js::has_marker(text) {
+        return Language::JavaScript;
+    }
+    let ext = test_file.and_then(|f| f.rsplit('.').next()).unwrap_or("");
+    match ext {
+        "rs" => return Language::Rust,
+        "py" => return Language::Python,
+        "java" | "kt" | "scala" | "groovy" => return Language::Jvm,
+        "go" => return Language::Go,
+        "js" | "ts" | "mjs" | "cjs" | "jsx" | "tsx" => return Language::JavaScript,
+        "c" | "cc" | "cpp" | "cxx" => return Language::Native,
+        _ => {}
+    }
+    if type_hint.is_some_and(jvm::is_class_name) {
+        return Language::Jvm;
+    }
+    Language::Generic
 }
 
 #[cfg(test)]

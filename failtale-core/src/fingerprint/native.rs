@@ -5,7 +5,7 @@
 
 use super::{Frame, Language, Parsed};
 
-const SIGNALS: &[(&str, &str)] = &[
+pub(super) const SIGNALS: &[(&str, &str)] = &[
     ("Segmentation fault", "SIGSEGV"),
     ("SIGSEGV", "SIGSEGV"),
     ("signal 11", "SIGSEGV"),
@@ -21,6 +21,76 @@ const SIGNALS: &[(&str, &str)] = &[
     ("SIGKILL", "SIGKILL"),
 ];
 
+/// The fixed strings that mark a C or C++ failure text, found in one pass
+/// with the other languages' markers (see `Seen`).
+pub(super) const MARKERS: &[&str] = &[
+    "Sanitizer",
+    "error: in \"",
+    "[----] ",
+    "Check failed: ",
+    "CHECK failed: ",
+    "failed: running test case \"",
+    "FAIL!  : ",
+    "Assertion `",
+    "' failed",
+    ": runtime error: ",
+    ": FAILED:",
+    "\nwith expansion:\n",
+    "<Expression success=\"false\"",
+    "<Failure filename=",
+    "\nexpression failed",
+    "\nexplicit failure",
+    "\nunexpected exception with message",
+    "<Exception filename=",
+    "is NOT correct!",
+    "did NOT throw at all!",
+    "threw a DIFFERENT exception",
+    "The following tests FAILED:",
+    "terminate called after throwing",
+    "Expected equality of these values",
+    "\nWhich is: ",
+    "  Actual: ",
+    // The fatal signals' spellings (see `SIGNALS`).
+    "Segmentation fault",
+    "SIGSEGV",
+    "signal 11",
+    "SIGABRT",
+    "Aborted (core dumped)",
+    "signal 6",
+    "SIGBUS",
+    "Bus error",
+    "SIGFPE",
+    "Floating point exception",
+    "SIGILL",
+    "Illegal instruction",
+    "SIGKILL",
+];
+
+/// Whether `text` reads as a C or C++ failure, given which markers it holds.
+pub(super) fn has_marker_seen(text: &str, seen: &super::Seen) -> bool {
+    let has = |m: &str| {
+        let i = MARKERS.iter().position(|x| *x == m);
+        debug_assert!(i.is_some(), "{m:?} is not in native::MARKERS");
+        i.is_some_and(|i| seen.native & (1 << i) != 0)
+    };
+    let only_assertion = (0..MARKERS.len())
+        .filter(|&i| seen.native & (1 << i) != 0)
+        .all(|i| MARKERS[i] == "Assertion `" || MARKERS[i] == "' failed");
+    (seen.native != 0 && (!only_assertion || (has("Assertion `") && has("' failed"))))
+        || text.starts_with("FAILED:")
+        || (seen.has("not ok ")
+            && text.lines().any(|l| {
+                l.trim()
+                    .strip_prefix("not ok ")
+                    .and_then(|r| r.split_once(" - "))
+                    .is_some_and(|(_, d)| is_catch2_tap(d))
+            }))
+        || ((seen.has("unknown file: Failure") || seen.any(SOURCE_EXT))
+            && text.lines().any(|l| gtest_location(l).is_some()))
+}
+
+/// [`has_marker_seen`] as it read before the markers were found in one pass.
+#[cfg(test)]
 pub(super) fn has_marker(text: &str) -> bool {
     text.contains("Sanitizer")
         || text.contains("error: in \"")

@@ -650,3 +650,139 @@ fn pytest_summaries_cut_inside_the_exception_name_agree() {
     assert_eq!(one(&a, "kind"), "subprocess.Calle…");
     assert_eq!(a.hash, b.hash);
 }
+
+/// Texts made of the pieces the language markers and line checks look at,
+/// cut and joined at random, so that every marker and line shape meets
+/// every other (and halves of them) in one text.
+fn marker_soup(seed: u64, n: usize) -> Vec<String> {
+    const PIECES: &[&str] = &[
+        "panicked at",
+        "called `Result::unwrap()`",
+        "---- t stdout ----",
+        " stdout ----",
+        "---- ",
+        "panic: ",
+        "goroutine ",
+        "--- FAIL: ",
+        "=== RUN ",
+        "Error Trace:",
+        "FAIL\tgithub.com/a/b\t0.01s",
+        "FAIL",
+        "ok  \tpkg\t(cached)",
+        "ok ",
+        "# pkg",
+        "    x_test.go:12: got 1",
+        "x_test.go:12: ",
+        ".go:",
+        "Traceback (most recent call last)",
+        "E   assert 1 == 2",
+        "E",
+        "a/test_x.py:3: AssertionError",
+        "  File \"a.py\", line 3",
+        "FAILED a.py::t - ValueError: x",
+        "ERROR b.py::u - E",
+        "not ok 1 - x",
+        "not ok 2 - a - b",
+        "a.cc:12: Failure",
+        "unknown file: Failure",
+        "x.cpp(3): error: boom",
+        "a.h:7",
+        "Assertion `x > 0",
+        "' failed",
+        "Sanitizer",
+        "Check failed: a",
+        "SIGSEGV",
+        "signal 6",
+        "\nWhich is: ",
+        "  Actual: ",
+        "    at com.acme.Y.m(Y.java:12)",
+        "at ",
+        "\nCaused by: ",
+        "\tat java.base/java.lang.Thread.run(Thread.java:833)",
+        "Failed tests:",
+        "  OrderTest.t:70 expected:<1> but was:<2>",
+        "expect(received)",
+        "● a › b",
+        "    at Object.<anonymous> (a.test.js:3:5)",
+        "Require stack:",
+        "t => ./a_test.ts:3:6",
+        "FAILED:",
+        "\n",
+        "\r\n",
+        " ",
+        "word",
+        "42",
+    ];
+    let mut x = seed | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    (0..n)
+        .map(|_| {
+            let mut t = String::new();
+            for _ in 0..(next() % 12) {
+                let p = PIECES[(next() % PIECES.len() as u64) as usize];
+                // Sometimes only a part of a piece, so near-misses occur too.
+                let cut = (next() % (p.len() as u64 + 1)) as usize;
+                let p = if next() % 3 == 0 {
+                    p.get(..cut).unwrap_or(p)
+                } else {
+                    p
+                };
+                t.push_str(p);
+                if next() % 2 == 0 {
+                    t.push('\n');
+                }
+            }
+            t
+        })
+        .collect()
+}
+
+#[test]
+fn detect_finds_markers_in_one_pass_with_the_same_answers_as_one_search_per_marker() {
+    let mut texts: Vec<String> = include_str!("../../tests/analyze/eval.jsonl")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(texts.len() >= 300);
+    texts.extend(marker_soup(0x9e37_79b9_7f4a_7c15, 40_000));
+    let mut per_language = std::collections::BTreeMap::new();
+    for t in &texts {
+        for (hint, file) in [(None, None), (Some("java.lang.Foo"), Some("a_test.py"))] {
+            let want = detect_reference(t, hint, file);
+            assert_eq!(detect(t, hint, file), want, "{t:?}");
+            *per_language.entry(format!("{want:?}")).or_insert(0) += 1;
+        }
+    }
+    // The soup reaches every language, so each branch was compared.
+    for lang in [
+        "Rust",
+        "Go",
+        "Python",
+        "Native",
+        "Jvm",
+        "JavaScript",
+        "Generic",
+    ] {
+        assert!(
+            per_language.get(lang).is_some_and(|&n| n >= 50),
+            "{lang}: {per_language:?}"
+        );
+    }
+}
+
+#[test]
+fn the_signal_markers_are_the_signals_spellings() {
+    let spellings: Vec<&str> = native::SIGNALS.iter().map(|(m, _)| *m).collect();
+    assert!(native::MARKERS.ends_with(&spellings));
+}
