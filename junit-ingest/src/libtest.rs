@@ -272,7 +272,7 @@ impl LibtestStream {
 }
 
 /// One line of the stream: a libtest event, a cargo message, or another JSON object.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 struct Event<'a> {
     #[serde(rename = "type", borrow, default)]
     ty: Option<Cow<'a, str>>,
@@ -313,6 +313,51 @@ struct Event<'a> {
     total_time: Option<f64>,
     #[serde(default)]
     compilation_time: Option<f64>,
+}
+
+/// The lines that make up most of a libtest stream, read without the JSON
+/// decoder: a test starting and a test ending with no output, exactly as
+/// libtest writes them (`{ "type": "test", "event": "started", "name": "a::b" }`,
+/// `{ "type": "test", "name": "a::b", "event": "ok", "exec_time": 0.001 }`)
+/// and with a name that needs no unescaping. Any other line, or any
+/// difference in spacing, is left to the decoder, so what is read is the
+/// same either way.
+fn plain_test_event(text: &str) -> Option<Event<'_>> {
+    fn plain(s: &str) -> bool {
+        !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20)
+    }
+    let rest = text.strip_prefix(r#"{ "type": "test", "#)?;
+    let mut ev = Event {
+        ty: Some(Cow::Borrowed("test")),
+        ..Event::default()
+    };
+    if let Some(rest) = rest.strip_prefix(r#""event": "started", "name": ""#) {
+        let name = rest.strip_suffix(r#"" }"#)?;
+        if !plain(name) {
+            return None;
+        }
+        ev.event = Some(Cow::Borrowed("started"));
+        ev.name = Some(Cow::Borrowed(name));
+        return Some(ev);
+    }
+    let rest = rest.strip_prefix(r#""name": ""#)?;
+    let (name, rest) = rest.split_once(r#"", "event": ""#)?;
+    let (event, rest) = rest.split_once('"')?;
+    if !plain(name) || event.is_empty() || !event.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    if rest != " }" {
+        let secs = rest
+            .strip_prefix(r#", "exec_time": "#)?
+            .strip_suffix(" }")?;
+        if !secs.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            return None;
+        }
+        ev.exec_time = Some(ExecTime::Seconds(serde_json::from_str(secs).ok()?));
+    }
+    ev.event = Some(Cow::Borrowed(event));
+    ev.name = Some(Cow::Borrowed(name));
+    Some(ev)
 }
 
 #[derive(Deserialize)]
@@ -443,6 +488,10 @@ impl State {
 
     /// Parses one JSON object (possibly rejoined from several lines) and handles it.
     fn parse_object(&mut self, no: u64, text: &str, joined: bool) {
+        if !joined && let Some(ev) = plain_test_event(text) {
+            self.event(no, ev);
+            return;
+        }
         let err = match serde_json::from_str::<Event<'_>>(text) {
             Ok(ev) => {
                 if joined {
@@ -1125,6 +1174,86 @@ mod tests {
 
     fn read(s: &str) -> Ingested {
         LibtestReader::default().ingest(&mut s.as_bytes())
+    }
+
+    #[test]
+    fn plain_test_lines_read_without_the_decoder_read_as_the_decoder_reads_them() {
+        let names = [
+            "a::ok",
+            "tests::ünïcode_名前",
+            "a b c",
+            "x::y::z_1",
+            "",
+            "q\\\"uote",
+            "back\\\\slash",
+            "tab\\there",
+            "\\u00e9",
+            "end\" }",
+            "a\", \"event\": \"ok",
+        ];
+        let tails = [
+            " }",
+            ", \"exec_time\": 0.001 }",
+            ", \"exec_time\": 12 }",
+            ", \"exec_time\": 1. }",
+            ", \"exec_time\": 01 }",
+            ", \"exec_time\": 1e-3 }",
+            ", \"exec_time\": \"0.5s\" }",
+            ", \"stdout\": \"x\" }",
+            " } ",
+            "}",
+        ];
+        let mut lines = Vec::new();
+        for name in names {
+            lines.push(format!(
+                "{{ \"type\": \"test\", \"event\": \"started\", \"name\": \"{name}\" }}"
+            ));
+            lines.push(format!(
+                "{{ \"type\": \"test\", \"event\": \"started\", \"name\": \"{name}\"}}"
+            ));
+            for event in ["ok", "failed", "ignored", "OK", "timeout"] {
+                for tail in tails {
+                    lines.push(format!(
+                        "{{ \"type\": \"test\", \"name\": \"{name}\", \"event\": \"{event}\"{tail}"
+                    ));
+                }
+            }
+        }
+        let (mut quick, mut decoded) = (0, 0);
+        for line in &lines {
+            let Some(q) = plain_test_event(line) else {
+                continue;
+            };
+            quick += 1;
+            let Ok(d) = serde_json::from_str::<Event<'_>>(line) else {
+                panic!("read without the decoder, but the decoder rejects it: {line}");
+            };
+            decoded += 1;
+            assert_eq!(q.ty, d.ty, "{line}");
+            assert_eq!(q.event, d.event, "{line}");
+            assert_eq!(q.name, d.name, "{line}");
+            assert_eq!(
+                q.exec_time.as_ref().and_then(ExecTime::duration),
+                d.exec_time.as_ref().and_then(ExecTime::duration),
+                "{line}"
+            );
+            assert!(d.stdout.is_none() && d.message.is_none() && d.nextest.is_none());
+        }
+        // The common shapes take the quick path; escapes and odd spacing do not.
+        assert!(quick >= 60, "{quick}");
+        assert_eq!(quick, decoded);
+        assert!(
+            plain_test_event(r#"{ "type": "test", "event": "started", "name": "a::ok" }"#)
+                .is_some()
+        );
+        assert!(
+            plain_test_event(r#"{ "type": "test", "event": "started", "name": "q\"uote" }"#)
+                .is_none()
+        );
+        assert!(
+            plain_test_event(r#"{ "type": "test", "name": "a", "event": "ok", "exec_time": 01 }"#)
+                .is_none()
+        );
     }
 
     const TWO_BINARIES: &str = r#"     Running unittests src/lib.rs (target/debug/deps/alpha-0123456789abcdef)
