@@ -957,6 +957,81 @@ fn a_check_that_names_nothing_stays_with_its_test() {
 }
 
 #[test]
+fn an_error_thrown_bare_by_the_test_itself_stays_with_its_test() {
+    // `throw new Error()` / `raise ValueError` in a test's own body says
+    // that the test gave up, not why: two tests doing it share nothing. The
+    // same throw with a message, or from a function of the application,
+    // is evidence of one cause.
+    let deno = |test: &str, line: u32| {
+        format!(
+            "{test} => ./main.ts:{line}:6\nerror: Error\n  throw new Error();\n        ^\n    at file:///app/main.ts:{}:9\n",
+            line + 1
+        )
+    };
+    let py = |test: &str| {
+        format!(
+            "def {test}():\n>       raise ValueError\nE       ValueError\n\ntests/test_orders.py:9: ValueError"
+        )
+    };
+    let cases: Vec<TestCase> = [
+        case("test 1", &deno("test 1", 4)),
+        case("test 2", &deno("test 2", 7)),
+        case("test_a", &py("test_a")),
+        case("test_b", &py("test_b")),
+        case(
+            "loads a",
+            "loads a => ./main.ts:3:6\nerror: Error: config missing\n  throw new Error(\"config missing\");\n        ^\n    at file:///app/main.ts:4:9\n",
+        ),
+        case(
+            "loads b",
+            "loads b => ./main.ts:8:6\nerror: Error: config missing\n  throw new Error(\"config missing\");\n        ^\n    at file:///app/main.ts:9:9\n",
+        ),
+        case(
+            "saves a",
+            "saves a => ./main.ts:12:6\nerror: Error\n  throw new Error();\n        ^\n    at openStore (file:///app/store.ts:40:9)\n    at file:///app/main.ts:13:3\n",
+        ),
+        case(
+            "saves b",
+            "saves b => ./main.ts:16:6\nerror: Error\n  throw new Error();\n        ^\n    at openStore (file:///app/store.ts:40:9)\n    at file:///app/main.ts:17:3\n",
+        ),
+    ]
+    .iter()
+    .map(|c| test_case(c, None))
+    .collect();
+    let label = clusters_of(&Pipeline::default(), &cases);
+    let explain = |i: usize| {
+        let sig =
+            failtale_core::Fingerprint::fingerprint(&StructuredFingerprint::default(), &cases[i]);
+        format!("{sig:?}")
+    };
+    assert_ne!(
+        label[0],
+        label[1],
+        "two Deno tests throwing bare errors\n{}",
+        explain(0)
+    );
+    assert_ne!(
+        label[2],
+        label[3],
+        "two pytest tests raising a bare ValueError\n{}",
+        explain(2)
+    );
+    assert_eq!(
+        label[4],
+        label[5],
+        "one message thrown by two tests\n{}\n{}",
+        explain(4),
+        explain(5)
+    );
+    assert_eq!(
+        label[6],
+        label[7],
+        "a bare error from one application function\n{}",
+        explain(6)
+    );
+}
+
+#[test]
 fn a_failed_check_that_aborts_is_told_by_its_condition_not_the_signal() {
     let report = |cond: &str, pid: u32, pc: &str| {
         format!(

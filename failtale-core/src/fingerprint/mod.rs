@@ -329,6 +329,13 @@ impl Fingerprint for StructuredFingerprint {
                 .unwrap_or_else(|| case.id.key());
             return with_component(sig, "seen in", seen);
         }
+        if is_bare_throw(&sig) {
+            // The test's own code threw an error that carries no message
+            // (`throw new Error()`, `raise ValueError`), and no function of
+            // the application is on the stack: two tests doing that share
+            // only the habit, so the throw is this test's.
+            return with_component(sig, "thrown in", case.id.name.clone());
+        }
         if is_trivial_check(&sig) {
             // A check whose text holds only literals and the checker's own
             // words (`REQUIRE( false )`, `assert 0`, `Expected: 1
@@ -546,6 +553,41 @@ fn is_bare_kind(sig: &Signature) -> bool {
         let m = message.trim();
         !SELF_EXPLAINING.contains(&kind) && (m.is_empty() || m == "null" || m == "<test>")
     })
+}
+
+/// Whether a signature is an error type thrown with no message by a
+/// statement that only throws it (`throw new Error();`, `raise
+/// ValueError()`), with no named function on the stack: what the test's own
+/// code does when it gives up, which says nothing another test could share.
+fn is_bare_throw(sig: &Signature) -> bool {
+    let (mut kind, mut message, mut statement) = ("", "", None);
+    for c in &sig.components {
+        match c.name.as_str() {
+            "kind" => kind = c.value.as_str(),
+            "message" => message = c.value.trim(),
+            "statement" => statement = Some(c.value.trim()),
+            // A frame of a named function is a place in the application.
+            "frame" if !c.value.starts_with(" (") => return false,
+            "location" | "outer" | "environment" | "values" => return false,
+            _ => {}
+        }
+    }
+    let Some(statement) = statement else {
+        return false;
+    };
+    let short = kind.rsplit(['.', ':']).next().unwrap_or(kind);
+    if short.is_empty() || !is_type_name(short) && short != "Error" {
+        return false;
+    }
+    let said_nothing =
+        message.is_empty() || message.split_whitespace().all(|w| w == kind || w == short);
+    let statement = statement.trim_end_matches(';').trim();
+    let thrown = statement
+        .strip_prefix("throw new ")
+        .or_else(|| statement.strip_prefix("throw "))
+        .or_else(|| statement.strip_prefix("raise "))
+        .map(|t| t.trim_end_matches("()").trim());
+    said_nothing && thrown.is_some_and(|t| t == kind || t == short)
 }
 
 /// A test that failed only because its subtests did (Go's `TestX` beside
