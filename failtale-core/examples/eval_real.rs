@@ -313,7 +313,7 @@ fn main() {
     let mut redactions = Redactions::default();
     let run = pipeline.sanitize(run, &mut redactions).into_inner();
     let t = std::time::Instant::now();
-    let clusters = pipeline.cluster(&run);
+    let mut clusters = pipeline.cluster(&run);
     let elapsed = t.elapsed();
     let mut pred = vec![usize::MAX; items.len()];
     for (k, c) in clusters.iter().enumerate() {
@@ -328,17 +328,21 @@ fn main() {
         for (k, i) in items.iter().enumerate() {
             runs.entry(run_of(i)).or_default().push(k);
         }
-        let mut next = 0;
+        // The clusters shown below are then these runs' clusters, with
+        // their members numbered as in the half.
+        let mut per_run = Vec::new();
         for members in runs.values() {
             let mut one = TestRun::default();
             one.cases = members.iter().map(|&k| run.cases[k].clone()).collect();
-            for c in pipeline.cluster(&one) {
-                for &i in &c.case_indices {
-                    pred[members[i]] = next;
+            for mut c in pipeline.cluster(&one) {
+                for i in &mut c.case_indices {
+                    *i = members[*i];
+                    pred[*i] = per_run.len();
                 }
-                next += 1;
+                per_run.push(c);
             }
         }
+        clusters = per_run;
     }
     let mut cause_ids: HashMap<&str, usize> = HashMap::new();
     let mut truth: Vec<usize> = items
