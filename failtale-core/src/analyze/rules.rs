@@ -883,6 +883,15 @@ mod tests {
             "  ● Test suite failed to run\n\n    Invalid: afterAll() may not be used in a describe block containing no tests.",
             "  ● Test suite failed to run\n\n    Skip must be called with only a description.",
             "  ● adds\n\n    Not enough arguments supplied for given headings:\n    a | b | expected",
+            // node:test, Deno, tap, QUnit and cucumber telling the test it broke their rules.
+            "not ok 3 - saves twice\n  ---\n  failureType: 'multipleCallbackInvocations'\n  error: 'callback invoked multiple times'\n  code: 'ERR_TEST_FAILURE'",
+            "not ok 4 - late child\n  ---\n  error: 'test could not be started because its parent finished'",
+            "login ... step 2 => ./login_test.ts:9:11\nerror: Error: Didn't complete before parent. Await step with `await t.step(...)`.",
+            "shuts down => ./app_test.ts:3:6\nerror: Error: Test case attempted to exit with exit code: 2\n  Deno.exit(2);",
+            "not ok 2 - counts # time=1.2ms\n  ---\n  message: test assertion count exceeds plan",
+            "not ok 1 totals\n  ---\n  message: Expected 3 assertions, but 2 were run\n  severity: failed",
+            "not ok 1 global failure\n  ---\n  message: \"Error: No tests were run.\"",
+            "  Scenario: pay\n   ✘  Given a card\n      Step failed:\n      Step match is ambiguous: Possible matches:",
         ] {
             let m = classify(None, text);
             assert_eq!(
