@@ -366,7 +366,10 @@ fn main() {
         // Failures whose texts are identical once the test's own name is
         // taken out cannot be told apart by anyone reading them: their
         // causes are joined (union-find over the labels).
-        let mut parent: Vec<usize> = (0..cause_ids.len()).collect();
+        // (With --per-run the labels are per run, and only texts of one run
+        // are compared: failures of two runs never share a cluster.)
+        let labels = truth.iter().max().map_or(0, |m| m + 1);
+        let mut parent: Vec<usize> = (0..labels).collect();
         fn find(p: &mut [usize], mut x: usize) -> usize {
             while p[x] != x {
                 p[x] = p[p[x]];
@@ -374,7 +377,7 @@ fn main() {
             }
             x
         }
-        let mut first: HashMap<(String, &str), usize> = HashMap::new();
+        let mut first: HashMap<(String, &str, &str), usize> = HashMap::new();
         for (k, i) in items.iter().enumerate() {
             let mut text = i.text.clone();
             if i.name.trim().len() >= 6 {
@@ -385,7 +388,8 @@ fn main() {
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .collect();
-            let key = (key.join("\n"), group(&i.lang));
+            let run = if a.per_run { run_of(i) } else { "" };
+            let key = (key.join("\n"), group(&i.lang), run);
             match first.get(&key) {
                 Some(&other) => {
                     let (x, y) = (find(&mut parent, truth[k]), find(&mut parent, truth[other]));
@@ -402,7 +406,7 @@ fn main() {
         let joined: std::collections::HashSet<usize> = truth.iter().copied().collect();
         println!(
             "labels: identical texts joined ({} causes become {})",
-            cause_ids.len(),
+            labels,
             joined.len()
         );
     } else {
