@@ -568,7 +568,11 @@ impl Pipeline {
         {
             use futures_util::StreamExt;
             let (run, shared) = (&run, &shared);
-            let mut explained = futures_util::stream::iter(self.cluster_knowing(run, known))
+            let found = self.cluster_knowing(run, known);
+            if self.collectors.is_empty() {
+                self.analyze.prepare(&found, run, self.threads);
+            }
+            let mut explained = futures_util::stream::iter(found)
                 .map(|cluster| self.explain_shared(run, cluster, shared))
                 .buffered(self.clusters_at_once);
             while let Some(c) = explained.next().await {

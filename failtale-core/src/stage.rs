@@ -134,6 +134,15 @@ pub trait Analyze: Send + Sync {
         run: &Sanitized<TestRun>,
         evidence: &[Evidence],
     ) -> Result<Option<Analysis>, AnalyzeError>;
+
+    /// Called once with every cluster of a run, before they are analyzed
+    /// one by one, when no collector will add evidence. An analyzer that
+    /// needs no I/O may work on all of them here, on `threads` threads, and
+    /// answer [`Analyze::analyze`] from that work (the clusters it is then
+    /// asked about may still differ: check). Does nothing by default.
+    fn prepare(&self, clusters: &[Cluster], run: &Sanitized<TestRun>, threads: usize) {
+        let _ = (clusters, run, threads);
+    }
 }
 
 /// An ingester that recognises nothing: for pipelines fed a [`TestRun`]
@@ -290,6 +299,9 @@ macro_rules! forward_stages {
                 evidence: &[Evidence],
             ) -> Result<Option<Analysis>, AnalyzeError> {
                 (**self).analyze(cluster, run, evidence).await
+            }
+            fn prepare(&self, clusters: &[Cluster], run: &Sanitized<TestRun>, threads: usize) {
+                (**self).prepare(clusters, run, threads);
             }
         }
     )*};

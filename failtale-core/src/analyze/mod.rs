@@ -192,7 +192,7 @@ pub fn evidence_label(e: &Evidence) -> String {
 }
 
 /// The texts of one cluster, with the failure's exception type.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Sources {
     /// Exception or failure type of the representative failure.
     pub failure_type: Option<String>,

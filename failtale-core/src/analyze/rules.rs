@@ -1,8 +1,8 @@
 //! The offline rule set: data in `rules.toml`, evaluated in full for every
 //! failure; the best-scoring rule wins.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
 use regex::Regex;
@@ -580,6 +580,14 @@ fn render_placeholders(template: &str, values: &BTreeMap<String, String>) -> (St
     (out, complete)
 }
 
+/// An analysis made ahead by [`Analyze::prepare`] and what it was made from.
+#[derive(Debug)]
+struct Prepared {
+    signature: Signature,
+    sources: Sources,
+    analysis: Analysis,
+}
+
 /// The offline analyzer: known failures first, then the rule set. Always
 /// produces an analysis (category `other` when nothing matched).
 #[derive(Debug, Clone)]
@@ -588,6 +596,10 @@ pub struct OfflineAnalyzer {
     /// without failures never pays for compiling them).
     rules: Option<Arc<RuleSet>>,
     known: Arc<KnownFailures>,
+    /// Analyses worked out by [`Analyze::prepare`], by representative case,
+    /// with the signature and texts they were made from: an analysis is
+    /// used only for a cluster with the very same inputs.
+    prepared: Arc<Mutex<HashMap<usize, Prepared>>>,
 }
 
 impl Default for OfflineAnalyzer {
@@ -595,6 +607,7 @@ impl Default for OfflineAnalyzer {
         OfflineAnalyzer {
             rules: None,
             known: Arc::new(KnownFailures::default()),
+            prepared: Arc::default(),
         }
     }
 }
@@ -624,11 +637,14 @@ impl OfflineAnalyzer {
 
     /// Analyzes one cluster without I/O.
     pub fn analyze_now(&self, cluster: &Cluster, run: &TestRun, evidence: &[Evidence]) -> Analysis {
-        let sources = cluster_sources(cluster, run, evidence);
-        if let Some(a) = self.known.find(&cluster.fingerprint.hash, &sources) {
+        self.analyze_with(cluster, &cluster_sources(cluster, run, evidence))
+    }
+
+    fn analyze_with(&self, cluster: &Cluster, sources: &Sources) -> Analysis {
+        if let Some(a) = self.known.find(&cluster.fingerprint.hash, sources) {
             return a;
         }
-        self.analyze_failure(&cluster.fingerprint, &sources)
+        self.analyze_failure(&cluster.fingerprint, sources)
     }
 
     /// Analyzes texts with the rules only (no known failures, no signature).
@@ -718,7 +734,40 @@ impl Analyze for OfflineAnalyzer {
         run: &Sanitized<TestRun>,
         evidence: &[Evidence],
     ) -> Result<Option<Analysis>, AnalyzeError> {
-        Ok(Some(self.analyze_now(cluster, run, evidence)))
+        let sources = cluster_sources(cluster, run, evidence);
+        if evidence.is_empty() {
+            let ready = self
+                .prepared
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&cluster.representative);
+            if let Some(p) = ready
+                && p.signature == cluster.fingerprint
+                && p.sources == sources
+            {
+                return Ok(Some(p.analysis));
+            }
+        }
+        Ok(Some(self.analyze_with(cluster, &sources)))
+    }
+
+    /// Analyzes every cluster on `threads` threads: the rules need no I/O,
+    /// and one run's clusters would otherwise be analyzed on one core.
+    fn prepare(&self, clusters: &[Cluster], run: &Sanitized<TestRun>, threads: usize) {
+        let run = run.get();
+        let done = crate::par::map(clusters, threads, 8, &|c: &Cluster| {
+            let sources = cluster_sources(c, run, &[]);
+            let analysis = self.analyze_with(c, &sources);
+            let prepared = Prepared {
+                signature: c.fingerprint.clone(),
+                sources,
+                analysis,
+            };
+            (c.representative, prepared)
+        });
+        let mut prepared = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
+        prepared.clear();
+        prepared.extend(done);
     }
 }
 
@@ -875,6 +924,64 @@ mod tests {
         // Only every pattern together makes the rule apply.
         let abort_only = "==4242==ERROR: AddressSanitizer: ABRT on unknown address 0x000000001092";
         assert_ne!(classify(None, abort_only).rule, "check-then-abort");
+    }
+
+    #[tokio::test]
+    async fn prepared_analyses_answer_only_clusters_with_the_same_inputs() {
+        use crate::model::{Attempt, Failure, FailureKind, TestCase, TestId};
+        let case = |name: &str, text: &str| {
+            let mut f = Failure::new(FailureKind::Failure);
+            f.body = Some(text.into());
+            TestCase::new(
+                TestId::new(Vec::new().into(), None, name.to_owned()),
+                vec![Attempt::with_failures(vec![f])],
+            )
+        };
+        let run = TestRun {
+            cases: vec![
+                case(
+                    "a",
+                    "java.net.ConnectException: Connection refused (localhost:5432)",
+                ),
+                case(
+                    "b",
+                    "thread 'b' panicked at src/lib.rs:3:5:\nassertion failed: ok",
+                ),
+            ],
+            ..TestRun::default()
+        };
+        let run = Sanitized::assume_sanitized(run);
+        let pipeline = crate::Pipeline::default();
+        let clusters = pipeline.cluster(&run);
+        assert_eq!(clusters.len(), 2);
+        let analyzer = OfflineAnalyzer::new();
+        analyzer.prepare(&clusters, &run, 2);
+        for c in &clusters {
+            let got = analyzer.analyze(c, &run, &[]).await.unwrap().unwrap();
+            assert_eq!(got, analyzer.analyze_now(c, &run, &[]));
+        }
+        // Another run whose cluster has the same representative and
+        // signature but other text is analyzed afresh, not answered from
+        // the first run's work.
+        analyzer.prepare(&clusters, &run, 2);
+        let mut other = run.get().clone();
+        if let Some(f) = other.cases[0].attempts[0].failures.first_mut() {
+            f.body =
+                Some("java.net.ConnectException: Connection refused (db.internal:6543)".into());
+        }
+        let other = Sanitized::assume_sanitized(other);
+        let c = &clusters[0];
+        let got = analyzer.analyze(c, &other, &[]).await.unwrap().unwrap();
+        assert_eq!(got, analyzer.analyze_now(c, &other, &[]));
+        assert_ne!(got, analyzer.analyze_now(c, &run, &[]));
+        // Evidence is never answered from prepared work.
+        let e = Evidence::new("disk full", crate::model::Provenance::new("extra"));
+        let with = analyzer
+            .analyze(&clusters[1], &run, std::slice::from_ref(&e))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(with, analyzer.analyze_now(&clusters[1], &run, &[e]));
     }
 
     #[test]
