@@ -61,7 +61,7 @@ use std::time::Duration;
 
 use failtale_core::history::{
     AnalysisKey, CommitOutcomes, FingerprintHistory, HistoryEntry, HistoryError, HistorySlice,
-    HistoryStore, RunId, RunInfo, RunRecord, TestHistory, stability,
+    HistoryStore, ResultRecord, RunId, RunInfo, RunRecord, TestHistory, stability,
 };
 use failtale_core::model::{Analysis, Outcome};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -688,6 +688,105 @@ fn entry(run: i64, r: &codec::Row) -> HistoryEntry {
     }
 }
 
+/// `INSERT INTO tests` of `rows` rows of (id, key).
+fn add_tests_sql(rows: usize) -> String {
+    let mut sql = String::from("INSERT INTO tests (id, key) VALUES ");
+    for n in 0..rows {
+        if n > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!("(?{}, ?{})", 2 * n + 1, 2 * n + 2));
+    }
+    sql
+}
+
+/// The stored id of each result's test, adding the tests not stored yet.
+///
+/// When the store holds no more tests than a few runs of this size, one
+/// pass over the `tests` table (matching names against the run's, without
+/// copying them) finds the known ones: far cheaper than a lookup in the
+/// name index per test. A store with many more tests is asked per name.
+/// New names are added in name order, so the name index grows at its end
+/// rather than in random places.
+fn test_ids(
+    tx: &rusqlite::Transaction<'_>,
+    results: &[ResultRecord],
+) -> rusqlite::Result<Vec<i64>> {
+    const UNKNOWN: i64 = 0;
+    let mut ids = vec![UNKNOWN; results.len()];
+    let stored: i64 = tx
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM tests")?
+        .query_row([], |r| r.get(0))?;
+    if stored <= 4 * results.len() as i64 + 64 {
+        let mut wanted: HashMap<&str, usize> = HashMap::with_capacity(results.len());
+        for (i, r) in results.iter().enumerate() {
+            wanted.entry(r.test.as_str()).or_insert(i);
+        }
+        if stored > 0 {
+            let mut all = tx.prepare_cached("SELECT id, key FROM tests")?;
+            let mut rows = all.query([])?;
+            while let Some(row) = rows.next()? {
+                let key = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+                if let Some(&i) = wanted.get(key) {
+                    ids[i] = row.get(0)?;
+                }
+            }
+        }
+        // A test named twice in one run takes the id of its first result.
+        for (i, r) in results.iter().enumerate() {
+            let first = wanted[r.test.as_str()];
+            if first != i {
+                ids[i] = ids[first];
+            }
+        }
+    } else {
+        let mut find = tx.prepare_cached("SELECT id FROM tests WHERE key = ?1")?;
+        for (i, r) in results.iter().enumerate() {
+            if let Some(id) = find.query_row([&r.test], |row| row.get(0)).optional()? {
+                ids[i] = id;
+            }
+        }
+    }
+    let mut new: Vec<usize> = (0..results.len()).filter(|&i| ids[i] == UNKNOWN).collect();
+    if new.is_empty() {
+        return Ok(ids);
+    }
+    new.sort_unstable_by(|&a, &b| results[a].test.cmp(&results[b].test));
+    // The same name twice in one run is one test.
+    let mut names: Vec<&str> = Vec::with_capacity(new.len());
+    let mut next = stored;
+    for &i in &new {
+        let key = results[i].test.as_str();
+        if names.last() != Some(&key) {
+            names.push(key);
+            next += 1;
+        }
+        ids[i] = next;
+    }
+    // Ids are given, not taken from SQLite, so that many rows go in one
+    // statement: the transaction is the only writer.
+    const ROWS: usize = 200;
+    let full = add_tests_sql(ROWS);
+    let mut id = stored;
+    for chunk in names.chunks(ROWS) {
+        let tail;
+        let sql = if chunk.len() == ROWS {
+            &full
+        } else {
+            tail = add_tests_sql(chunk.len());
+            &tail
+        };
+        let mut add = tx.prepare_cached(sql)?;
+        for (n, key) in chunk.iter().enumerate() {
+            id += 1;
+            add.raw_bind_parameter(2 * n + 1, id)?;
+            add.raw_bind_parameter(2 * n + 2, key)?;
+        }
+        add.raw_execute()?;
+    }
+    Ok(ids)
+}
+
 fn insert_run(tx: &rusqlite::Transaction<'_>, run: &RunRecord) -> rusqlite::Result<RunId> {
     let sources = serde_json::to_string(&run.sources).unwrap_or_else(|_| "[]".into());
     tx.execute(
@@ -704,8 +803,7 @@ fn insert_run(tx: &rusqlite::Transaction<'_>, run: &RunRecord) -> rusqlite::Resu
         ],
     )?;
     let run_id = tx.last_insert_rowid();
-    let mut find_test = tx.prepare_cached("SELECT id FROM tests WHERE key = ?1")?;
-    let mut add_test = tx.prepare_cached("INSERT INTO tests (key) VALUES (?1)")?;
+    let test_ids = test_ids(tx, &run.results)?;
     let mut add_fingerprint = tx.prepare_cached(
         "INSERT INTO fingerprints (hash, first_seen_ms, first_commit, last_seen_ms, runs_seen)
          VALUES (?1, ?2, ?3, ?2, 1)
@@ -719,17 +817,7 @@ fn insert_run(tx: &rusqlite::Transaction<'_>, run: &RunRecord) -> rusqlite::Resu
     )?;
     let mut fingerprint_ids: HashMap<&str, i64> = HashMap::new();
     let mut rows = Vec::with_capacity(run.results.len());
-    for r in &run.results {
-        let test_id: i64 = match find_test
-            .query_row([&r.test], |row| row.get(0))
-            .optional()?
-        {
-            Some(id) => id,
-            None => {
-                add_test.execute([&r.test])?;
-                tx.last_insert_rowid()
-            }
-        };
+    for (r, &test_id) in run.results.iter().zip(&test_ids) {
         let fp_id = match r.fingerprint.as_deref() {
             None => None,
             Some(hash) => Some(match fingerprint_ids.get(hash) {
@@ -1072,6 +1160,58 @@ pub fn runs(store: &SqliteStore) -> Result<BTreeMap<RunId, RunInfo>, HistoryErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs of the given tests (all passing), recorded one by one.
+    fn runs_of(store: &SqliteStore, runs: &[&[&str]]) {
+        for (n, tests) in runs.iter().enumerate() {
+            let run = RunRecord {
+                at_ms: n as i64,
+                results: tests
+                    .iter()
+                    .map(|t| ResultRecord {
+                        test: (*t).into(),
+                        outcome: Outcome::Passed,
+                        duration_us: None,
+                        attempts: 1,
+                        fingerprint: None,
+                    })
+                    .collect(),
+                ..RunRecord::default()
+            };
+            store.record_run(&run).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_test_keeps_one_id_across_runs_whether_the_store_is_scanned_or_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("h.db")).unwrap();
+        // New names out of order, a name twice in one run, known and new
+        // names mixed, and more names than one insert statement holds.
+        let many: Vec<String> = (0..450).rev().map(|i| format!("m::t{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        runs_of(&store, &[&["b", "a", "b"], &["c", "a", "c", "d"], &many]);
+        // A run small beside the store is looked up name by name.
+        runs_of(&store, &[&["a", "m::t7", "e"]]);
+        let slice = store.test_histories(None, 20).unwrap();
+        let count = |name: &str| {
+            slice
+                .tests
+                .iter()
+                .filter(|t| t.test == name)
+                .map(|t| t.entries.len())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(count("a"), [3]);
+        assert_eq!(count("b"), [1]);
+        assert_eq!(count("c"), [1]);
+        assert_eq!(count("d"), [1]);
+        assert_eq!(count("e"), [1]);
+        assert_eq!(count("m::t7"), [2]);
+        assert_eq!(count("m::t449"), [1]);
+        assert_eq!(slice.tests.len(), 5 + 450);
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+    }
 
     #[test]
     fn a_version_1_store_is_moved_over_with_every_result() {
