@@ -295,10 +295,14 @@ impl OutputDir {
             }
         };
         remove_stale_temporaries(&self.dir);
+        // Files written atomically into this directory are hashed as they are
+        // written; the manifest takes those digests instead of reading them back.
+        let digests = Digesting::start(&self.dir);
         let (mut written, mut failed) = finish_all(outputs, done);
+        let digests = digests.finish();
         if lock.is_some() {
             let names: Vec<String> = failed.iter().map(|(n, _)| n.clone()).collect();
-            match self.write_manifest(&written, names) {
+            match self.write_manifest(&written, names, &digests) {
                 Ok(path) => written.push(path),
                 Err(e) => failed.push((MANIFEST.to_owned(), e)),
             }
@@ -329,6 +333,7 @@ impl OutputDir {
         &self,
         written: &[PathBuf],
         failed: Vec<String>,
+        digests: &[(PathBuf, FileDigest)],
     ) -> Result<PathBuf, OutputError> {
         // Only this directory's files: a step summary elsewhere is not part of the set.
         let ours: Vec<(&PathBuf, String)> = written
@@ -338,11 +343,25 @@ impl OutputDir {
                 Some((p, rel.to_string_lossy().into_owned()))
             })
             .collect();
-        // Each file hashed on its own thread: the set is only as slow as its largest file.
+        // A file hashed as it was written keeps that digest while it is the
+        // file written (same size, modification time and inode); any other is
+        // read back, each on its own thread.
         let hashed: Vec<io::Result<(u64, String)>> = std::thread::scope(|s| {
             let running: Vec<_> = ours
                 .iter()
-                .map(|(path, _)| s.spawn(move || hash_file(path)))
+                .map(|(path, _)| {
+                    let known = digests
+                        .iter()
+                        .rev()
+                        .find(|(p, d)| p == *path && d.still_describes(path));
+                    match known {
+                        Some((_, d)) => {
+                            let found = Ok((d.bytes, d.sha256.clone()));
+                            s.spawn(move || found)
+                        }
+                        None => s.spawn(move || hash_file(path)),
+                    }
+                })
                 .collect();
             running
                 .into_iter()
@@ -376,6 +395,131 @@ impl OutputDir {
     }
 }
 
+/// A file's size and SHA-256 taken while [`write_atomically`] wrote it, with
+/// what identifies that very file afterwards.
+#[derive(Debug, Clone)]
+pub(crate) struct FileDigest {
+    bytes: u64,
+    sha256: String,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    inode: u64,
+}
+
+impl FileDigest {
+    fn of(file: &std::fs::File, bytes: u64, sha256: String) -> io::Result<Self> {
+        let meta = file.metadata()?;
+        Ok(FileDigest {
+            bytes,
+            sha256,
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            inode: std::os::unix::fs::MetadataExt::ino(&meta),
+        })
+    }
+
+    /// Whether `path` is still the file this digest was taken of.
+    fn still_describes(&self, path: &Path) -> bool {
+        let Ok(meta) = std::fs::metadata(path) else {
+            return false;
+        };
+        #[cfg(unix)]
+        if std::os::unix::fs::MetadataExt::ino(&meta) != self.inode {
+            return false;
+        }
+        meta.len() == self.bytes && self.modified.is_some() && meta.modified().ok() == self.modified
+    }
+}
+
+/// Directories whose atomically written files are being hashed as they are
+/// written, each with the digests taken so far (one [`OutputDir`] per
+/// directory at a time: its lock sees to that).
+static DIGESTING: std::sync::Mutex<Vec<DirDigests>> = std::sync::Mutex::new(Vec::new());
+
+/// A directory and the digests of the files written into it so far.
+type DirDigests = (PathBuf, Vec<(PathBuf, FileDigest)>);
+
+fn digesting() -> std::sync::MutexGuard<'static, Vec<DirDigests>> {
+    DIGESTING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Hashing of the files written into one directory, from `start` to
+/// `finish` (or drop, which forgets them).
+struct Digesting {
+    dir: PathBuf,
+    done: bool,
+}
+
+impl Digesting {
+    fn start(dir: &Path) -> Self {
+        digesting().push((dir.to_owned(), Vec::new()));
+        Digesting {
+            dir: dir.to_owned(),
+            done: false,
+        }
+    }
+
+    fn take(&mut self) -> Vec<(PathBuf, FileDigest)> {
+        self.done = true;
+        let mut all = digesting();
+        match all.iter().rposition(|(d, _)| *d == self.dir) {
+            Some(i) => all.remove(i).1,
+            None => Vec::new(),
+        }
+    }
+
+    fn finish(mut self) -> Vec<(PathBuf, FileDigest)> {
+        self.take()
+    }
+}
+
+impl Drop for Digesting {
+    fn drop(&mut self) {
+        if !self.done {
+            self.take();
+        }
+    }
+}
+
+/// Whether files written into `dir` are being hashed.
+fn digesting_dir(dir: &Path) -> bool {
+    digesting().iter().any(|(d, _)| d == dir)
+}
+
+fn record_digest(dir: &Path, path: &Path, digest: FileDigest) {
+    if let Some((_, found)) = digesting().iter_mut().rev().find(|(d, _)| d == dir) {
+        found.push((path.to_owned(), digest));
+    }
+}
+
+/// Passes writes on, hashing and counting the bytes that went through.
+struct Hashing<W> {
+    w: W,
+    hasher: sha2::Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.w.write(buf)?;
+        sha2::Digest::update(&mut self.hasher, &buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+}
+
+fn hex(digest: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for b in digest {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
+}
+
 /// Reads `dir/manifest.json` and checks every file it lists.
 pub fn check_manifest(dir: &Path) -> io::Result<ManifestCheck> {
     let text = match std::fs::read(dir.join(MANIFEST)) {
@@ -405,13 +549,7 @@ fn hash_file(path: &Path) -> io::Result<(u64, String)> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = sha2::Sha256::new();
     let bytes = io::copy(&mut file, &mut hasher)?;
-    let digest = hasher.finalize();
-    let mut hex = String::with_capacity(64);
-    for b in digest {
-        use std::fmt::Write as _;
-        let _ = write!(hex, "{b:02x}");
-    }
-    Ok((bytes, hex))
+    Ok((bytes, hex(&hasher.finalize())))
 }
 
 /// Removes temporaries [`write_atomically`] left behind in `dir` when its
@@ -494,15 +632,39 @@ pub fn write_atomically(
         SERIAL.fetch_add(1, Ordering::Relaxed)
     ));
     let result = (|| {
-        let mut file = io::BufWriter::with_capacity(
+        let file = std::fs::File::create(&tmp).map_err(fail(&tmp))?;
+        if !digesting_dir(dir) {
+            let mut file = io::BufWriter::with_capacity(256 * 1024, file);
+            write(&mut file).map_err(fail(path))?;
+            // Flush explicitly: a BufWriter dropped with unwritten data hides the error.
+            file.flush().map_err(fail(&tmp))?;
+            drop(file);
+            return std::fs::rename(&tmp, path).map_err(fail(path));
+        }
+        let mut hashing = io::BufWriter::with_capacity(
             256 * 1024,
-            std::fs::File::create(&tmp).map_err(fail(&tmp))?,
+            Hashing {
+                w: file,
+                hasher: sha2::Digest::new(),
+                bytes: 0,
+            },
         );
-        write(&mut file).map_err(fail(path))?;
-        // Flush explicitly: a BufWriter dropped with unwritten data hides the error.
-        file.flush().map_err(fail(&tmp))?;
+        write(&mut hashing).map_err(fail(path))?;
+        hashing.flush().map_err(fail(&tmp))?;
+        let Hashing {
+            w: file,
+            hasher,
+            bytes,
+        } = hashing
+            .into_inner()
+            .map_err(|e| fail(&tmp)(e.into_error()))?;
+        let digest = FileDigest::of(&file, bytes, hex(&sha2::Digest::finalize(hasher)));
         drop(file);
-        std::fs::rename(&tmp, path).map_err(fail(path))
+        std::fs::rename(&tmp, path).map_err(fail(path))?;
+        if let Ok(digest) = digest {
+            record_digest(dir, path, digest);
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -649,6 +811,54 @@ mod tests {
         }
         std::fs::remove_file(dir.join(MANIFEST)).unwrap();
         assert_eq!(check_manifest(&dir).unwrap(), ManifestCheck::Missing);
+    }
+
+    /// Writes `kept.txt` atomically, `changed.txt` atomically and then
+    /// appends to it, and `plain.txt` without `write_atomically`.
+    struct Mixed {
+        dir: PathBuf,
+    }
+
+    impl Output for Mixed {
+        fn name(&self) -> &str {
+            "mixed"
+        }
+        fn finish(&mut self, _: &Finished<'_>) -> Result<Vec<PathBuf>, OutputError> {
+            let [kept, changed, plain] =
+                ["kept.txt", "changed.txt", "plain.txt"].map(|n| self.dir.join(n));
+            write_atomically(&kept, &mut |w| w.write_all(&[b'k'; 300_000]))?;
+            write_atomically(&changed, &mut |w| w.write_all(b"first"))?;
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&changed)
+                .unwrap();
+            f.write_all(b" and more").unwrap();
+            std::fs::write(&plain, "written some other way").unwrap();
+            Ok(vec![kept, changed, plain])
+        }
+    }
+
+    #[test]
+    fn the_manifest_holds_each_file_as_it_ends_up_however_it_was_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        let report = empty_report();
+        let done = Finished::new(&report, None);
+        let (_, failed) =
+            OutputDir::new(&dir).finish_all(&mut [&mut Mixed { dir: dir.clone() }], &done);
+        assert!(failed.is_empty(), "{failed:?}");
+        let ManifestCheck::Complete(m) = check_manifest(&dir).unwrap() else {
+            panic!("the manifest does not match the files");
+        };
+        for f in &m.files {
+            let (bytes, sha) = hash_file(&dir.join(&f.name)).unwrap();
+            assert_eq!((f.bytes, &f.sha256), (bytes, &sha), "{}", f.name);
+        }
+        assert_eq!(m.files[1].bytes, "first and more".len() as u64);
+        // Nothing is kept for the directory once its set is written, and
+        // files written elsewhere are not hashed.
+        assert!(!digesting_dir(&dir));
+        assert!(digesting().iter().all(|(d, _)| d != &dir));
     }
 
     #[test]

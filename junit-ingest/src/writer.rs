@@ -358,6 +358,17 @@ pub fn write_junit(
     enrich: &Enrichment,
     w: impl std::io::Write,
 ) -> Result<Written, WriteError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    write_on(run, enrich, w, threads)
+}
+
+/// [`write_junit`] rendering on up to `threads` threads.
+fn write_on(
+    run: &Sanitized<TestRun>,
+    enrich: &Enrichment,
+    w: impl std::io::Write,
+    threads: usize,
+) -> Result<Written, WriteError> {
     let run: &TestRun = run;
     let layout = Layout::of(run);
     let mut out = Emitter {
@@ -367,7 +378,7 @@ pub fn write_junit(
         },
         dropped: Vec::new(),
     };
-    out.document(run, &layout, enrich)
+    out.document(run, &layout, enrich, threads)
         .map_err(WriteError::Write)?;
     std::io::Write::flush(&mut out.w).map_err(WriteError::Write)?;
     Ok(Written {
@@ -447,8 +458,92 @@ impl Counts {
 }
 
 struct Emitter<W: std::io::Write> {
-    w: Counting<std::io::BufWriter<W>>,
+    w: W,
     dropped: Vec<String>,
+}
+
+impl<W: std::io::Write> Emitter<W> {
+    /// Records an attribute name dropped elsewhere (by a chunk rendered on
+    /// another thread), once, in the order first seen.
+    fn note_dropped(&mut self, names: Vec<String>) {
+        for name in names {
+            if !self.dropped.contains(&name) {
+                self.dropped.push(name);
+            }
+        }
+    }
+}
+
+/// One `<testsuite>` to write: a suite of the run, or cases without one
+/// grouped under a name.
+#[derive(Clone, Copy)]
+enum Part<'l> {
+    Suite(usize, &'l [u32]),
+    Loose(&'l str, &'l [u32]),
+}
+
+impl Part<'_> {
+    /// About how many bytes the part writes: enough to cut chunks of
+    /// similar weight, without rendering anything.
+    fn weight(&self, run: &TestRun) -> usize {
+        let (suite, cases) = match *self {
+            Part::Suite(s, c) => (run.suites.get(s), c),
+            Part::Loose(_, c) => (None, c),
+        };
+        let text = |o: Option<&failtale_core::capped::CappedText>| o.map_or(0, |o| o.text.len());
+        let mut n = 200 + suite.map_or(0, |s| text(s.stdout.as_ref()) + text(s.stderr.as_ref()));
+        for &i in cases {
+            n += 160;
+            let Some(case) = run.cases.get(i as usize) else {
+                continue;
+            };
+            for a in &case.attempts {
+                n += text(a.stdout.as_deref()) + text(a.stderr.as_deref());
+                for f in &a.failures {
+                    n += f.message.as_ref().map_or(0, String::len)
+                        + f.body.as_ref().map_or(0, |b| b.len());
+                }
+            }
+        }
+        n
+    }
+}
+
+/// About how many bytes a chunk of suites rendered on one thread holds:
+/// big enough that handing chunks around costs nothing, small enough that
+/// the chunks in flight stay a few MiB.
+const CHUNK_BYTES: usize = 256 * 1024;
+/// Fewer cases than this are written on the calling thread alone.
+const THREADED_CASES: usize = 4096;
+/// Chunks rendered ahead of the one being written, per thread.
+const CHUNKS_AHEAD: usize = 4;
+
+/// A chunk's bytes and the attribute names it dropped.
+type Rendered = (Vec<u8>, Vec<String>);
+
+/// What the rendering threads and the writing thread share.
+struct Chunks {
+    /// Rendered chunks not yet written, by index, with the attribute names they dropped.
+    ready: std::collections::BTreeMap<usize, std::io::Result<Rendered>>,
+    /// Chunks written so far.
+    written: usize,
+    /// Buffers written out, for reuse (fresh memory costs page faults).
+    spare: Vec<Vec<u8>>,
+    /// Writing stopped (an error or a panic): every thread gives up.
+    stop: bool,
+}
+
+/// Sets `stop` when a rendering thread panics, so the writer does not
+/// wait for its chunk forever.
+struct StopOnPanic<'a>(&'a std::sync::Mutex<Chunks>, &'a std::sync::Condvar);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).stop = true;
+            self.1.notify_all();
+        }
+    }
 }
 
 /// quick-junit's timestamp form: milliseconds and a numeric offset.
@@ -524,6 +619,7 @@ impl<W: std::io::Write> Emitter<W> {
         run: &TestRun,
         layout: &Layout,
         enrich: &Enrichment,
+        threads: usize,
     ) -> std::io::Result<()> {
         let mut total = Counts::default();
         let mut disabled: Option<u64> = None;
@@ -545,16 +641,136 @@ impl<W: std::io::Write> Emitter<W> {
             attrs.set("disabled", d.to_string());
         }
         self.open(0, "testsuites", &attrs, false)?;
-        for (s, cases) in layout.by_suite.iter().enumerate() {
-            if layout.written[s] {
-                self.suite(run, Some(s), &suite_path(run, s), cases, enrich)?;
+        let parts: Vec<Part<'_>> = layout
+            .by_suite
+            .iter()
+            .enumerate()
+            .filter(|&(s, _)| layout.written[s])
+            .map(|(s, cases)| Part::Suite(s, cases))
+            .chain(
+                layout
+                    .loose
+                    .iter()
+                    .map(|(name, cases)| Part::Loose(name, cases)),
+            )
+            .collect();
+        if threads < 2 || total.tests < THREADED_CASES {
+            for part in &parts {
+                self.part(run, *part, enrich)?;
             }
-        }
-        for (name, cases) in &layout.loose {
-            self.suite(run, None, name, cases, enrich)?;
+        } else {
+            self.parts_on_threads(run, &parts, enrich, threads)?;
         }
         self.close(Some(0), "testsuites")?;
         self.raw(b"\n")
+    }
+
+    fn part(&mut self, run: &TestRun, part: Part<'_>, enrich: &Enrichment) -> std::io::Result<()> {
+        match part {
+            Part::Suite(s, cases) => self.suite(run, Some(s), &suite_path(run, s), cases, enrich),
+            Part::Loose(name, cases) => self.suite(run, None, name, cases, enrich),
+        }
+    }
+
+    /// Writes `parts` in order, rendered in chunks on `threads` threads
+    /// while this one writes the chunks already done: the same bytes as
+    /// writing them one after another, with a bounded number of chunks held.
+    fn parts_on_threads(
+        &mut self,
+        run: &TestRun,
+        parts: &[Part<'_>],
+        enrich: &Enrichment,
+        threads: usize,
+    ) -> std::io::Result<()> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::{Condvar, Mutex};
+        let mut chunks: Vec<&[Part<'_>]> = Vec::new();
+        let mut start = 0;
+        let mut weight = 0;
+        for (i, part) in parts.iter().enumerate() {
+            weight += part.weight(run);
+            if weight >= CHUNK_BYTES {
+                chunks.push(&parts[start..=i]);
+                start = i + 1;
+                weight = 0;
+            }
+        }
+        if start < parts.len() {
+            chunks.push(&parts[start..]);
+        }
+        let ahead = threads * CHUNKS_AHEAD;
+        let shared = Mutex::new(Chunks {
+            ready: Default::default(),
+            written: 0,
+            spare: Vec::new(),
+            stop: false,
+        });
+        let changed = Condvar::new();
+        let next = AtomicUsize::new(0);
+        let lock = || shared.lock().unwrap_or_else(|e| e.into_inner());
+        let render = || {
+            let _stop = StopOnPanic(&shared, &changed);
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(chunk) = chunks.get(i) else { break };
+                let buf = {
+                    let mut state = lock();
+                    while !state.stop && i >= state.written + ahead {
+                        state = changed.wait(state).unwrap_or_else(|e| e.into_inner());
+                    }
+                    if state.stop {
+                        break;
+                    }
+                    state.spare.pop().unwrap_or_default()
+                };
+                let mut out = Emitter {
+                    w: buf,
+                    dropped: Vec::new(),
+                };
+                let done = chunk
+                    .iter()
+                    .try_for_each(|part| out.part(run, *part, enrich))
+                    .map(|()| (out.w, out.dropped));
+                lock().ready.insert(i, done);
+                changed.notify_all();
+            }
+        };
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(render);
+            }
+            let result = (|| {
+                for i in 0..chunks.len() {
+                    let done = {
+                        let mut state = lock();
+                        loop {
+                            if let Some(done) = state.ready.remove(&i) {
+                                break done;
+                            }
+                            if state.stop {
+                                return Ok(());
+                            }
+                            state = changed.wait(state).unwrap_or_else(|e| e.into_inner());
+                        }
+                    };
+                    let (mut bytes, dropped) = done?;
+                    self.raw(&bytes)?;
+                    self.note_dropped(dropped);
+                    bytes.clear();
+                    let mut state = lock();
+                    state.written = i + 1;
+                    state.spare.push(bytes);
+                    drop(state);
+                    changed.notify_all();
+                }
+                Ok(())
+            })();
+            if result.is_err() {
+                lock().stop = true;
+                changed.notify_all();
+            }
+            result
+        })
     }
 
     fn suite(
@@ -1643,6 +1859,65 @@ mod tests {
         assert_eq!(back, to_junit(&run, &e), "{xml}");
         // The same bytes quick-junit writes for a run with nothing to fix.
         assert_eq!(xml, to_junit(&run, &e).to_string().unwrap());
+    }
+
+    #[test]
+    fn rendering_on_threads_writes_the_same_bytes_as_one_thread() {
+        let base = sample();
+        let mut run = TestRun::default();
+        let mut suites = Vec::new();
+        let mut cases = Vec::new();
+        // 600 suites of 1 to 30 cases, some failing with long texts, an
+        // attribute XML cannot carry first seen far into the run, and cases
+        // without a suite (written last, grouped by path).
+        for s in 0..600usize {
+            let mut suite = base.suites[1].clone();
+            suite.parent = None;
+            suite.name = format!("suite {s}");
+            if s % 7 == 0 {
+                suite.stdout = Some(CappedText::complete("log line\n".repeat(s)));
+            }
+            suites.push(suite);
+            for c in 0..(1 + s * 13 % 30) {
+                let mut case = base.cases[(s + c) % base.cases.len()].clone();
+                case.id.name = format!("case {s}.{c}");
+                case.suite = Some(s);
+                if s == 411 && c == 0 {
+                    case.extra_mut().insert("bad name".into(), "x".into());
+                }
+                if s % 5 == 0 && c == 1 {
+                    case.attempts = vec![failing(FailureKind::Failure, &"long ".repeat(5_000))];
+                }
+                if s % 97 == 3 {
+                    case.suite = None;
+                    case.id.suite = vec![format!("loose {}", s % 3)].into();
+                }
+                cases.push(case);
+            }
+        }
+        run.push_input(InputStatus::default(), cases, suites);
+        assert!(run.cases.len() > 2 * THREADED_CASES);
+        let run = clean(run);
+        let mut enrich = Enrichment::default();
+        for i in (0..run.cases.len()).step_by(11) {
+            enrich.add_property(i, keys::CLUSTER, format!("c{i}"));
+            enrich.set_note(i, format!("root cause {i}"));
+            enrich.set_stderr_block(i, "analysis");
+        }
+        let write = |threads| {
+            let mut bytes = Vec::new();
+            let written = write_on(&run, &enrich, &mut bytes, threads).unwrap();
+            (String::from_utf8(bytes).unwrap(), written)
+        };
+        let (one, by_one) = write(1);
+        assert!(one.contains("suite 599") && one.contains("loose 2"));
+        assert_eq!(by_one.dropped_attributes, ["bad name"]);
+        for threads in [2, 3, 8] {
+            let (many, by_many) = write(threads);
+            assert!(many == one, "{threads} threads wrote other bytes");
+            assert_eq!(by_many.bytes, by_one.bytes);
+            assert_eq!(by_many.dropped_attributes, by_one.dropped_attributes);
+        }
     }
 
     #[test]
