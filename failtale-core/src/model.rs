@@ -258,9 +258,16 @@ impl TestCase {
     /// [`TestCase::for_each_text_mut`] without the suite path, which walks
     /// over many cases visit once per shared path ([`SharedPaths`]).
     pub(crate) fn for_each_text_mut_but_suite_path(&mut self, f: &mut dyn FnMut(&mut String)) {
+        opt_shared(&mut self.id.classname, f);
+        self.for_each_own_text_mut(f);
+    }
+
+    /// [`TestCase::for_each_text_mut`] without the texts a case usually
+    /// shares with others (its suite path and class name): walks over many
+    /// cases check those once per shared copy.
+    pub(crate) fn for_each_own_text_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
         let (opt, keys) = (opt_text, map_texts);
         let case = self;
-        opt_shared(&mut case.id.classname, f);
         f(&mut case.id.name);
         opt(&mut case.file, f);
         for a in &mut case.attempts {

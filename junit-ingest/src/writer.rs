@@ -556,8 +556,24 @@ fn timestamp_text(raw: &str) -> String {
     )
 }
 
+/// Seconds with three decimals, as `format!("{:.3}", d.as_secs_f64())`
+/// writes them (quick-junit's form), without float formatting for the
+/// common case: whole milliseconds away from a tie round the same way.
 fn seconds(d: std::time::Duration) -> String {
-    format!("{:.3}", d.as_secs_f64())
+    let sub_ms = d.subsec_nanos() % 1_000_000;
+    // Near a tie the float's own rounding (its last bit is under a
+    // microsecond below 2^32 s) decides: leave it to the float.
+    if sub_ms.abs_diff(500_000) <= 2_000 || d.as_secs() >= 1 << 32 {
+        return format!("{:.3}", d.as_secs_f64());
+    }
+    let ms = d.as_millis() + u128::from(sub_ms > 500_000);
+    let mut text = (ms / 1000).to_string();
+    let frac = (ms % 1000) as u32;
+    text.push('.');
+    for digit in [frac / 100, frac / 10 % 10, frac % 10] {
+        text.push(char::from(b'0' + digit as u8));
+    }
+    text
 }
 
 impl<W: std::io::Write> Emitter<W> {
@@ -1859,6 +1875,32 @@ mod tests {
         assert_eq!(back, to_junit(&run, &e), "{xml}");
         // The same bytes quick-junit writes for a run with nothing to fix.
         assert_eq!(xml, to_junit(&run, &e).to_string().unwrap());
+    }
+
+    #[test]
+    fn seconds_are_written_as_float_formatting_writes_them() {
+        let mut nanos: Vec<u64> = vec![0, 1, 499_999, 500_000, 500_001, 999_999_999, 1_000_500_000];
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Near every millisecond boundary and tie, and anywhere.
+            let ms = x % 10_000_000;
+            nanos.push(
+                ms * 1_000_000 + [0, 1, 499_999, 500_000, 500_001, 999_999][(x >> 40) as usize % 6],
+            );
+            nanos.push(x >> 8);
+            // Days to a century, a few nanoseconds from a tie.
+            let far = (x >> 20) % (3_000_000_000 * 1000) * 1_000_000 + 500_000;
+            nanos.push(far + (x >> 60) - 8);
+        }
+        for n in nanos {
+            let d = Duration::from_nanos(n);
+            assert_eq!(seconds(d), format!("{:.3}", d.as_secs_f64()), "{n} ns");
+        }
+        let huge = Duration::new(u64::MAX / 2, 123_456_789);
+        assert_eq!(seconds(huge), format!("{:.3}", huge.as_secs_f64()));
     }
 
     #[test]

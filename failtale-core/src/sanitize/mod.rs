@@ -742,9 +742,24 @@ pub(crate) fn sanitize_run_except(
     // pass below then visits only those, in run order, so the numbers are
     // the same as if every text had been visited.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let check = |case: &mut TestCase, scratch: &mut Redactions| {
+    let check = |case: &mut TestCase, (scratch, class): &mut (Redactions, LastClass)| {
         let mut found = false;
-        visit_case(sanitizer, case, scratch, &mut found);
+        visit_case_fields(sanitizer, case, scratch, &mut found, false);
+        // The tests of a class share one copy of its name, usually one
+        // after another: checked once per run of them.
+        if let Some(name) = &case.id.classname {
+            let at = std::sync::Arc::as_ptr(name).cast::<u8>() as usize;
+            found |= match *class {
+                Some((last, has)) if last == at => has,
+                _ => {
+                    let mut has = false;
+                    text_changes(sanitizer, name, scratch, &mut has);
+                    *class = Some((at, has));
+                    has
+                }
+            };
+        }
+        case.for_each_own_text_mut(&mut |text| text_changes(sanitizer, text, scratch, &mut found));
         found
     };
     let case_has = if done.iter().any(|d| *d) {
@@ -762,7 +777,7 @@ pub(crate) fn sanitize_run_except(
         // for 1.6M tests would be 26 MB.
         flags(&mut run.cases, threads, &check)
     };
-    let suite_has = flags(&mut run.suites, threads, &|suite, scratch| {
+    let suite_has = flags(&mut run.suites, threads, &|suite, (scratch, _)| {
         let mut found = false;
         visit_suite(sanitizer, suite, scratch, &mut found);
         found
@@ -823,14 +838,19 @@ pub(crate) fn sanitize_run_except(
     Sanitized::assume_sanitized(run)
 }
 
+/// The last shared class name a thread checked (its address) and whether
+/// it would change. The address is only compared while the run, which
+/// owns the name, is borrowed: it cannot be freed and reused meanwhile.
+type LastClass = Option<(usize, bool)>;
+
 /// `check` on every item, on up to `threads` threads, each with its own
 /// throwaway [`Redactions`].
 fn flags<T: Send>(
     items: &mut [T],
     threads: usize,
-    check: &(dyn Fn(&mut T, &mut Redactions) -> bool + Sync),
+    check: &(dyn Fn(&mut T, &mut (Redactions, LastClass)) -> bool + Sync),
 ) -> Vec<bool> {
-    crate::par::map_mut(items, threads, 64, &Redactions::new, check)
+    crate::par::map_mut(items, threads, 64, &|| (Redactions::new(), None), check)
 }
 
 /// Sanitizes the named values (properties, kept attributes) of a case
@@ -867,16 +887,6 @@ fn visit_suite_fields(
 }
 
 /// Sanitizes everything in a case, noting whether anything changed.
-fn visit_case(
-    sanitizer: &dyn Sanitize,
-    case: &mut TestCase,
-    state: &mut Redactions,
-    found: &mut bool,
-) {
-    visit_case_fields(sanitizer, case, state, found, false);
-    case.for_each_text_mut_but_suite_path(&mut |text| text_changes(sanitizer, text, state, found));
-}
-
 fn visit_suite(
     sanitizer: &dyn Sanitize,
     suite: &mut Suite,
@@ -1245,6 +1255,16 @@ mod run_tests {
         let paths: Vec<SuitePath> = (0..100)
             .map(|i| vec!["all".to_owned(), suite_name(i)].into())
             .collect();
+        // The tests of a class share its name: in runs of 20 (one class
+        // holding a secret), then, from test 300, three classes in turn.
+        let class = |k: usize| -> std::sync::Arc<str> {
+            match k {
+                13 => "com.acme.Client password=hunter7".into(),
+                101 => "com.acme.Vault token=ghp_16C7e42F292c6912E7710c838347Ae178B4a".into(),
+                _ => format!("com.acme.Class{k}").into(),
+            }
+        };
+        let classes: Vec<std::sync::Arc<str>> = (0..103).map(class).collect();
         let mut cases = Vec::new();
         for i in 0..500 {
             let mut f = Failure::new(FailureKind::Failure);
@@ -1268,6 +1288,8 @@ mod run_tests {
             }
             case.suite = Some(i % 100);
             case.id.suite = paths[i % 100].clone();
+            let k = if i < 300 { i / 20 } else { 100 + i % 3 };
+            case.id.classname = Some(classes[k].clone());
             cases.push(case);
         }
         let suites = (0..100)
@@ -1318,5 +1340,15 @@ mod run_tests {
             !text.contains("hunter") && !text.contains("ghp_16C7"),
             "{text}"
         );
+        let redacted_classes = fast
+            .cases
+            .iter()
+            .filter(|c| {
+                c.id.classname
+                    .as_deref()
+                    .is_some_and(|n| n.contains("[REDACTED"))
+            })
+            .count();
+        assert_eq!(redacted_classes, 20 + 67, "every test of both classes");
     }
 }
