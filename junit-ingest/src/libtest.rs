@@ -13,6 +13,9 @@
 //!
 //! [`LibtestReader`] reads it line by line with one reused buffer, so memory
 //! is bounded by the longest line and the output it keeps, not by the file.
+//! A stream of 4 MiB or more (by its announced size) is read on two threads:
+//! this one cuts 256 KiB blocks into lines and takes the plain test lines
+//! apart, another builds the run from them in order (a few blocks in flight).
 //!
 //! # How the stream becomes a [`TestRun`](failtale_core::TestRun)
 //!
@@ -78,6 +81,7 @@
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
+use std::ops::Range;
 use std::time::Duration;
 
 use failtale_core::IngestError;
@@ -163,12 +167,18 @@ impl Ingest for LibtestReader {
     }
 
     fn ingest_sized(&self, input: &mut dyn Read, size: Option<u64>) -> Ingested {
-        let mut reader = BufReader::with_capacity(64 * 1024, input);
         let mut state = State::new(self.output_cap);
         // A test is at least its two lines (started, then its result), about
         // 150 bytes; the room is capped so a reservation stays small.
         let room = size.map_or(0, |s| (s / 150).min(1_000_000) as usize);
         state.cases.reserve(room);
+        // A large stream is cut into lines and its plain lines read on this
+        // thread while another builds the run; a small one is read here alone.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if threads > 1 && size.is_some_and(|s| s >= THREADED_BYTES) {
+            return read_on_two_threads(state, input, BLOCK_BYTES);
+        }
+        let mut reader = BufReader::with_capacity(64 * 1024, input);
         let mut buf = Vec::with_capacity(4096);
         let mut line_no = 0u64;
         loop {
@@ -195,6 +205,204 @@ impl Ingest for LibtestReader {
         }
         state.finish(line_no)
     }
+}
+
+/// Streams at least this long are read on two threads.
+const THREADED_BYTES: u64 = 4 << 20;
+/// Bytes read at once when reading on two threads (the block ends at a line end).
+const BLOCK_BYTES: usize = 256 * 1024;
+
+/// A plain test line (see [`plain_test_event`]) found by the reading thread:
+/// where its parts are in the block.
+struct PlainLine {
+    /// `None`: `started`.
+    event: Option<Range<usize>>,
+    name: Range<usize>,
+    exec_time: Option<f64>,
+}
+
+/// One line of a block: where it is (without its line break) and, for a
+/// plain test line, its parts.
+struct BlockLine {
+    text: Range<usize>,
+    plain: Option<PlainLine>,
+}
+
+/// Whole lines read at once: text when they are valid UTF-8 (the usual
+/// case, checked once for the block), else bytes read line by line as
+/// [`LibtestReader`] reads them.
+enum Block {
+    Text(String, Vec<BlockLine>),
+    Bytes(Vec<u8>, Vec<Range<usize>>),
+    Failed(std::io::Error),
+}
+
+/// The lines of `text` (which ends at a line end, or at the end of the
+/// stream), with the plain test lines taken apart.
+fn block_lines(text: &str) -> Vec<BlockLine> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let end =
+            memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i + 1);
+        let line = text[start..end].trim_end_matches(['\n', '\r']);
+        let trimmed = line.trim();
+        // Where a part of the line is in the block (`None` for a text the
+        // quick path supplies itself, such as the `started` of a start line).
+        let at = |part: &str| {
+            let from = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+            (from + part.len() <= text.len()).then_some(from..from + part.len())
+        };
+        let plain =
+            plain_test_event(trimmed).and_then(|ev| match (ev.event, ev.name, ev.exec_time) {
+                (Some(Cow::Borrowed(event)), Some(Cow::Borrowed(name)), exec_time) => {
+                    Some(PlainLine {
+                        event: match at(event) {
+                            Some(range) => Some(range),
+                            None if event == "started" => None,
+                            None => return None,
+                        },
+                        name: at(name)?,
+                        exec_time: match exec_time {
+                            None => None,
+                            Some(ExecTime::Seconds(s)) => Some(s),
+                            // Not made by the quick path: the line is read whole.
+                            Some(ExecTime::Text(_)) => return None,
+                        },
+                    })
+                }
+                _ => None,
+            });
+        lines.push(BlockLine {
+            text: start..start + line.len(),
+            plain,
+        });
+        start = end;
+    }
+    lines
+}
+
+/// Reads `input` in blocks of about `block` bytes on this thread (lines cut,
+/// checked as UTF-8, plain test lines taken apart) while another thread
+/// hands them to `state`, in order: what [`LibtestReader`] reads line by
+/// line, with the decoding of most lines off the thread that builds the run.
+fn read_on_two_threads(mut state: State, input: &mut dyn Read, block: usize) -> Ingested {
+    let (send, receive) = std::sync::mpsc::sync_channel::<Block>(4);
+    std::thread::scope(|scope| {
+        let builder = scope.spawn(move || {
+            let mut line_no = 0u64;
+            for b in receive {
+                match b {
+                    Block::Text(text, lines) => {
+                        for line in lines {
+                            line_no += 1;
+                            match line.plain {
+                                // A plain line is handled as the line itself
+                                // would be, unless a broken object is being rejoined.
+                                Some(p) if state.broken.is_none() => {
+                                    let ev = Event {
+                                        ty: Some(Cow::Borrowed("test")),
+                                        event: Some(Cow::Borrowed(
+                                            p.event.map_or("started", |e| &text[e]),
+                                        )),
+                                        name: Some(Cow::Borrowed(&text[p.name])),
+                                        exec_time: p.exec_time.map(ExecTime::Seconds),
+                                        ..Event::default()
+                                    };
+                                    state.event(line_no, ev);
+                                }
+                                _ => state.line(line_no, &text[line.text]),
+                            }
+                        }
+                    }
+                    Block::Bytes(bytes, lines) => {
+                        for line in lines {
+                            line_no += 1;
+                            state.line(line_no, &String::from_utf8_lossy(&bytes[line]));
+                        }
+                    }
+                    Block::Failed(e) => {
+                        state.error = Some(IngestError::Io(e));
+                        break;
+                    }
+                }
+            }
+            state.finish(line_no)
+        });
+        let mut carry: Vec<u8> = Vec::new();
+        loop {
+            let mut buf = std::mem::take(&mut carry);
+            let filled = buf.len();
+            buf.resize(filled + block, 0);
+            let n = match input.read(&mut buf[filled..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                    buf.truncate(filled);
+                    carry = buf;
+                    continue;
+                }
+                Err(e) => {
+                    // As reading line by line: the line cut by the error is not read.
+                    let _ = send.send(Block::Failed(e));
+                    break;
+                }
+            };
+            buf.truncate(filled + n);
+            let end = if n == 0 {
+                buf.len()
+            } else {
+                match memchr::memrchr(b'\n', &buf) {
+                    Some(i) => i + 1,
+                    // No line end yet: read on (a line longer than a block).
+                    None => {
+                        carry = buf;
+                        continue;
+                    }
+                }
+            };
+            carry = buf[end..].to_vec();
+            buf.truncate(end);
+            if !buf.is_empty() {
+                let b = match String::from_utf8(buf) {
+                    Ok(text) => {
+                        let lines = block_lines(&text);
+                        Block::Text(text, lines)
+                    }
+                    Err(e) => {
+                        let bytes = e.into_bytes();
+                        let lines = byte_lines(&bytes);
+                        Block::Bytes(bytes, lines)
+                    }
+                };
+                if send.send(b).is_err() {
+                    break;
+                }
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        drop(send);
+        builder
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    })
+}
+
+/// The lines of `bytes`, each without its line break (`\n`, `\r\n`).
+fn byte_lines(bytes: &[u8]) -> Vec<Range<usize>> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1);
+        let mut text_end = end;
+        while text_end > start && matches!(bytes[text_end - 1], b'\n' | b'\r') {
+            text_end -= 1;
+        }
+        lines.push(start..text_end);
+        start = end;
+    }
+    lines
 }
 
 /// Reads a libtest JSON stream while it is being written (a test run in
@@ -1254,6 +1462,107 @@ mod tests {
             plain_test_event(r#"{ "type": "test", "name": "a", "event": "ok", "exec_time": 01 }"#)
                 .is_none()
         );
+    }
+
+    /// A reader that hands out `bytes` a few at a time, then fails when `fail`.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+        fail: bool,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.bytes.is_empty() && self.fail {
+                return Err(std::io::Error::other("disk gone"));
+            }
+            let n = self.step.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reading_on_two_threads_reads_what_one_thread_reads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/libtest");
+        let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+            .map(|p| std::fs::read(p).unwrap())
+            .collect();
+        assert!(inputs.len() >= 15);
+        let mut all = inputs.concat();
+        // Invalid UTF-8, CR LF line ends, a plain line inside an object
+        // broken across lines, blank lines, a line longer than a block, no
+        // line end at the end.
+        all.extend_from_slice(
+            b"{ \"type\": \"test\", \"event\": \"started\", \"name\": \"bad\xff\" }\r\n",
+        );
+        all.extend_from_slice(
+            b"{ \"type\": \"test\", \"name\": \"bad\xff\", \"event\": \"ok\" }\r\n\r\n",
+        );
+        all.extend_from_slice(b"{ \"type\": \"test\", \"name\": \"split\", \"event\": \"failed\", \"stdout\": \"one\n");
+        all.extend_from_slice(b"{ \"type\": \"test\", \"name\": \"a::ok\", \"event\": \"ok\" }\n");
+        all.extend_from_slice(b"two\" }\n\n   \n");
+        let long = format!(
+            "{{ \"type\": \"test\", \"name\": \"long\", \"event\": \"failed\", \"stdout\": \"{}\" }}\n",
+            "x".repeat(5000)
+        );
+        all.extend_from_slice(long.as_bytes());
+        all.extend_from_slice(
+            b"{ \"type\": \"test\", \"name\": \"last\", \"event\": \"ok\", \"exec_time\": 0.25 }",
+        );
+        inputs.push(all);
+        for input in &inputs {
+            let one = format!("{:?}", read(std::str::from_utf8(input).unwrap_or("")));
+            let one = if std::str::from_utf8(input).is_ok() {
+                one
+            } else {
+                format!(
+                    "{:?}",
+                    LibtestReader::default().ingest(&mut input.as_slice())
+                )
+            };
+            for (block, step) in [
+                (1, 1),
+                (7, 3),
+                (64, 1000),
+                (4096, 100_000),
+                (BLOCK_BYTES, 1 << 20),
+            ] {
+                let two = read_on_two_threads(
+                    State::new(DEFAULT_CAP),
+                    &mut Trickle {
+                        bytes: input,
+                        step,
+                        fail: false,
+                    },
+                    block,
+                );
+                assert!(format!("{two:?}") == one, "block {block}: {two:?}\n{one}");
+            }
+        }
+        // A read error: the lines before it count, the one it cut does not.
+        let input = inputs.last().unwrap();
+        let cut = &input[..input.len() - 30];
+        let one = LibtestReader::default().ingest(&mut Trickle {
+            bytes: cut,
+            step: 50,
+            fail: true,
+        });
+        let two = read_on_two_threads(
+            State::new(DEFAULT_CAP),
+            &mut Trickle {
+                bytes: cut,
+                step: 50,
+                fail: true,
+            },
+            64,
+        );
+        assert!(one.error.is_some());
+        assert_eq!(format!("{two:?}"), format!("{one:?}"));
     }
 
     const TWO_BINARIES: &str = r#"     Running unittests src/lib.rs (target/debug/deps/alpha-0123456789abcdef)
