@@ -97,13 +97,30 @@ const NOT_IN_APP: &[&str] = &[
     "org.jetbrains.",
 ];
 
+/// Generated classes: lambdas, proxies, reflection, CGLIB enhancements.
+const GENERATED: &[&str] = &["$$Lambda", "$Proxy", ".reflect.", "$$EnhancerBy", "CGLIB$$"];
+
 fn in_app(func: &str) -> bool {
-    !NOT_IN_APP.iter().any(|p| func.starts_with(p))
-        && !func.contains("$$Lambda")
-        && !func.contains("$Proxy")
-        && !func.contains(".reflect.")
-        && !func.contains("$$EnhancerBy")
-        && !func.contains("CGLIB$$")
+    use std::sync::LazyLock;
+    // Each frame of every trace asks, so the prefixes are grouped by first
+    // byte (a handful to try instead of all) and the markers are looked for
+    // only when the name has a `$` (all but one have one).
+    static BY_FIRST: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
+        let mut by = vec![Vec::new(); 256];
+        for p in NOT_IN_APP {
+            by[usize::from(p.as_bytes()[0])].push(*p);
+        }
+        by
+    });
+    static REFLECT: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(".reflect."));
+    let bytes = func.as_bytes();
+    let library = bytes
+        .first()
+        .is_some_and(|&b| BY_FIRST[usize::from(b)].iter().any(|p| func.starts_with(p)));
+    let generated = REFLECT.find(bytes).is_some()
+        || (memchr::memchr(b'$', bytes).is_some() && GENERATED.iter().any(|g| func.contains(g)));
+    !library && !generated
 }
 
 /// One exception of a chain.
@@ -443,4 +460,48 @@ fn old_surefire_summary(t: &str) -> Option<(String, &str)> {
         "failure"
     };
     Some((kind.to_owned(), rest))
+}
+
+#[cfg(test)]
+mod tests {
+    /// What `in_app` means, said plainly.
+    fn in_app_plainly(func: &str) -> bool {
+        !super::NOT_IN_APP.iter().any(|p| func.starts_with(p))
+            && !super::GENERATED.iter().any(|g| func.contains(g))
+    }
+
+    #[test]
+    fn in_app_is_the_plain_prefix_and_marker_test() {
+        let mut names = vec![
+            String::new(),
+            "com.acme.Order.total".into(),
+            "comsun.x".into(),
+            "java".into(),
+            "Java.lang.X".into(),
+            "com.acme.Foo$$Lambda$12/0x1.apply".into(),
+            "com.acme.$Proxy12.call".into(),
+            "com.acme.reflectx.Y".into(),
+            "ünïcode.Ärger.f".into(),
+        ];
+        for p in super::NOT_IN_APP {
+            names.push(format!("{p}Thing.run"));
+            names.push(format!("x{p}Thing.run"));
+            names.push(p.trim_end_matches('.').to_owned());
+            names.push(format!("com.acme.{p}"));
+        }
+        for g in super::GENERATED {
+            names.push(format!("com.acme.Foo{g}1.run"));
+            names.push((*g).to_owned());
+            names.push(g[1..].to_owned());
+        }
+        let mut checked = 0;
+        for name in &names {
+            assert_eq!(super::in_app(name), in_app_plainly(name), "{name:?}");
+            checked += usize::from(!in_app_plainly(name));
+        }
+        assert!(
+            checked > super::NOT_IN_APP.len(),
+            "both answers are covered"
+        );
+    }
 }

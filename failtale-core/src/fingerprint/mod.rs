@@ -1107,13 +1107,7 @@ pub fn environment(text: &str) -> Option<String> {
     // Only the head of a text decides; a long log tail mentions everything.
     let head = &text[..floor_char(text, 4096)];
     let lower = head.to_ascii_lowercase();
-    let (problem, at) = ENVIRONMENT.iter().find_map(|(problem, needles)| {
-        needles
-            .iter()
-            .filter_map(|n| find_word(&lower, n))
-            .min()
-            .map(|at| (*problem, at))
-    })?;
+    let (problem, at) = first_environment_word(&lower)?;
     let line_start = lower[..at].rfind('\n').map_or(0, |i| i + 1);
     let line_end = lower[at..].find('\n').map_or(lower.len(), |i| at + i);
     let endpoint = endpoint_in(&head[line_start..line_end]).or_else(|| endpoint_in(head));
@@ -1123,20 +1117,53 @@ pub fn environment(text: &str) -> Option<String> {
     })
 }
 
-/// The first occurrence of `needle` as a word (an `Error`/`Exception`
-/// suffix allowed), so `TimeoutExtension` is not a timeout.
-fn find_word(hay: &str, needle: &str) -> Option<usize> {
+/// The first problem of [`ENVIRONMENT`] (in its order) one of whose needles
+/// occurs as a word in `lower`, and where its earliest such needle is: one
+/// automaton pass over the text for every needle.
+fn first_environment_word(lower: &str) -> Option<(&'static str, usize)> {
+    use std::sync::LazyLock;
+    static NEEDLES: LazyLock<(aho_corasick::AhoCorasick, Vec<usize>)> = LazyLock::new(|| {
+        let problem_of = ENVIRONMENT
+            .iter()
+            .enumerate()
+            .flat_map(|(p, (_, needles))| needles.iter().map(move |_| p))
+            .collect();
+        let ac = aho_corasick::AhoCorasick::new(ENVIRONMENT.iter().flat_map(|(_, n)| n.iter()))
+            .expect("fixed needles build an automaton");
+        (ac, problem_of)
+    });
+    let (ac, problem_of) = &*NEEDLES;
+    let mut best: [Option<usize>; ENVIRONMENT.len()] = [None; ENVIRONMENT.len()];
+    for m in ac.find_overlapping_iter(lower) {
+        let p = problem_of[m.pattern().as_usize()];
+        if best[p].is_none_or(|b| m.start() < b) && is_word_at(lower, m.start(), m.end()) {
+            best[p] = Some(m.start());
+        }
+    }
+    best.iter()
+        .zip(ENVIRONMENT)
+        .find_map(|(at, (problem, _))| at.map(|at| (*problem, at)))
+}
+
+/// Whether `hay[start..end]` is a word (an `Error`/`Exception` suffix
+/// allowed), so `TimeoutExtension` is not a timeout.
+fn is_word_at(hay: &str, start: usize, end: usize) -> bool {
     let bytes = hay.as_bytes();
-    hay.match_indices(needle).map(|(i, _)| i).find(|&i| {
-        let before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-        let rest = &hay[i + needle.len()..];
-        let rest = rest
-            .strip_prefix("error")
-            .or_else(|| rest.strip_prefix("exception"))
-            .unwrap_or(rest);
-        let after = !rest.starts_with(|c: char| c.is_ascii_alphanumeric());
-        before && after
-    })
+    let before = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
+    let rest = &hay[end..];
+    let rest = rest
+        .strip_prefix("error")
+        .or_else(|| rest.strip_prefix("exception"))
+        .unwrap_or(rest);
+    before && !rest.starts_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// The first occurrence of `needle` as a word (see [`is_word_at`]).
+#[cfg(test)]
+fn find_word(hay: &str, needle: &str) -> Option<usize> {
+    hay.match_indices(needle)
+        .map(|(i, _)| i)
+        .find(|&i| is_word_at(hay, i, i + needle.len()))
 }
 
 fn floor_char(s: &str, max: usize) -> usize {

@@ -786,3 +786,58 @@ fn the_signal_markers_are_the_signals_spellings() {
     let spellings: Vec<&str> = native::SIGNALS.iter().map(|(m, _)| *m).collect();
     assert!(native::MARKERS.ends_with(&spellings));
 }
+
+#[test]
+fn environment_words_found_in_one_pass_are_those_found_needle_by_needle() {
+    let reference = |lower: &str| {
+        ENVIRONMENT.iter().find_map(|(problem, needles)| {
+            needles
+                .iter()
+                .filter_map(|n| find_word(lower, n))
+                .min()
+                .map(|at| (*problem, at))
+        })
+    };
+    let mut pieces: Vec<String> = ["x", "error", "exception", " ", "\n", "7", "(", "errors"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    for (_, needles) in ENVIRONMENT {
+        for n in *needles {
+            pieces.push((*n).to_owned());
+            // Needles inside words and cut short.
+            pieces.push(n[..n.len() / 2].to_owned());
+        }
+    }
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut texts: Vec<String> = include_str!("../../tests/analyze/eval.jsonl")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_ascii_lowercase()
+        })
+        .collect();
+    for _ in 0..30_000 {
+        let mut t = String::new();
+        for _ in 0..(next() % 10) {
+            t.push_str(&pieces[(next() % pieces.len() as u64) as usize]);
+        }
+        texts.push(t);
+    }
+    let mut found = 0;
+    for t in &texts {
+        let want = reference(t);
+        assert_eq!(first_environment_word(t), want, "{t:?}");
+        found += usize::from(want.is_some());
+    }
+    assert!(found > 2_000, "{found}");
+}
