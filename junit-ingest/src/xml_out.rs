@@ -44,11 +44,24 @@ static CLASS: [u8; 256] = class_table();
 
 /// Writes `s` escaped as XML text (`attr == false`) or as an attribute value.
 pub(crate) fn escape(w: &mut impl Write, s: &str, attr: bool) -> io::Result<()> {
+    escape_skipping(w, s, attr, true)
+}
+
+/// [`escape`], skipping eight bytes at a time that need nothing when `skip`.
+fn escape_skipping(w: &mut impl Write, s: &str, attr: bool, skip: bool) -> io::Result<()> {
     let b = s.as_bytes();
     let limit = if attr { 2 } else { 1 };
     let mut start = 0;
     let mut i = 0;
     while i < b.len() {
+        // Eight bytes at a time while none of them needs a look.
+        if skip && let Some(word) = b.get(i..i + 8) {
+            let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            if !needs_look(x, attr) {
+                i += 8;
+                continue;
+            }
+        }
         let c = CLASS[b[i] as usize];
         if c == 0 || c > limit {
             i += 1;
@@ -85,6 +98,23 @@ pub(crate) fn escape(w: &mut impl Write, s: &str, attr: bool) -> io::Result<()> 
         start = i;
     }
     w.write_all(&b[start..])
+}
+
+/// Whether any byte of `x` might need escaping or removing: a control
+/// character, `&`, `<`, `>`, the lead byte 0xEF, and in an attribute `"`
+/// and `'` (exact for "any": a byte is flagged only if one of the
+/// bytes is one of those).
+fn needs_look(x: u64, attr: bool) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let byte_in = |b: u8| zero_in(x ^ (ONES * u64::from(b)));
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    let mut any = below_space | byte_in(b'&') | byte_in(b'<') | byte_in(b'>') | byte_in(0xef);
+    if attr {
+        any |= byte_in(b'"') | byte_in(b'\'');
+    }
+    any != 0
 }
 
 /// The length of the ANSI escape sequence at the start of `b` (which starts with ESC).
@@ -214,6 +244,67 @@ impl<'a> Attrs<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`escape`] without the eight-byte skip: every byte looked at.
+    fn escape_bytewise(s: &str, attr: bool) -> String {
+        let mut out = Vec::new();
+        escape_skipping(&mut out, s, attr, false).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn skipping_eight_bytes_at_a_time_changes_nothing() {
+        let pieces = [
+            "a",
+            "word ",
+            "&",
+            "<",
+            ">",
+            "\"",
+            "'",
+            "\t",
+            "\n",
+            "\r",
+            "\x1b[31m",
+            "\x1b]0;t\x07",
+            "\x00",
+            "\x1f",
+            "\u{fffe}",
+            "\u{ffff}",
+            "\u{fffd}",
+            "é",
+            "名前",
+            "\u{ef}",
+            "\x7f",
+            "0123456789abcdef",
+        ];
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            let mut t = String::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            for k in 0..(x % 24) {
+                t.push_str(pieces[((x >> (k % 50)) as usize + k as usize) % pieces.len()]);
+            }
+            for attr in [false, true] {
+                assert_eq!(text(&t, attr), escape_bytewise(&t, attr), "{t:?}");
+            }
+        }
+        for b in 0..=255u8 {
+            let word = u64::from_le_bytes([b'a', b'b', b'c', b, b'd', b'e', b'f', b'g']);
+            for (attr, limit) in [(false, 1), (true, 2)] {
+                let class = CLASS[usize::from(b)];
+                // Every byte that needs a look is seen; a plain one never is.
+                if class != 0 && class <= limit {
+                    assert!(needs_look(word, attr), "byte {b:#x} attr {attr}");
+                }
+                if class == 0 {
+                    assert!(!needs_look(word, attr), "byte {b:#x} attr {attr}");
+                }
+            }
+        }
+    }
 
     fn text(s: &str, attr: bool) -> String {
         let mut v = Vec::new();
