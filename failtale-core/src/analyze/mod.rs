@@ -176,6 +176,23 @@ pub fn cluster_sources(cluster: &Cluster, run: &TestRun, evidence: &[Evidence]) 
     out
 }
 
+/// The failure texts of the project's own category evaluation set
+/// (`tests/analyze/eval.jsonl`), for tests that compare two ways of
+/// reading texts.
+#[cfg(test)]
+pub(crate) fn own_eval_texts() -> Vec<String> {
+    include_str!("../../tests/analyze/eval.jsonl")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
 /// How a piece of collected evidence is named in citations.
 pub fn evidence_label(e: &Evidence) -> String {
     let p = &e.provenance;

@@ -801,16 +801,7 @@ mod tests {
     fn builtin_rules_decide_ascii_text_as_with_unicode_classes() {
         let ascii = RuleSet::builtin();
         let unicode = RuleSet::from_toml(BUILTIN_RULES, "unicode").unwrap();
-        let texts: Vec<String> = include_str!("../../tests/analyze/eval.jsonl")
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                serde_json::from_str::<serde_json::Value>(l).unwrap()["text"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect();
+        let texts = crate::analyze::own_eval_texts();
         assert!(texts.len() >= 300);
         for t in &texts {
             let a = ascii

@@ -744,16 +744,7 @@ fn marker_soup(seed: u64, n: usize) -> Vec<String> {
 
 #[test]
 fn detect_finds_markers_in_one_pass_with_the_same_answers_as_one_search_per_marker() {
-    let mut texts: Vec<String> = include_str!("../../tests/analyze/eval.jsonl")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["text"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let mut texts = crate::analyze::own_eval_texts();
     assert!(texts.len() >= 300);
     texts.extend(marker_soup(0x9e37_79b9_7f4a_7c15, 40_000));
     let mut per_language = std::collections::BTreeMap::new();
@@ -816,15 +807,9 @@ fn environment_words_found_in_one_pass_are_those_found_needle_by_needle() {
         x ^= x << 17;
         x
     };
-    let mut texts: Vec<String> = include_str!("../../tests/analyze/eval.jsonl")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["text"]
-                .as_str()
-                .unwrap()
-                .to_ascii_lowercase()
-        })
+    let mut texts: Vec<String> = crate::analyze::own_eval_texts()
+        .iter()
+        .map(|t| t.to_ascii_lowercase())
         .collect();
     for _ in 0..30_000 {
         let mut t = String::new();
