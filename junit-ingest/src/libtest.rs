@@ -351,8 +351,10 @@ fn read_on_two_threads(mut state: State, input: &mut dyn Read, block: usize) -> 
             let end = if n == 0 {
                 buf.len()
             } else {
-                match memchr::memrchr(b'\n', &buf) {
-                    Some(i) => i + 1,
+                // Only the bytes just read: what was carried over holds no
+                // line end (a line of any length costs one pass).
+                match memchr::memrchr(b'\n', &buf[filled..]) {
+                    Some(i) => filled + i + 1,
                     // No line end yet: read on (a line longer than a block).
                     None => {
                         carry = buf;

@@ -474,25 +474,58 @@ impl<W: std::io::Write> Emitter<W> {
     }
 }
 
-/// One `<testsuite>` to write: a suite of the run, or cases without one
-/// grouped under a name.
-#[derive(Clone, Copy)]
-enum Part<'l> {
-    Suite(usize, &'l [u32]),
-    Loose(&'l str, &'l [u32]),
+/// A piece of one `<testsuite>` to write (a suite of the run, or cases
+/// without one grouped under a name): some of its cases, with the opening
+/// tag when they are its first and the closing part when its last. A suite
+/// of many tests (pytest writes one for the whole run) is cut into pieces,
+/// so no piece holds more than [`PIECE_CASES`] tests.
+#[derive(Clone)]
+struct Part<'l> {
+    suite: Option<usize>,
+    name: Option<&'l str>,
+    /// Every case of the suite (its counts are of all of them).
+    all: &'l [u32],
+    /// The cases of this piece.
+    cases: std::ops::Range<usize>,
 }
 
-impl Part<'_> {
+/// Most tests one piece of a suite holds.
+const PIECE_CASES: usize = 1024;
+
+impl<'l> Part<'l> {
+    /// The pieces of one suite, in order (one for a suite without cases).
+    fn pieces(
+        suite: Option<usize>,
+        name: Option<&'l str>,
+        all: &'l [u32],
+    ) -> impl Iterator<Item = Part<'l>> {
+        let n = all.len().div_ceil(PIECE_CASES).max(1);
+        (0..n).map(move |k| Part {
+            suite,
+            name,
+            all,
+            cases: k * PIECE_CASES..((k + 1) * PIECE_CASES).min(all.len()),
+        })
+    }
+
+    fn head(&self) -> bool {
+        self.cases.start == 0
+    }
+
+    fn tail(&self) -> bool {
+        self.cases.end == self.all.len()
+    }
+
     /// About how many bytes the part writes: enough to cut chunks of
     /// similar weight, without rendering anything.
     fn weight(&self, run: &TestRun) -> usize {
-        let (suite, cases) = match *self {
-            Part::Suite(s, c) => (run.suites.get(s), c),
-            Part::Loose(_, c) => (None, c),
-        };
         let text = |o: Option<&failtale_core::capped::CappedText>| o.map_or(0, |o| o.text.len());
+        let suite = self
+            .suite
+            .and_then(|s| run.suites.get(s))
+            .filter(|_| self.tail());
         let mut n = 200 + suite.map_or(0, |s| text(s.stdout.as_ref()) + text(s.stderr.as_ref()));
-        for &i in cases {
+        for &i in &self.all[self.cases.clone()] {
             n += 160;
             let Some(case) = run.cases.get(i as usize) else {
                 continue;
@@ -662,17 +695,17 @@ impl<W: std::io::Write> Emitter<W> {
             .iter()
             .enumerate()
             .filter(|&(s, _)| layout.written[s])
-            .map(|(s, cases)| Part::Suite(s, cases))
+            .flat_map(|(s, cases)| Part::pieces(Some(s), None, cases))
             .chain(
                 layout
                     .loose
                     .iter()
-                    .map(|(name, cases)| Part::Loose(name, cases)),
+                    .flat_map(|(name, cases)| Part::pieces(None, Some(name), cases)),
             )
             .collect();
         if threads < 2 || total.tests < THREADED_CASES {
             for part in &parts {
-                self.part(run, *part, enrich)?;
+                self.part(run, part, enrich)?;
             }
         } else {
             self.parts_on_threads(run, &parts, enrich, threads)?;
@@ -681,11 +714,23 @@ impl<W: std::io::Write> Emitter<W> {
         self.raw(b"\n")
     }
 
-    fn part(&mut self, run: &TestRun, part: Part<'_>, enrich: &Enrichment) -> std::io::Result<()> {
-        match part {
-            Part::Suite(s, cases) => self.suite(run, Some(s), &suite_path(run, s), cases, enrich),
-            Part::Loose(name, cases) => self.suite(run, None, name, cases, enrich),
+    fn part(&mut self, run: &TestRun, part: &Part<'_>, enrich: &Enrichment) -> std::io::Result<()> {
+        if part.head() {
+            let name = match (part.suite, part.name) {
+                (Some(s), _) => std::borrow::Cow::Owned(suite_path(run, s)),
+                (None, name) => std::borrow::Cow::Borrowed(name.unwrap_or("tests")),
+            };
+            if !self.suite_open(run, part.suite, &name, part.all)? {
+                return Ok(());
+            }
         }
+        for &i in &part.all[part.cases.clone()] {
+            self.case(run, i as usize, enrich)?;
+        }
+        if part.tail() {
+            self.suite_close(run, part.suite)?;
+        }
+        Ok(())
     }
 
     /// Writes `parts` in order, rendered in chunks on `threads` threads
@@ -745,7 +790,7 @@ impl<W: std::io::Write> Emitter<W> {
                 };
                 let done = chunk
                     .iter()
-                    .try_for_each(|part| out.part(run, *part, enrich))
+                    .try_for_each(|part| out.part(run, part, enrich))
                     .map(|()| (out.w, out.dropped));
                 lock().ready.insert(i, done);
                 changed.notify_all();
@@ -789,14 +834,15 @@ impl<W: std::io::Write> Emitter<W> {
         })
     }
 
-    fn suite(
+    /// The opening tag of a suite of `cases` and its properties; false
+    /// when the suite is empty (written as one self-closing tag).
+    fn suite_open(
         &mut self,
         run: &TestRun,
         s: Option<usize>,
         name: &str,
         cases: &[u32],
-        enrich: &Enrichment,
-    ) -> std::io::Result<()> {
+    ) -> std::io::Result<bool> {
         let suite = s.map(|s| &run.suites[s]);
         let mut attrs = xml_out::Attrs::default();
         attrs.set("name", name);
@@ -835,17 +881,21 @@ impl<W: std::io::Write> Emitter<W> {
         let empty = props.is_empty() && cases.is_empty() && stdout.is_none() && stderr.is_none();
         self.open(1, "testsuite", &attrs, empty)?;
         if empty {
-            return Ok(());
+            return Ok(false);
         }
         self.properties(2, props.iter())?;
-        for &i in cases {
-            self.case(run, i as usize, enrich)?;
-        }
-        if let Some(o) = stdout {
-            self.text_element(2, "system-out", o)?;
-        }
-        if let Some(e) = stderr {
-            self.text_element(2, "system-err", e)?;
+        Ok(true)
+    }
+
+    /// A suite's own output and its closing tag.
+    fn suite_close(&mut self, run: &TestRun, s: Option<usize>) -> std::io::Result<()> {
+        if let Some(suite) = s.map(|s| &run.suites[s]) {
+            if let Some(o) = &suite.stdout {
+                self.text_element(2, "system-out", o.text.as_str())?;
+            }
+            if let Some(e) = &suite.stderr {
+                self.text_element(2, "system-err", e.text.as_str())?;
+            }
         }
         self.close(Some(1), "testsuite")
     }
@@ -1937,8 +1987,47 @@ mod tests {
                 cases.push(case);
             }
         }
+        // One suite of 3,000 tests (pytest writes one for the whole run),
+        // cut into pieces, with its own log after its last piece; an empty
+        // suite; a suite with only a log.
+        let big = suites.len();
+        let mut suite = base.suites[1].clone();
+        suite.parent = None;
+        suite.name = "everything".into();
+        suite.stdout = Some(CappedText::complete("the whole run log"));
+        suites.push(suite);
+        for c in 0..3_000 {
+            let mut case = base.cases[c % base.cases.len()].clone();
+            case.id.name = format!("big {c}");
+            case.suite = Some(big);
+            cases.push(case);
+        }
+        let mut empty = Suite::default();
+        empty.name = "empty".into();
+        let mut only_log = Suite::default();
+        only_log.name = "only a log".into();
+        only_log.stdout = Some(CappedText::complete("log"));
+        suites.push(empty);
+        suites.push(only_log);
         run.push_input(InputStatus::default(), cases, suites);
         assert!(run.cases.len() > 2 * THREADED_CASES);
+        // What quick-junit writes for the run (without the attribute it
+        // would write unchecked) is what the pieces make.
+        let mut plain = run.clone();
+        for case in &mut plain.cases {
+            case.extra_mut().remove("bad name");
+        }
+        let plain = clean(plain);
+        let (xml, _) = xml_of(&plain, &Enrichment::default());
+        assert!(xml.contains("big 2999") && xml.contains("the whole run log"));
+        // (Byte for byte: nothing in these texts needs fixing.)
+        let quick = to_junit(&plain, &Enrichment::default())
+            .to_string()
+            .unwrap();
+        assert!(
+            xml == quick,
+            "the pieces differ from the document quick-junit writes"
+        );
         let run = clean(run);
         let mut enrich = Enrichment::default();
         for i in (0..run.cases.len()).step_by(11) {
