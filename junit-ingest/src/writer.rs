@@ -477,8 +477,9 @@ impl<W: std::io::Write> Emitter<W> {
 /// A piece of one `<testsuite>` to write (a suite of the run, or cases
 /// without one grouped under a name): some of its cases, with the opening
 /// tag when they are its first and the closing part when its last. A suite
-/// of many tests (pytest writes one for the whole run) is cut into pieces,
-/// so no piece holds more than [`PIECE_CASES`] tests.
+/// of many tests (pytest writes one for the whole run) or of much text is
+/// cut into pieces of at most [`PIECE_CASES`] tests and about
+/// [`CHUNK_BYTES`], so what one thread renders at once stays small.
 #[derive(Clone)]
 struct Part<'l> {
     suite: Option<usize>,
@@ -487,25 +488,70 @@ struct Part<'l> {
     all: &'l [u32],
     /// The cases of this piece.
     cases: std::ops::Range<usize>,
+    /// About how many bytes it writes (see [`case_weight`]).
+    weight: usize,
 }
 
 /// Most tests one piece of a suite holds.
 const PIECE_CASES: usize = 1024;
 
+/// About how many bytes a case writes: enough to cut pieces and chunks of
+/// similar weight, without rendering anything.
+fn case_weight(run: &TestRun, i: u32) -> usize {
+    let text = |o: Option<&failtale_core::capped::CappedText>| o.map_or(0, |o| o.text.len());
+    let Some(case) = run.cases.get(i as usize) else {
+        return 160;
+    };
+    let mut n = 160;
+    for a in &case.attempts {
+        n += text(a.stdout.as_deref()) + text(a.stderr.as_deref());
+        for f in &a.failures {
+            n += f.message.as_ref().map_or(0, String::len) + f.body.as_ref().map_or(0, |b| b.len());
+        }
+    }
+    n
+}
+
 impl<'l> Part<'l> {
     /// The pieces of one suite, in order (one for a suite without cases).
     fn pieces(
+        run: &TestRun,
         suite: Option<usize>,
         name: Option<&'l str>,
         all: &'l [u32],
-    ) -> impl Iterator<Item = Part<'l>> {
-        let n = all.len().div_ceil(PIECE_CASES).max(1);
-        (0..n).map(move |k| Part {
-            suite,
-            name,
-            all,
-            cases: k * PIECE_CASES..((k + 1) * PIECE_CASES).min(all.len()),
-        })
+    ) -> Vec<Part<'l>> {
+        let text = |o: Option<&failtale_core::capped::CappedText>| o.map_or(0, |o| o.text.len());
+        let mut pieces = Vec::new();
+        let mut start = 0;
+        let mut weight = 200;
+        for (k, &i) in all.iter().enumerate() {
+            weight += case_weight(run, i);
+            if k + 1 - start == PIECE_CASES || weight >= CHUNK_BYTES {
+                pieces.push(Part {
+                    suite,
+                    name,
+                    all,
+                    cases: start..k + 1,
+                    weight,
+                });
+                start = k + 1;
+                weight = 0;
+            }
+        }
+        if start < all.len() || all.is_empty() {
+            pieces.push(Part {
+                suite,
+                name,
+                all,
+                cases: start..all.len(),
+                weight,
+            });
+        }
+        // The suite's own output goes with its last piece.
+        if let (Some(last), Some(s)) = (pieces.last_mut(), suite.and_then(|s| run.suites.get(s))) {
+            last.weight += text(s.stdout.as_ref()) + text(s.stderr.as_ref());
+        }
+        pieces
     }
 
     fn head(&self) -> bool {
@@ -514,31 +560,6 @@ impl<'l> Part<'l> {
 
     fn tail(&self) -> bool {
         self.cases.end == self.all.len()
-    }
-
-    /// About how many bytes the part writes: enough to cut chunks of
-    /// similar weight, without rendering anything.
-    fn weight(&self, run: &TestRun) -> usize {
-        let text = |o: Option<&failtale_core::capped::CappedText>| o.map_or(0, |o| o.text.len());
-        let suite = self
-            .suite
-            .and_then(|s| run.suites.get(s))
-            .filter(|_| self.tail());
-        let mut n = 200 + suite.map_or(0, |s| text(s.stdout.as_ref()) + text(s.stderr.as_ref()));
-        for &i in &self.all[self.cases.clone()] {
-            n += 160;
-            let Some(case) = run.cases.get(i as usize) else {
-                continue;
-            };
-            for a in &case.attempts {
-                n += text(a.stdout.as_deref()) + text(a.stderr.as_deref());
-                for f in &a.failures {
-                    n += f.message.as_ref().map_or(0, String::len)
-                        + f.body.as_ref().map_or(0, |b| b.len());
-                }
-            }
-        }
-        n
     }
 }
 
@@ -695,12 +716,12 @@ impl<W: std::io::Write> Emitter<W> {
             .iter()
             .enumerate()
             .filter(|&(s, _)| layout.written[s])
-            .flat_map(|(s, cases)| Part::pieces(Some(s), None, cases))
+            .flat_map(|(s, cases)| Part::pieces(run, Some(s), None, cases))
             .chain(
                 layout
                     .loose
                     .iter()
-                    .flat_map(|(name, cases)| Part::pieces(None, Some(name), cases)),
+                    .flat_map(|(name, cases)| Part::pieces(run, None, Some(name), cases)),
             )
             .collect();
         if threads < 2 || total.tests < THREADED_CASES {
@@ -749,7 +770,7 @@ impl<W: std::io::Write> Emitter<W> {
         let mut start = 0;
         let mut weight = 0;
         for (i, part) in parts.iter().enumerate() {
-            weight += part.weight(run);
+            weight += part.weight;
             if weight >= CHUNK_BYTES {
                 chunks.push(&parts[start..=i]);
                 start = i + 1;
@@ -2000,6 +2021,10 @@ mod tests {
             let mut case = base.cases[c % base.cases.len()].clone();
             case.id.name = format!("big {c}");
             case.suite = Some(big);
+            // Runs of heavy failures: pieces cut by size, not only by count.
+            if (1_200..1_240).contains(&c) {
+                case.attempts = vec![failing(FailureKind::Failure, &"heavy ".repeat(20_000))];
+            }
             cases.push(case);
         }
         let mut empty = Suite::default();
@@ -2020,6 +2045,14 @@ mod tests {
         let plain = clean(plain);
         let (xml, _) = xml_of(&plain, &Enrichment::default());
         assert!(xml.contains("big 2999") && xml.contains("the whole run log"));
+        let layout = Layout::of(&plain);
+        let pieces = Part::pieces(&plain, Some(big), None, &layout.by_suite[big]);
+        assert!(
+            pieces.len() > 3 + 3_000 / PIECE_CASES,
+            "cut by size too: {}",
+            pieces.len()
+        );
+        assert!(pieces.iter().all(|p| p.weight < CHUNK_BYTES + 250_000));
         // (Byte for byte: nothing in these texts needs fixing.)
         let quick = to_junit(&plain, &Enrichment::default())
             .to_string()
