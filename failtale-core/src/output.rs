@@ -355,17 +355,17 @@ impl OutputDir {
                         .rev()
                         .find(|(p, d)| p == *path && d.still_describes(path));
                     match known {
-                        Some((_, d)) => {
-                            let found = Ok((d.bytes, d.sha256.clone()));
-                            s.spawn(move || found)
-                        }
-                        None => s.spawn(move || hash_file(path)),
+                        // Known: no thread. Else the thread reading it back.
+                        Some((_, d)) => Ok(Ok((d.bytes, d.sha256.clone()))),
+                        None => Err(s.spawn(move || hash_file(path))),
                     }
                 })
                 .collect();
             running
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .map(|r| {
+                    r.unwrap_or_else(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                })
                 .collect()
         });
         let mut files = Vec::with_capacity(ours.len());

@@ -765,21 +765,21 @@ fn test_ids(
     }
     // Ids are given, not taken from SQLite, so that many rows go in one
     // statement: the transaction is the only writer.
+    // The `n`th new name takes id `stored + 1 + n`, as given above.
     const ROWS: usize = 200;
     let full = add_tests_sql(ROWS);
-    let mut id = stored;
-    for chunk in names.chunks(ROWS) {
-        let tail;
-        let sql = if chunk.len() == ROWS {
-            &full
+    for (c, chunk) in names.chunks(ROWS).enumerate() {
+        let (mut cached, mut once);
+        // The last, shorter statement is used once: not kept in the cache.
+        let add: &mut rusqlite::Statement<'_> = if chunk.len() == ROWS {
+            cached = tx.prepare_cached(&full)?;
+            &mut cached
         } else {
-            tail = add_tests_sql(chunk.len());
-            &tail
+            once = tx.prepare(&add_tests_sql(chunk.len()))?;
+            &mut once
         };
-        let mut add = tx.prepare_cached(sql)?;
         for (n, key) in chunk.iter().enumerate() {
-            id += 1;
-            add.raw_bind_parameter(2 * n + 1, id)?;
+            add.raw_bind_parameter(2 * n + 1, stored + 1 + (c * ROWS + n) as i64)?;
             add.raw_bind_parameter(2 * n + 2, key)?;
         }
         add.raw_execute()?;

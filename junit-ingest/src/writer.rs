@@ -495,16 +495,20 @@ struct Part<'l> {
 /// Most tests one piece of a suite holds.
 const PIECE_CASES: usize = 1024;
 
+/// The length of a kept output, if any.
+fn text_len(o: Option<&failtale_core::capped::CappedText>) -> usize {
+    o.map_or(0, |o| o.text.len())
+}
+
 /// About how many bytes a case writes: enough to cut pieces and chunks of
 /// similar weight, without rendering anything.
 fn case_weight(run: &TestRun, i: u32) -> usize {
-    let text = |o: Option<&failtale_core::capped::CappedText>| o.map_or(0, |o| o.text.len());
     let Some(case) = run.cases.get(i as usize) else {
         return 160;
     };
     let mut n = 160;
     for a in &case.attempts {
-        n += text(a.stdout.as_deref()) + text(a.stderr.as_deref());
+        n += text_len(a.stdout.as_deref()) + text_len(a.stderr.as_deref());
         for f in &a.failures {
             n += f.message.as_ref().map_or(0, String::len) + f.body.as_ref().map_or(0, |b| b.len());
         }
@@ -520,7 +524,6 @@ impl<'l> Part<'l> {
         name: Option<&'l str>,
         all: &'l [u32],
     ) -> Vec<Part<'l>> {
-        let text = |o: Option<&failtale_core::capped::CappedText>| o.map_or(0, |o| o.text.len());
         let mut pieces = Vec::new();
         let mut start = 0;
         let mut weight = 200;
@@ -549,7 +552,7 @@ impl<'l> Part<'l> {
         }
         // The suite's own output goes with its last piece.
         if let (Some(last), Some(s)) = (pieces.last_mut(), suite.and_then(|s| run.suites.get(s))) {
-            last.weight += text(s.stdout.as_ref()) + text(s.stderr.as_ref());
+            last.weight += text_len(s.stdout.as_ref()) + text_len(s.stderr.as_ref());
         }
         pieces
     }
