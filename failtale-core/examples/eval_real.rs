@@ -13,7 +13,7 @@
 //! with its confusion table.
 //!
 //! ```text
-//! cargo run --release -p failtale-core --example eval_real -- DIR [--half tune|test|all] [--join-identical] [--origin ci-log|runner-fixture] [--show-splits N] [--show-merges N] [--show-wrong N] [--dump FILE.tsv] [--per-run]
+//! cargo run --release -p failtale-core --example eval_real -- DIR [--half tune|test|all] [--join-identical] [--ceiling] [--origin ci-log|runner-fixture] [--show-splits N] [--show-merges N] [--show-wrong N] [--dump FILE.tsv] [--per-run]
 //! ```
 //!
 //! The figure that counts is `--half test`: tune on `tune` only.
@@ -62,6 +62,7 @@ struct Args {
     explain: Vec<String>,
     origin: Option<String>,
     dump: Option<PathBuf>,
+    ceiling: bool,
     per_run: bool,
 }
 
@@ -76,6 +77,7 @@ fn args() -> Args {
         explain: Vec::new(),
         origin: None,
         dump: None,
+        ceiling: false,
         per_run: false,
     };
     let mut it = std::env::args().skip(1);
@@ -92,6 +94,7 @@ fn args() -> Args {
             "--show-merges" => a.show_merges = num(),
             "--show-wrong" => a.show_wrong = num(),
             "--join-identical" => a.join_identical = true,
+            "--ceiling" => a.ceiling = true,
             "--explain" => a.explain.extend(it.next()),
             "--origin" => a.origin = it.next(),
             "--dump" => a.dump = it.next().map(PathBuf::from),
@@ -258,6 +261,61 @@ fn first_line(s: &str) -> String {
     l.chars().take(110).collect()
 }
 
+/// The labels with the causes of failures whose texts cannot be told apart
+/// joined (union-find over the labels): texts identical once the test's
+/// own name is taken out, and with `numbers` also once every run of digits
+/// is (line numbers, compared values, counters). With `per_run` only texts
+/// of one run are compared.
+fn join_identical(items: &[&Item], labels: &[usize], per_run: bool, numbers: bool) -> Vec<usize> {
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    let mut parent: Vec<usize> = (0..labels.iter().max().map_or(0, |m| m + 1)).collect();
+    let mut first: HashMap<(String, &str, &str), usize> = HashMap::new();
+    for (k, i) in items.iter().enumerate() {
+        let mut text = i.text.clone();
+        if i.name.trim().len() >= 6 {
+            text = text.replace(i.name.trim(), "<test>");
+        }
+        let mut key: String = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        if numbers {
+            let mut out = String::with_capacity(key.len());
+            for ch in key.chars() {
+                if !ch.is_ascii_digit() {
+                    out.push(ch);
+                } else if !out.ends_with('#') {
+                    out.push('#');
+                }
+            }
+            key = out;
+        }
+        let run = if per_run { run_of(i) } else { "" };
+        let key = (key, group(&i.lang), run);
+        match first.get(&key) {
+            Some(&other) => {
+                let (x, y) = (
+                    find(&mut parent, labels[k]),
+                    find(&mut parent, labels[other]),
+                );
+                parent[x.max(y)] = x.min(y);
+            }
+            None => {
+                first.insert(key, k);
+            }
+        }
+    }
+    labels.iter().map(|&t| find(&mut parent, t)).collect()
+}
+
 fn main() {
     let a = args();
     let all = load(&a.dir);
@@ -369,40 +427,7 @@ fn main() {
         // (With --per-run the labels are per run, and only texts of one run
         // are compared: failures of two runs never share a cluster.)
         let labels = truth.iter().max().map_or(0, |m| m + 1);
-        let mut parent: Vec<usize> = (0..labels).collect();
-        fn find(p: &mut [usize], mut x: usize) -> usize {
-            while p[x] != x {
-                p[x] = p[p[x]];
-                x = p[x];
-            }
-            x
-        }
-        let mut first: HashMap<(String, &str, &str), usize> = HashMap::new();
-        for (k, i) in items.iter().enumerate() {
-            let mut text = i.text.clone();
-            if i.name.trim().len() >= 6 {
-                text = text.replace(i.name.trim(), "<test>");
-            }
-            let key: Vec<&str> = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect();
-            let run = if a.per_run { run_of(i) } else { "" };
-            let key = (key.join("\n"), group(&i.lang), run);
-            match first.get(&key) {
-                Some(&other) => {
-                    let (x, y) = (find(&mut parent, truth[k]), find(&mut parent, truth[other]));
-                    parent[x.max(y)] = x.min(y);
-                }
-                None => {
-                    first.insert(key, k);
-                }
-            }
-        }
-        for t in truth.iter_mut() {
-            *t = find(&mut parent, *t);
-        }
+        truth = join_identical(&items, &truth, a.per_run, false);
         let joined: std::collections::HashSet<usize> = truth.iter().copied().collect();
         println!(
             "labels: identical texts joined ({} causes become {})",
@@ -449,6 +474,25 @@ fn main() {
     let every: Vec<usize> = (0..items.len()).collect();
     row("**all**", &every);
 
+    if a.ceiling {
+        // What a method that reads only the text can reach at best: it
+        // follows the labels except that texts it cannot tell apart fall
+        // into one cluster.
+        println!("\n| ceiling: texts identical … | ARI | pairwise precision | pairwise recall |");
+        println!("|---|---:|---:|---:|");
+        for (what, numbers) in [
+            ("but for the test name", false),
+            ("but for the test name and numbers", true),
+        ] {
+            let oracle = join_identical(&items, &truth, a.per_run, numbers);
+            let s = pair_scores(&truth, &oracle);
+            println!(
+                "| {what} | {:.3} | {:.4} | {:.3} |",
+                s.ari, s.precision, s.recall
+            );
+        }
+    }
+
     // Per output shape: how many causes are split, how many clusters mix causes.
     let mut shapes: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (k, i) in items.iter().enumerate() {
@@ -473,12 +517,17 @@ fn main() {
 
     if a.show_splits > 0 {
         println!("\n## causes split over several clusters");
-        let mut by_cause: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        // By the labels in use: with --per-run a cause seen in two runs is
+        // two causes, and clusters never span runs.
+        let mut by_cause: BTreeMap<(&str, usize), Vec<usize>> = BTreeMap::new();
         for (k, i) in items.iter().enumerate() {
-            by_cause.entry(i.cause.as_str()).or_default().push(k);
+            by_cause
+                .entry((i.cause.as_str(), truth[k]))
+                .or_default()
+                .push(k);
         }
         let mut shown = 0;
-        for (cause, ks) in by_cause {
+        for ((cause, _), ks) in by_cause {
             let mut cs: Vec<usize> = ks.iter().map(|&k| pred[k]).collect();
             cs.sort_unstable();
             cs.dedup();
