@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod grounding;
 pub mod known;
+mod prefilter;
 pub mod prompt;
 pub mod rules;
 

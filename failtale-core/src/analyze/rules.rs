@@ -16,6 +16,8 @@ use crate::model::{Analysis, Category, Citation, Cluster, Evidence, Severity, Si
 use crate::sanitize::Sanitized;
 use crate::stage::Analyze;
 
+use super::prefilter::{Prefilter, Present};
+
 /// The rules shipped with failtale.
 pub const BUILTIN_RULES: &str = include_str!("rules.toml");
 
@@ -266,7 +268,16 @@ pub struct Rule {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// Which of the rules' patterns (in rule order, then pattern order)
+    /// could match a text; built once the set has classified
+    /// [`PREFILTER_AFTER`] failures (a few milliseconds a small run need
+    /// not spend).
+    prefilter: OnceLock<Prefilter>,
+    classified: std::sync::atomic::AtomicUsize,
 }
+
+/// Failures classified before the rule set builds its prefilter.
+const PREFILTER_AFTER: usize = 16;
 
 /// What the best rule concluded about one failure.
 #[derive(Clone, Debug, PartialEq)]
@@ -440,7 +451,22 @@ impl RuleSet {
                 fix: d.fix,
             });
         }
-        Ok(RuleSet { rules })
+        Ok(RuleSet {
+            rules,
+            prefilter: OnceLock::new(),
+            classified: std::sync::atomic::AtomicUsize::new(0),
+        })
+    }
+
+    /// The prefilter of the rules' patterns.
+    fn prefilter(&self) -> &Prefilter {
+        self.prefilter.get_or_init(|| {
+            Prefilter::new(
+                self.rules
+                    .iter()
+                    .flat_map(|r| r.patterns.iter().map(Regex::as_str)),
+            )
+        })
     }
 
     /// The rules, in file order.
@@ -450,13 +476,36 @@ impl RuleSet {
 
     /// Evaluates every rule and returns the best match, if any rule applies.
     pub fn classify(&self, sources: &Sources) -> Option<RuleMatch> {
+        let n = self
+            .classified
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.classify_with(sources, n >= PREFILTER_AFTER)
+    }
+
+    /// [`RuleSet::classify`], with or without the prefilter.
+    fn classify_with(&self, sources: &Sources, filter: bool) -> Option<RuleMatch> {
         let mut best: Option<(i64, usize, Vec<Hit>)> = None;
+        // The literals in each text, found once: a pattern none of whose
+        // literals occur in a text is not run on it.
+        let present: Vec<Option<Present>> = sources
+            .sources
+            .iter()
+            .map(|s| filter.then(|| self.prefilter().scan(&s.text)))
+            .collect();
+        let mut g = 0;
         for (ri, rule) in self.rules.iter().enumerate() {
             // (pattern, source, offset) of each pattern's first match.
             let mut hits = Vec::new();
             let mut weak = true;
             for (pi, re) in rule.patterns.iter().enumerate() {
+                let at = g + pi;
                 for (si, s) in sources.sources.iter().enumerate() {
+                    if present[si]
+                        .as_ref()
+                        .is_some_and(|p| !self.prefilter().may_match(at, p))
+                    {
+                        continue;
+                    }
                     if let Some(m) = re.find(&s.text) {
                         hits.push((pi, si, m.start()));
                         weak &= !s.primary;
@@ -464,6 +513,7 @@ impl RuleSet {
                     }
                 }
             }
+            g += rule.patterns.len();
             let type_hit = sources
                 .failure_type
                 .as_deref()
@@ -812,6 +862,66 @@ mod tests {
                 .map(|m| (m.rule, m.root_cause, m.fix));
             assert_eq!(a, u, "{t}");
         }
+    }
+
+    #[test]
+    fn the_prefilter_changes_no_decision() {
+        let rules = RuleSet::builtin();
+        let unicode = RuleSet::from_toml(BUILTIN_RULES, "unicode").unwrap();
+        let mut texts = crate::analyze::own_eval_texts();
+        // The same texts shouting and whispering, and with the Kelvin and
+        // long s signs a case-insensitive pattern also matches.
+        let n = texts.len();
+        for i in 0..n {
+            texts.push(texts[i].to_uppercase());
+            texts.push(texts[i].to_lowercase());
+            texts.push(texts[i].replace('k', "\u{212a}").replace('s', "\u{17f}"));
+        }
+        let mut filtered_out = 0usize;
+        for t in &texts {
+            // One source, and the text split over two (which source holds a
+            // match decides the citation and the weak-source penalty).
+            let cut = t
+                .char_indices()
+                .nth(t.chars().count() / 2)
+                .map_or(0, |(i, _)| i);
+            let two = Sources {
+                failure_type: Some("java.lang.AssertionError".into()),
+                sources: vec![
+                    crate::analyze::Source {
+                        label: "message".into(),
+                        text: t[..cut].to_owned(),
+                        primary: true,
+                    },
+                    crate::analyze::Source {
+                        label: "output".into(),
+                        text: t[cut..].to_owned(),
+                        primary: false,
+                    },
+                ],
+            };
+            for sources in [Sources::from_failure(None, t), two] {
+                for set in [&*rules, &unicode] {
+                    assert_eq!(
+                        set.classify_with(&sources, true),
+                        set.classify_with(&sources, false),
+                        "{t}"
+                    );
+                }
+                let present = rules.prefilter().scan(&sources.sources[0].text);
+                filtered_out += (0..rules.rules.iter().map(|r| r.patterns.len()).sum())
+                    .filter(|&i| !rules.prefilter().may_match(i, &present))
+                    .count();
+            }
+        }
+        // The filter does its job: most patterns are not run on most texts.
+        let patterns: usize = rules.rules.iter().map(|r| r.patterns.len()).sum();
+        let share = filtered_out as f64 / (2 * texts.len() * patterns) as f64;
+        assert!(
+            share > 0.5,
+            "only {:.0} % of pattern runs skipped",
+            share * 100.0
+        );
     }
 
     #[test]
