@@ -39,6 +39,7 @@ pub fn analyze(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitCode, CliError> {
+    warm_up(args.analysis.templates.is_some());
     let inputs = discover(&args.paths)?;
     if inputs.is_empty() {
         return Err(CliError::NoInputs(args.paths.clone()));
@@ -317,4 +318,18 @@ fn progress_bar(len: usize) -> ProgressBar {
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
+}
+
+/// Compiles, on a spare thread while results are read or tests run, what
+/// the later stages would otherwise build when first needed: the built-in
+/// rules (and their prefilter) and, unless the user brought templates, the
+/// embedded report templates. Nothing waits for it; a stage that gets there
+/// first builds the same thing itself.
+pub(crate) fn warm_up(custom_templates: bool) {
+    std::thread::spawn(move || {
+        failtale_core::analyze::RuleSet::builtin().warm();
+        if !custom_templates {
+            report_templates::prepare();
+        }
+    });
 }

@@ -272,12 +272,11 @@ fn test_inner(
             )
         })
     };
-    // So are the embedded report templates parsed: once the last test is
-    // done, rendering does not wait for that (a user's `--templates` are
-    // read when rendering, as before).
-    if analyze.analysis.templates.is_none() {
-        std::thread::spawn(report_templates::prepare);
-    }
+    // So are the built-in rules compiled and the embedded report templates
+    // parsed: once the last test is done, analysing and rendering do not
+    // wait for that (a user's `--templates` are read when rendering, as
+    // before).
+    crate::analyze::warm_up(analyze.analysis.templates.is_some());
     let runner = choose_runner(
         run,
         &|| nextest_installed(&|k| std::env::var_os(k)),

@@ -458,6 +458,13 @@ impl RuleSet {
         })
     }
 
+    /// Builds now what the set would otherwise build when a run first
+    /// needs it (the prefilter of its patterns): a harness calls this on a
+    /// spare thread while it reads results, so that analysing does not wait.
+    pub fn warm(&self) {
+        let _ = self.prefilter();
+    }
+
     /// The prefilter of the rules' patterns.
     fn prefilter(&self) -> &Prefilter {
         self.prefilter.get_or_init(|| {
@@ -922,6 +929,23 @@ mod tests {
             "only {:.0} % of pattern runs skipped",
             share * 100.0
         );
+    }
+
+    #[test]
+    fn the_prefilter_is_built_for_many_failures_or_when_warmed_not_for_a_few() {
+        let text = "java.net.ConnectException: Connection refused";
+        let few = RuleSet::from_toml(BUILTIN_RULES, "few").unwrap();
+        let first = few.classify(&Sources::from_failure(None, text));
+        for _ in 1..PREFILTER_AFTER {
+            few.classify(&Sources::from_failure(None, text));
+        }
+        assert!(few.prefilter.get().is_none(), "a small run pays nothing");
+        assert_eq!(few.classify(&Sources::from_failure(None, text)), first);
+        assert!(few.prefilter.get().is_some(), "built once the run is large");
+        let warmed = RuleSet::from_toml(BUILTIN_RULES, "warmed").unwrap();
+        warmed.warm();
+        assert!(warmed.prefilter.get().is_some());
+        assert_eq!(warmed.classify(&Sources::from_failure(None, text)), first);
     }
 
     #[test]
