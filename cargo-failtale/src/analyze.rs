@@ -45,6 +45,7 @@ pub fn analyze(
         return Err(CliError::NoInputs(args.paths.clone()));
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    crate::outdir::prefetch_metadata(&cwd);
     let setup = Setup::new(args, &cwd, &|a| a, err)?;
     let mut ingested = {
         let bar = progress_bar(inputs.len());
@@ -327,9 +328,12 @@ fn progress_bar(len: usize) -> ProgressBar {
 /// first builds the same thing itself.
 pub(crate) fn warm_up(custom_templates: bool) {
     std::thread::spawn(move || {
-        failtale_core::analyze::RuleSet::builtin().warm();
+        // Every run with a failure needs the rules, and every run renders;
+        // only a run with many failures uses the prefilter.
+        let rules = failtale_core::analyze::RuleSet::builtin();
         if !custom_templates {
             report_templates::prepare();
         }
+        rules.warm();
     });
 }

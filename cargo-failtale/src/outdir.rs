@@ -38,26 +38,43 @@ pub fn workspace_crates(cwd: &Path) -> std::collections::BTreeSet<String> {
 /// directory and the in-app crates both need it). `None` outside a cargo
 /// workspace (then cargo is not even started) or when cargo cannot say.
 fn workspace_metadata(cwd: &Path) -> Option<std::sync::Arc<cargo_metadata::Metadata>> {
-    type Cache =
-        std::collections::HashMap<PathBuf, Option<std::sync::Arc<cargo_metadata::Metadata>>>;
-    static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
+    type Answer =
+        std::sync::Arc<std::sync::OnceLock<Option<std::sync::Arc<cargo_metadata::Metadata>>>>;
+    static CACHE: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<PathBuf, Answer>>,
+    > = std::sync::OnceLock::new();
     let manifest = cwd
         .ancestors()
         .map(|d| d.join("Cargo.toml"))
         .find(|p| p.is_file())?;
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(hit) = cache.lock().ok()?.get(&manifest) {
-        return hit.clone();
-    }
-    let metadata = cargo_metadata::MetadataCommand::new()
-        .manifest_path(&manifest)
-        .no_deps()
-        .other_options(vec!["--offline".to_owned()])
-        .exec()
-        .ok()
-        .map(std::sync::Arc::new);
-    cache.lock().ok()?.insert(manifest, metadata.clone());
-    metadata
+    // One cell per manifest: a caller arriving while cargo runs for another
+    // (the prefetch of `analyze`) waits for that answer instead of
+    // starting cargo again.
+    let cell: Answer = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .ok()?
+        .entry(manifest.clone())
+        .or_default()
+        .clone();
+    cell.get_or_init(|| {
+        cargo_metadata::MetadataCommand::new()
+            .manifest_path(&manifest)
+            .no_deps()
+            .other_options(vec!["--offline".to_owned()])
+            .exec()
+            .ok()
+            .map(std::sync::Arc::new)
+    })
+    .clone()
+}
+
+/// Asks cargo for the workspace's metadata on a thread now, so that the
+/// first failure fingerprinted (or the output directory) finds the answer
+/// ready. For `analyze`, which has nothing else for cargo to compete with.
+pub(crate) fn prefetch_metadata(cwd: &Path) {
+    let cwd = cwd.to_owned();
+    std::thread::spawn(move || workspace_metadata(&cwd));
 }
 
 fn cargo_target_dir(cwd: &Path) -> Option<PathBuf> {
