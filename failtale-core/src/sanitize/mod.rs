@@ -1017,16 +1017,69 @@ static DIGIT_CLASS: [u8; 256] = {
     t
 };
 
+/// Digits a stretch of digits, spaces and dashes must hold for
+/// [`for_each_digit_run_line`] to report its line.
+const DIGIT_RUN: usize = 13;
+
 /// Calls `f` with each line holding 13 or more digits in one stretch of
-/// digits, spaces and dashes, once per line. A branch-free byte loop: the
-/// card rule's pattern then decides on the line.
+/// digits, spaces and dashes, once per line: the card rule's pattern then
+/// decides on the line.
+///
+/// Such a stretch is at least 13 bytes long, so the scan looks at every
+/// 13th byte: when that byte is outside the class, no stretch can hold it or
+/// lie before it, and the scan moves on 13 bytes. Text with few digits is
+/// passed over a dozen bytes at a time.
 fn for_each_digit_run_line(b: &[u8], f: &mut dyn FnMut(Range<usize>)) {
+    let class = |i: usize| DIGIT_CLASS[usize::from(b[i])];
+    // Invariant: the byte before `i` is outside the class (or `i` is 0).
     let mut i = 0;
-    let mut run = 0u32;
+    while i + DIGIT_RUN <= b.len() {
+        let probe = i + DIGIT_RUN - 1;
+        if class(probe) == 0 {
+            i = probe + 1;
+            continue;
+        }
+        // The stretch holding the probe starts at `start`.
+        let mut start = probe;
+        while start > i && class(start - 1) != 0 {
+            start -= 1;
+        }
+        let mut digits = 0usize;
+        let mut j = start;
+        let mut hit = None;
+        while j < b.len() {
+            let c = class(j);
+            if c == 0 {
+                break;
+            }
+            digits += usize::from(c & 1);
+            if digits >= DIGIT_RUN {
+                hit = Some(j);
+                break;
+            }
+            j += 1;
+        }
+        match hit {
+            Some(at) => {
+                let line = memchr::memrchr(b'\n', &b[..at]).map_or(0, |k| k + 1);
+                let end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |k| at + k);
+                f(line..end);
+                i = end + 1;
+            }
+            None => i = j + 1,
+        }
+    }
+}
+
+/// The byte-by-byte definition of [`for_each_digit_run_line`].
+#[cfg(test)]
+fn for_each_digit_run_line_bytewise(b: &[u8], f: &mut dyn FnMut(Range<usize>)) {
+    let mut i = 0;
+    let mut run = 0usize;
     while i < b.len() {
         let c = DIGIT_CLASS[usize::from(b[i])];
-        run = (run + u32::from(c & 1)) * u32::from(c != 0);
-        if run >= 13 {
+        run = (run + usize::from(c & 1)) * usize::from(c != 0);
+        if run >= DIGIT_RUN {
             let start = memchr::memrchr(b'\n', &b[..i]).map_or(0, |j| j + 1);
             let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |j| i + j);
             f(start..end);
@@ -1109,6 +1162,55 @@ fn is_maskable_env_value(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digit_run_lines_are_found_as_byte_by_byte() {
+        let lines = |text: &[u8], f: fn(&[u8], &mut dyn FnMut(Range<usize>))| {
+            let mut out = Vec::new();
+            f(text, &mut |r| out.push(r));
+            out
+        };
+        let mut texts: Vec<Vec<u8>> = crate::analyze::own_eval_texts()
+            .into_iter()
+            .map(String::into_bytes)
+            .collect();
+        // Texts made mostly of the class, with stretches just under, at and
+        // over 13 digits, at the start, the end and across lines.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for n in 0..20_000 {
+            let len = (n % 97) + 1;
+            let text: Vec<u8> = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    match state % 16 {
+                        0..=9 => b'0' + (state >> 8) as u8 % 10,
+                        10 => b' ',
+                        11 => b'-',
+                        12 => b'\n',
+                        _ => b"ax:\t"[(state >> 8) as usize % 4],
+                    }
+                })
+                .collect();
+            texts.push(text);
+        }
+        texts.push(b"4111 1111 1111 1111".to_vec());
+        texts.push(b"123456789012".to_vec());
+        texts.push(b"x1234567890123".to_vec());
+        let mut hits = 0;
+        for t in &texts {
+            let fast = lines(t, for_each_digit_run_line);
+            assert_eq!(
+                fast,
+                lines(t, for_each_digit_run_line_bytewise),
+                "{:?}",
+                String::from_utf8_lossy(t)
+            );
+            hits += fast.len();
+        }
+        assert!(hits > 1000, "{hits} lines found");
+    }
 
     #[test]
     fn every_built_in_pattern_compiles_and_names_its_secret() {
