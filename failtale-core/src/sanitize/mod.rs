@@ -1165,7 +1165,8 @@ mod tests {
 
     #[test]
     fn digit_run_lines_are_found_as_byte_by_byte() {
-        let lines = |text: &[u8], f: fn(&[u8], &mut dyn FnMut(Range<usize>))| {
+        type Scan = fn(&[u8], &mut dyn FnMut(Range<usize>));
+        let lines = |text: &[u8], f: Scan| {
             let mut out = Vec::new();
             f(text, &mut |r| out.push(r));
             out
