@@ -13,7 +13,7 @@ use failtale_core::history::lookup::StoreHistory;
 use failtale_core::history::{HistoryStore, StoreCache};
 use failtale_core::input::discover;
 use failtale_core::output::ReportJson;
-use failtale_core::pipeline::IngestReport;
+use failtale_core::pipeline::{IngestReport, Timings};
 use failtale_core::sanitize::RuleSanitizer;
 use failtale_core::stage::Analyze;
 use failtale_llm::provider::{LlmConfig, LlmRequest, resolve};
@@ -47,6 +47,7 @@ pub fn analyze(
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     crate::outdir::prefetch_metadata(&cwd);
     let setup = Setup::new(args, &cwd, &|a| a, err)?;
+    let started = std::time::Instant::now();
     let mut ingested = {
         let bar = progress_bar(inputs.len());
         let report = setup
@@ -65,7 +66,9 @@ pub fn analyze(
         &|k| std::env::var(k).ok(),
         &cwd,
     ));
-    report_run(args, &setup, ingested, None, out, err)
+    let mut before = Timings::default();
+    before.push("read", started.elapsed());
+    report_run(args, &setup, ingested, None, before, out, err)
 }
 
 /// What `analyze` sets up before reading anything: the pipeline (with its
@@ -175,6 +178,7 @@ pub(crate) fn report_run(
     setup: &Setup,
     ingested: IngestReport,
     live: Option<failtale_core::live::Live<'_>>,
+    before: Timings,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitCode, CliError> {
@@ -236,6 +240,11 @@ pub(crate) fn report_run(
             err,
             "note: skipped {ignored} file(s) found in directories that are not test result files"
         )?;
+    }
+    if args.analysis.timings {
+        let mut timings = before;
+        timings.stages.extend(finish.timings.stages.iter().copied());
+        writeln!(err, "timings: {timings}")?;
     }
     let code = crate::report_cmd::exit_code(&finish.report, args.fail_on_failures);
     // The process ends once this returns: freeing every test of a large run

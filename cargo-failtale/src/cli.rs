@@ -153,6 +153,12 @@ pub struct AnalysisArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
+    /// Print how long each stage took (reading or running the tests,
+    /// sanitize, cluster, analyze, history, outputs) to standard error:
+    /// where the time of a slow run goes.
+    #[arg(long)]
+    pub timings: bool,
+
     /// Keep the captured output (system-out, system-err) of JUnit tests
     /// that passed and of suites whose tests all passed, so the enriched
     /// junit.xml carries it. Off by default: failtale explains failures,

@@ -338,6 +338,7 @@ fn test_inner(
             own_profile.then_some(junit)
         }
     };
+    let tests_started = std::time::Instant::now();
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -435,7 +436,9 @@ fn test_inner(
             &project,
         )
     }));
-    if let Err(e) = report_run(analyze, &setup, ingested, Some(live), out, err) {
+    let mut before = failtale_core::pipeline::Timings::default();
+    before.push("tests", tests_started.elapsed());
+    if let Err(e) = report_run(analyze, &setup, ingested, Some(live), before, out, err) {
         if e.is_broken_pipe() {
             return Ok(code);
         }

@@ -1005,3 +1005,38 @@ fn the_history_table_of_failtale_toml_places_and_prunes_the_store_and_flags_win(
     let third = analyze(&["--keep-runs", "0"]);
     assert!(third.contains("(2 runs stored)"), "the flag wins: {third}");
 }
+
+#[test]
+fn timings_name_every_stage_only_when_asked_for() {
+    let dir = results_dir();
+    let analyze = |timings: bool| {
+        let out = dir.path().join(if timings { "timed" } else { "plain" });
+        let mut c = bin();
+        c.args(["analyze", "--offline", "--quiet", "--out"])
+            .arg(&out)
+            .arg(dir.path().join("results/good.xml"));
+        if timings {
+            c.arg("--timings");
+        }
+        let o = run(&mut c, None);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        text(&o.stderr)
+    };
+    let stderr = analyze(true);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("timings: "))
+        .unwrap_or_else(|| panic!("no timings line: {stderr}"));
+    let stages: Vec<&str> = line["timings: ".len()..]
+        .split(", ")
+        .map(|s| s.split(' ').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "read", "sanitize", "cluster", "analyze", "history", "outputs", "total"
+        ],
+        "{line}"
+    );
+    assert!(!analyze(false).contains("timings:"));
+}

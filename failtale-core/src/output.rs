@@ -759,6 +759,7 @@ mod tests {
             ignored: Vec::new(),
             redactions: Default::default(),
             clusters: Vec::new(),
+            timings: Default::default(),
         };
         Report::from_output(&output)
     }

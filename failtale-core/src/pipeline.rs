@@ -5,6 +5,7 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::error::error_chain;
 use crate::fingerprint::StructuredFingerprint;
@@ -57,6 +58,58 @@ pub struct Finish {
     pub history_error: Option<HistoryError>,
     /// Outputs that failed, by name; the others were still written.
     pub failed: Vec<(String, OutputError)>,
+    /// How long each stage took: those of [`PipelineOutput::timings`], then
+    /// `history` (recording and looking up, when there is a store) and
+    /// `outputs` (building the report and writing every output).
+    pub timings: Timings,
+}
+
+/// How long each stage of a run took, in the order the stages ran: what a
+/// user looks at when a run is slow, and what a server reports as metrics.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Timings {
+    /// Stage names (`read`, `sanitize`, `cluster`, `analyze`, `history`,
+    /// `outputs`) with their wall-clock time.
+    pub stages: Vec<(&'static str, Duration)>,
+}
+
+impl Timings {
+    /// Adds a stage at the end.
+    pub fn push(&mut self, stage: &'static str, took: Duration) {
+        self.stages.push((stage, took));
+    }
+
+    /// The time of one stage, if it ran.
+    pub fn get(&self, stage: &str) -> Option<Duration> {
+        self.stages
+            .iter()
+            .find(|(s, _)| *s == stage)
+            .map(|&(_, d)| d)
+    }
+
+    /// The stages' times added up.
+    pub fn total(&self) -> Duration {
+        self.stages.iter().map(|&(_, d)| d).sum()
+    }
+}
+
+impl std::fmt::Display for Timings {
+    /// `read 0.29 s, sanitize 0.19 s, …, total 0.99 s` (milliseconds below
+    /// a tenth of a second).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let show = |d: Duration| {
+            if d < Duration::from_millis(100) {
+                format!("{:.1} ms", d.as_secs_f64() * 1e3)
+            } else {
+                format!("{:.2} s", d.as_secs_f64())
+            }
+        };
+        for (stage, took) in &self.stages {
+            write!(f, "{stage} {}, ", show(*took))?;
+        }
+        write!(f, "total {}", show(self.total()))
+    }
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -107,6 +160,9 @@ pub struct PipelineOutput {
     pub redactions: BTreeMap<String, usize>,
     /// Clusters, largest first, with evidence and analysis.
     pub clusters: Vec<Sanitized<ClusterReport>>,
+    /// How long `sanitize`, `cluster` (fingerprinting included) and
+    /// `analyze` (collecting included) took.
+    pub timings: Timings,
 }
 
 impl Default for Pipeline {
@@ -492,22 +548,30 @@ impl Pipeline {
     /// in the order given. One output failing does not stop the others;
     /// [`Finish::written`] lists the files in the order the outputs were given.
     pub fn finish(&self, output: PipelineOutput, outputs: &mut [&mut dyn Output]) -> Finish {
+        let mut timings = output.timings.clone();
+        let started = Instant::now();
         let (history, history_error) = match self.record(&output) {
             Ok(h) => (h, None),
             Err(e) => (None, Some(e)),
         };
+        if self.history.is_some() {
+            timings.push("history", started.elapsed());
+        }
+        let started = Instant::now();
         let report = Report::from_output_with_history(&output, history);
         let done = Finished::new(&report, Some(&output));
         let (written, failed) = match &self.output_dir {
             Some(dir) => dir.finish_all(outputs, &done),
             None => crate::output::finish_all(outputs, &done),
         };
+        timings.push("outputs", started.elapsed());
         Finish {
             output,
             report,
             written,
             history_error,
             failed,
+            timings,
         }
     }
 
@@ -546,12 +610,15 @@ impl Pipeline {
             }
             None => (Redactions::new(), Vec::new()),
         };
+        let mut timings = Timings::default();
+        let started = Instant::now();
         let done: Vec<bool> = known.iter().map(Option::is_some).collect();
         let run = sanitize_run_except(self.sanitize.as_ref(), run, &mut state, &done);
         let ignored = ignored
             .iter()
             .map(|p| self.sanitize_text(p, &mut state))
             .collect();
+        timings.push("sanitize", started.elapsed());
         let mut hook = |o: &mut dyn Output, r: Result<(), OutputError>| {
             if let Err(e) = r {
                 failed.push((o.name().to_owned(), e));
@@ -568,7 +635,10 @@ impl Pipeline {
         {
             use futures_util::StreamExt;
             let (run, shared) = (&run, &shared);
+            let started = Instant::now();
             let found = self.cluster_knowing(run, known);
+            timings.push("cluster", started.elapsed());
+            let started = Instant::now();
             if self.collectors.is_empty() {
                 self.analyze.prepare(&found, run, self.threads);
             }
@@ -582,6 +652,7 @@ impl Pipeline {
                 }
                 clusters.push(c);
             }
+            timings.push("analyze", started.elapsed());
         }
         let state = shared.into_inner().unwrap_or_else(|e| e.into_inner());
         let output = PipelineOutput {
@@ -589,6 +660,7 @@ impl Pipeline {
             ignored,
             redactions: state.counts().clone(),
             clusters,
+            timings,
         };
         (output, failed)
     }

@@ -240,3 +240,55 @@ async fn every_stage_runs_text_is_sanitized_and_failures_are_recorded_not_fatal(
         "one value, one number across the whole run"
     );
 }
+
+/// An analyzer that takes its time, so the analyze stage's share shows.
+#[derive(Debug)]
+struct Slow(std::time::Duration);
+
+#[async_trait]
+impl Analyze for Slow {
+    fn name(&self) -> &str {
+        "slow"
+    }
+    async fn analyze(
+        &self,
+        _cluster: &Cluster,
+        _run: &Sanitized<TestRun>,
+        _evidence: &[Evidence],
+    ) -> Result<Option<Analysis>, AnalyzeError> {
+        tokio::time::sleep(self.0).await;
+        Ok(None)
+    }
+}
+
+#[tokio::test]
+async fn each_stage_says_how_long_it_took_and_the_slow_one_shows() {
+    let slow = std::time::Duration::from_millis(60);
+    let pipeline = Pipeline::new(Box::new(Toy)).with_analyzer(Box::new(Slow(slow)));
+    let inputs = [bytes("t.toy", "TOY\na ok\nb fail boom\n")];
+    let finish = pipeline.run_to(&inputs, &mut []).await;
+    let t = &finish.timings;
+    let names: Vec<&str> = t.stages.iter().map(|(s, _)| *s).collect();
+    // No history store: no history stage.
+    assert_eq!(names, ["sanitize", "cluster", "analyze", "outputs"]);
+    assert_eq!(finish.output.timings.stages.len(), 3, "outputs come after");
+    let analyze = t.get("analyze").unwrap();
+    assert!(analyze >= slow, "{t}");
+    assert!(t.total() >= analyze && t.get("history").is_none());
+    let shown = t.to_string();
+    assert!(
+        shown.starts_with("sanitize ") && shown.contains(", analyze "),
+        "{shown}"
+    );
+    assert!(
+        shown.ends_with(&format!("total {}", {
+            let total = t.total();
+            if total < std::time::Duration::from_millis(100) {
+                format!("{:.1} ms", total.as_secs_f64() * 1e3)
+            } else {
+                format!("{:.2} s", total.as_secs_f64())
+            }
+        })),
+        "{shown}"
+    );
+}
