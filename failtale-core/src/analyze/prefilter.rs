@@ -144,32 +144,27 @@ fn exact(h: &Hir) -> Option<Vec<u8>> {
 /// its other case (`(?i)a` is `[Aa]`); a class with anything else (`(?i)k`
 /// also holds the Kelvin sign) stands for no literal.
 fn case_pair(c: &Class) -> Option<u8> {
-    let chars: Vec<u32> = match c {
-        Class::Unicode(u) => {
-            let mut v = Vec::new();
-            for r in u.ranges() {
-                for ch in u32::from(r.start())..=u32::from(r.end()) {
-                    v.push(ch);
-                    if v.len() > 2 {
-                        return None;
-                    }
-                }
-            }
-            v
-        }
-        Class::Bytes(b) => {
-            let mut v = Vec::new();
-            for r in b.ranges() {
-                for ch in u32::from(r.start())..=u32::from(r.end()) {
-                    v.push(ch);
-                    if v.len() > 2 {
-                        return None;
-                    }
-                }
-            }
-            v
-        }
+    let ranges: Vec<(u32, u32)> = match c {
+        Class::Unicode(u) => u
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
+        Class::Bytes(b) => b
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
     };
+    let mut chars = Vec::with_capacity(2);
+    for (start, end) in ranges {
+        for ch in start..=end {
+            chars.push(ch);
+            if chars.len() > 2 {
+                return None;
+            }
+        }
+    }
     let ascii = |ch: u32| u8::try_from(ch).ok().filter(u8::is_ascii);
     match chars.as_slice() {
         [one] => ascii(*one),
