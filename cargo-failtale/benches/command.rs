@@ -18,7 +18,9 @@
 //! cases; `FAILTALE_BENCH_DIR=DIR` keeps the generated inputs in DIR.
 //!
 //! `FAILTALE_BENCH_BASELINE=BINARY` also times an older `cargo-failtale`
-//! on the same inputs (the last column).
+//! on the same inputs (the last column). A second table shows, for each
+//! input, one more run's `--timings`: how long reading, sanitize, cluster,
+//! analyze and the outputs took.
 //!
 //! `cargo bench -p cargo-failtale --bench command`
 
@@ -277,6 +279,38 @@ struct Measured {
     clusters: usize,
 }
 
+/// Where the command's time goes: its `--timings` line (`read 0.25 s,
+/// sanitize 0.15 s, …`), from one more run of the current binary.
+fn stage_times(input: &Path, out: &Path) -> String {
+    let _ = std::fs::remove_dir_all(out);
+    let o = Command::new(BIN)
+        .args([
+            "failtale",
+            "analyze",
+            "--offline",
+            "--no-history",
+            "--quiet",
+            "--timings",
+            "--out",
+        ])
+        .arg(out)
+        .arg(input)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "cargo-failtale analyze --timings {}",
+        input.display()
+    );
+    String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .find_map(|l| l.strip_prefix("timings: "))
+        .unwrap_or_else(|| panic!("no timings line in {}", String::from_utf8_lossy(&o.stderr)))
+        .to_owned()
+}
+
 /// Runs the command under `/usr/bin/time` (wall time and peak RSS).
 fn command(bin: &Path, input: &Path, out: &Path) -> Measured {
     let _ = std::fs::remove_dir_all(out);
@@ -381,6 +415,7 @@ fn main() {
         "| input | size | tests | floor: read + write outputs | bare parse | command | × floor | peak RSS | outputs | clusters | baseline command |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut stages = Vec::new();
     for (name, input, json, tests) in &cases {
         let size = std::fs::metadata(input).unwrap().len();
         let out = dir.join("out");
@@ -414,5 +449,11 @@ fn main() {
             m.out_bytes as f64 / MIB,
             m.clusters
         );
+        stages.push((name, stage_times(input, &out)));
+    }
+    println!("\n| input | where the command's time goes (one more run, `--timings`) |");
+    println!("|---|---|");
+    for (name, line) in stages {
+        println!("| {name} | {line} |");
     }
 }
