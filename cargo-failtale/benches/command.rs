@@ -279,20 +279,23 @@ struct Measured {
     clusters: usize,
 }
 
+/// The command timed: `cargo-failtale failtale analyze`, offline, without
+/// history, printing only the summary line (then `--out DIR INPUT`).
+const ANALYZE: [&str; 5] = [
+    "failtale",
+    "analyze",
+    "--offline",
+    "--no-history",
+    "--quiet",
+];
+
 /// Where the command's time goes: its `--timings` line (`read 0.25 s,
 /// sanitize 0.15 s, …`), from one more run of the current binary.
 fn stage_times(input: &Path, out: &Path) -> String {
     let _ = std::fs::remove_dir_all(out);
     let o = Command::new(BIN)
-        .args([
-            "failtale",
-            "analyze",
-            "--offline",
-            "--no-history",
-            "--quiet",
-            "--timings",
-            "--out",
-        ])
+        .args(ANALYZE)
+        .args(["--timings", "--out"])
         .arg(out)
         .arg(input)
         .env("NO_COLOR", "1")
@@ -326,14 +329,8 @@ fn command(bin: &Path, input: &Path, out: &Path) -> Measured {
         .arg("-o")
         .arg(&time_out)
         .arg(bin)
-        .args([
-            "failtale",
-            "analyze",
-            "--offline",
-            "--no-history",
-            "--quiet",
-            "--out",
-        ])
+        .args(ANALYZE)
+        .arg("--out")
         .arg(out)
         .arg(input)
         .env("NO_COLOR", "1")

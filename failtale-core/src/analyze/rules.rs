@@ -494,10 +494,11 @@ impl RuleSet {
         let mut best: Option<(i64, usize, Vec<Hit>)> = None;
         // The literals in each text, found once: a pattern none of whose
         // literals occur in a text is not run on it.
+        let prefilter = filter.then(|| self.prefilter());
         let present: Vec<Option<Present>> = sources
             .sources
             .iter()
-            .map(|s| filter.then(|| self.prefilter().scan(&s.text)))
+            .map(|s| prefilter.map(|f| f.scan(&s.text)))
             .collect();
         let mut g = 0;
         for (ri, rule) in self.rules.iter().enumerate() {
@@ -507,9 +508,8 @@ impl RuleSet {
             for (pi, re) in rule.patterns.iter().enumerate() {
                 let at = g + pi;
                 for (si, s) in sources.sources.iter().enumerate() {
-                    if present[si]
-                        .as_ref()
-                        .is_some_and(|p| !self.prefilter().may_match(at, p))
+                    if let (Some(f), Some(p)) = (prefilter, &present[si])
+                        && !f.may_match(at, p)
                     {
                         continue;
                     }
