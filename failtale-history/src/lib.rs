@@ -30,6 +30,10 @@
 //!   killed in the middle leaves the store as it was before, and two
 //!   processes recording at once take turns (each waits up to
 //!   [`BUSY_TIMEOUT`] for the other) instead of failing.
+//! - A commit only appends to the log. After each recorded run a thread,
+//!   on its own connection, folds the log into the database file (a
+//!   passive checkpoint) while the caller goes on; dropping the store, or
+//!   [`SqliteStore::wait_for_checkpoint`], waits for it.
 //! - The schema is versioned with `PRAGMA user_version`; [`MIGRATIONS`] are
 //!   applied in order, inside one transaction, when a store is opened.
 //!
@@ -54,10 +58,14 @@
 
 mod codec;
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
+use std::thread::JoinHandle;
 use std::time::Duration;
+
+use rustc_hash::FxHashMap;
 
 use failtale_core::history::{
     AnalysisKey, CommitOutcomes, FingerprintHistory, HistoryEntry, HistoryError, HistorySlice,
@@ -173,6 +181,19 @@ fn outcome_of(code: i64) -> Outcome {
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     location: String,
+    /// The database file, for a store on disk (the checkpointer opens its
+    /// own connection to it).
+    path: Option<PathBuf>,
+    /// The checkpoint started after the last recorded run, if any.
+    checkpoint: Mutex<Option<JoinHandle<rusqlite::Result<()>>>>,
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // The connection closes after this; it is then the last one, and
+        // SQLite folds what is left of the log into the database.
+        let _ = self.wait_for_checkpoint();
+    }
 }
 
 impl SqliteStore {
@@ -344,17 +365,21 @@ impl SqliteStore {
             })?;
         }
         let conn = Connection::open(path).map_err(backend(&location, "open"))?;
-        Self::setup(conn, location, true)
+        Self::setup(conn, location, Some(path.to_owned()))
     }
 
     /// A store in memory, for tests and one-off use.
     pub fn open_in_memory() -> Result<Self, HistoryError> {
         let location = ":memory:".to_owned();
         let conn = Connection::open_in_memory().map_err(backend(&location, "open"))?;
-        Self::setup(conn, location, false)
+        Self::setup(conn, location, None)
     }
 
-    fn setup(mut conn: Connection, location: String, wal: bool) -> Result<Self, HistoryError> {
+    fn setup(
+        mut conn: Connection,
+        location: String,
+        path: Option<PathBuf>,
+    ) -> Result<Self, HistoryError> {
         let fail = backend(&location, "open");
         conn.busy_timeout(BUSY_TIMEOUT).map_err(&fail)?;
         // Recording one run touches a page of the by-test index for each
@@ -364,7 +389,7 @@ impl SqliteStore {
             .map_err(&fail)?;
         conn.pragma_update(None, "mmap_size", 268_435_456_i64)
             .map_err(&fail)?;
-        if wal {
+        if path.is_some() {
             // Switching to WAL needs a moment with no other writer; the busy
             // handler covers most races, the loop the rest.
             let mut tries = 0;
@@ -382,12 +407,62 @@ impl SqliteStore {
             }
             conn.pragma_update(None, "synchronous", "NORMAL")
                 .map_err(&fail)?;
+            // A commit does not fold the log into the database itself (with
+            // a large run, that doubled the time to record it): a thread
+            // does it after each recorded run, on its own connection, while
+            // the caller goes on (see `start_checkpoint`).
+            conn.pragma_update(None, "wal_autocheckpoint", 0)
+                .map_err(&fail)?;
         }
         migrate(&mut conn, &location)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
             location,
+            path,
+            checkpoint: Mutex::new(None),
         })
+    }
+
+    /// Starts folding the write-ahead log into the database on a thread of
+    /// its own (a passive checkpoint: readers and writers are not held
+    /// up). One runs at a time; a store in memory has none.
+    fn start_checkpoint(&self) {
+        let Some(path) = self.path.clone() else {
+            return;
+        };
+        let mut slot = self.checkpoint.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.as_ref().is_some_and(|h| !h.is_finished()) {
+            // The one running will see this run's pages too, or the next
+            // one (or closing the store) will.
+            return;
+        }
+        *slot = Some(std::thread::spawn(move || {
+            let conn = Connection::open(&path)?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        }));
+    }
+
+    /// Waits for the checkpoint started after the last recorded run, so
+    /// that the run is in the database file itself (and, on systems that
+    /// honour it, on disk). A failed checkpoint loses nothing: the run
+    /// stays in the log, and the next checkpoint, or closing the store,
+    /// folds it in.
+    pub fn wait_for_checkpoint(&self) -> Result<(), HistoryError> {
+        let handle = self
+            .checkpoint
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        match handle.map(JoinHandle::join) {
+            None | Some(Ok(Ok(()))) => Ok(()),
+            Some(Ok(Err(e))) => Err(self.err("fold the log into the database")(e)),
+            Some(Err(_)) => Err(HistoryError::Backend {
+                location: self.location.clone(),
+                action: "fold the log into the database",
+                source: "the checkpoint thread panicked".into(),
+            }),
+        }
     }
 
     /// Where the store is.
@@ -718,9 +793,17 @@ fn test_ids(
         .prepare_cached("SELECT coalesce(max(id), 0) FROM tests")?
         .query_row([], |r| r.get(0))?;
     if stored <= 4 * results.len() as i64 + 64 {
-        let mut wanted: HashMap<&str, usize> = HashMap::with_capacity(results.len());
+        let mut wanted: FxHashMap<&str, usize> =
+            FxHashMap::with_capacity_and_hasher(results.len(), Default::default());
+        // A test named twice in one run takes the id of its first result.
+        let mut repeats: Vec<(usize, usize)> = Vec::new();
         for (i, r) in results.iter().enumerate() {
-            wanted.entry(r.test.as_str()).or_insert(i);
+            match wanted.entry(r.test.as_str()) {
+                Entry::Vacant(v) => {
+                    v.insert(i);
+                }
+                Entry::Occupied(o) => repeats.push((i, *o.get())),
+            }
         }
         if stored > 0 {
             let mut all = tx.prepare_cached("SELECT id, key FROM tests")?;
@@ -732,12 +815,8 @@ fn test_ids(
                 }
             }
         }
-        // A test named twice in one run takes the id of its first result.
-        for (i, r) in results.iter().enumerate() {
-            let first = wanted[r.test.as_str()];
-            if first != i {
-                ids[i] = ids[first];
-            }
+        for (i, first) in repeats {
+            ids[i] = ids[first];
         }
     } else {
         let mut find = tx.prepare_cached("SELECT id FROM tests WHERE key = ?1")?;
@@ -870,6 +949,8 @@ impl HistoryStore for SqliteStore {
             ids.push(insert_run(&tx, run).map_err(&fail)?);
         }
         tx.commit().map_err(&fail)?;
+        drop(conn);
+        self.start_checkpoint();
         Ok(ids)
     }
 

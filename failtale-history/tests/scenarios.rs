@@ -598,3 +598,44 @@ fn runs_older_than_keep_days_are_pruned_with_their_results_and_orphan_tests() {
     assert_eq!(store.prune_before(T0 + 1).unwrap(), 3);
     assert_eq!(store.run_count().unwrap(), 0);
 }
+
+#[test]
+fn a_recorded_run_is_folded_into_the_database_file_by_the_checkpoint() {
+    let (dir, store) = fresh_store();
+    let path = dir.path().join("sub/history.db");
+    let runs: Vec<TestRun> = (0..3)
+        .map(|i| {
+            let tests: Vec<(String, char, &str)> = (0..2_000)
+                .map(|t| (format!("t{t}"), if t % 7 == i { 'F' } else { 'P' }, "boom"))
+                .collect();
+            let tests: Vec<(&str, char, &str)> =
+                tests.iter().map(|(n, c, m)| (n.as_str(), *c, *m)).collect();
+            run(&tests, &format!("c{i}"), T0 + i64::from(i) * HOUR)
+        })
+        .collect();
+    // The database file alone (as a copy without its log would see it).
+    let file_alone = |name: &str| {
+        let copy = dir.path().join(name);
+        std::fs::copy(&path, &copy).unwrap();
+        rusqlite::Connection::open(&copy)
+            .unwrap()
+            .query_row("SELECT count(*) FROM runs", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    for (i, r) in runs.iter().enumerate() {
+        analyse(&store, r);
+        // Readers see the run at once, from the log.
+        assert_eq!(store.run_count().unwrap(), i as u64 + 1);
+        store.wait_for_checkpoint().unwrap();
+        assert_eq!(file_alone(&format!("copy{i}.db")), i as i64 + 1);
+    }
+    // Waiting twice is harmless, and closing leaves the file complete.
+    store.wait_for_checkpoint().unwrap();
+    drop(store);
+    assert_eq!(file_alone("closed.db"), 3);
+    assert_eq!(
+        std::fs::metadata(dir.path().join("sub/history.db-wal")).map_or(0, |m| m.len()),
+        0,
+        "the log is folded in and removed when the store closes"
+    );
+}
