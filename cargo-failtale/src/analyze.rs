@@ -28,7 +28,7 @@ use report_templates::{
     GithubAnnotations, HtmlReport, MarkdownSummary, SharedWrite, TerminalSummary,
 };
 
-use crate::cli::AnalyzeArgs;
+use crate::cli::{AnalysisArgs, AnalyzeArgs};
 use crate::errors::CliError;
 use crate::in_app::WorkspaceFingerprint;
 use crate::outdir::output_dir;
@@ -112,55 +112,17 @@ impl Setup {
             },
             None => None,
         };
-        // The workspace's crates are in-app; cargo is asked only once a
-        // failure needs fingerprinting.
-        let fingerprint = {
-            let cwd = cwd.clone();
-            WorkspaceFingerprint::new(move || crate::outdir::workspace_crates(&cwd))
-        };
-        let sanitizer =
-            RuleSanitizer::from_process_env(&config.sanitize).map_err(|e| CliError::Config {
-                path: config.path.clone().unwrap_or_default(),
-                message: format!("[sanitize]: {e}"),
-            })?;
-        let (analyzer, llm) = analyzer(
-            args,
-            &config.llm,
-            &cwd,
-            &|k| std::env::var(k).ok(),
-            store.clone(),
-            err,
-        )?;
-        let junit = JunitReader {
-            keep_passing_output: args.analysis.keep_passing_output,
-            ..JunitReader::default()
-        };
-        let ingest = AutoIngest::new(junit, LibtestReader::default());
-        let mut pipeline = Pipeline::new(Box::new(ingest))
-            .with_sanitizer(Box::new(sanitizer))
-            .with_fingerprint(Box::new(fingerprint))
-            .with_analyzer(wrap(analyzer))
+        let keep_runs =
+            crate::history_cmd::keep_runs(args.analysis.history.keep_runs, &config.history);
+        let collects = config.collect.is_some();
+        let mut pipeline = build_pipeline(&args.analysis, config, &cwd, store.clone(), wrap, err)?
             .with_output_dir(&dir);
         if let (Some(store), Some(path)) = (store, &history_path) {
             let options = HistoryOptions {
-                keep_per_branch: crate::history_cmd::keep_runs(
-                    args.analysis.history.keep_runs,
-                    &config.history,
-                ),
+                keep_per_branch: keep_runs,
                 ..HistoryOptions::default()
             };
             pipeline = pipeline.with_history(store, options, Some(path.display().to_string()));
-        }
-        let collects = config.collect.is_some();
-        if let Some(collect) = config.collect {
-            for w in &collect.warnings {
-                writeln!(err, "warning: {w}")?;
-            }
-            // With an LLM, the model may add up to `max_picked_hosts` configured
-            // hosts per cluster (by name only, checked against the inventory).
-            let picker = llm.map(|s| Box::new(LlmHostPicker::new(s)) as Box<dyn HostPicker>);
-            pipeline = pipeline
-                .with_collector(Box::new(ConfiguredCollector::with_picker(collect, picker)));
         }
         Ok(Setup {
             pipeline,
@@ -168,6 +130,60 @@ impl Setup {
             collects,
         })
     }
+}
+
+/// The pipeline `analyze`, `test` and `serve` run, from the configuration
+/// and the shared options: reader, sanitizer, fingerprinter, analyzer
+/// (wrapped by `wrap`) and collectors. Without an output directory or a
+/// history to record in: the callers add theirs. `store`, when given,
+/// caches analyses.
+pub(crate) fn build_pipeline(
+    args: &AnalysisArgs,
+    config: crate::config::Config,
+    cwd: &Path,
+    store: Option<Arc<dyn HistoryStore>>,
+    wrap: &dyn Fn(Box<dyn Analyze>) -> Box<dyn Analyze>,
+    err: &mut dyn Write,
+) -> Result<Pipeline, CliError> {
+    // The workspace's crates are in-app; cargo is asked only once a
+    // failure needs fingerprinting.
+    let fingerprint = {
+        let cwd = cwd.to_owned();
+        WorkspaceFingerprint::new(move || crate::outdir::workspace_crates(&cwd))
+    };
+    let sanitizer =
+        RuleSanitizer::from_process_env(&config.sanitize).map_err(|e| CliError::Config {
+            path: config.path.clone().unwrap_or_default(),
+            message: format!("[sanitize]: {e}"),
+        })?;
+    let (analyzer, llm) = analyzer(
+        args,
+        &config.llm,
+        cwd,
+        &|k| std::env::var(k).ok(),
+        store,
+        err,
+    )?;
+    let junit = JunitReader {
+        keep_passing_output: args.keep_passing_output,
+        ..JunitReader::default()
+    };
+    let ingest = AutoIngest::new(junit, LibtestReader::default());
+    let mut pipeline = Pipeline::new(Box::new(ingest))
+        .with_sanitizer(Box::new(sanitizer))
+        .with_fingerprint(Box::new(fingerprint))
+        .with_analyzer(wrap(analyzer));
+    if let Some(collect) = config.collect {
+        for w in &collect.warnings {
+            writeln!(err, "warning: {w}")?;
+        }
+        // With an LLM, the model may add up to `max_picked_hosts` configured
+        // hosts per cluster (by name only, checked against the inventory).
+        let picker = llm.map(|s| Box::new(LlmHostPicker::new(s)) as Box<dyn HostPicker>);
+        pipeline =
+            pipeline.with_collector(Box::new(ConfiguredCollector::with_picker(collect, picker)));
+    }
+    Ok(pipeline)
 }
 
 /// Given what was read, runs the pipeline to the end: every stage, history,
@@ -263,7 +279,7 @@ pub(crate) fn report_run(
 /// Known failures (`failtale-known-issues.toml` in the current directory) win in both.
 /// Also returns the LLM settings, when an LLM is used.
 fn analyzer(
-    args: &AnalyzeArgs,
+    args: &AnalysisArgs,
     llm_config: &LlmConfig,
     cwd: &Path,
     env: &dyn Fn(&str) -> Option<String>,
@@ -276,20 +292,20 @@ fn analyzer(
     {
         offline = offline.with_known(known);
     }
-    if args.analysis.offline {
+    if args.offline {
         return Ok((Box::new(offline), None));
     }
     let request = LlmRequest {
-        provider: args.analysis.llm.provider.clone(),
-        model: args.analysis.llm.model.clone(),
-        base_url: args.analysis.llm.llm_base_url.clone(),
+        provider: args.llm.provider.clone(),
+        model: args.llm.model.clone(),
+        base_url: args.llm.llm_base_url.clone(),
     };
     match resolve(&request, llm_config, env).map_err(|e| CliError::Analysis(e.to_string()))? {
         Some(mut settings) => {
-            if let Some(n) = args.analysis.llm.llm_concurrency {
+            if let Some(n) = args.llm.llm_concurrency {
                 settings.concurrency = usize::from(n);
             }
-            settings.single_pass |= args.analysis.llm.single_pass;
+            settings.single_pass |= args.llm.single_pass;
             let mut llm = LlmAnalyzer::new(settings.clone()).with_offline(offline);
             // Answers are kept in the history store, so a fingerprint already
             // explained with the same settings is not sent again next run.
@@ -303,7 +319,7 @@ fn analyzer(
             Ok((Box::new(llm), Some(settings)))
         }
         None => {
-            if !args.analysis.quiet && llm_config.offline != Some(true) {
+            if !args.quiet && llm_config.offline != Some(true) {
                 writeln!(
                     err,
                     "note: no LLM provider found (set OLLAMA_HOST, GROQ_API_KEY, OPENAI_API_KEY or ANTHROPIC_API_KEY, or pass --provider); analyzing with the offline rules"

@@ -97,6 +97,29 @@ pub enum Command {
     Report(crate::report_cmd::ReportArgs),
     /// Write a failtale.toml listing every option with its default, commented.
     Init(crate::init_cmd::InitArgs),
+    /// Serve failtale over HTTP for many CI runners and test harnesses.
+    ///
+    /// Runners upload result files (`POST /v1/runs`, JUnit XML or libtest
+    /// JSON, gzip accepted, several files as multipart/form-data); each
+    /// upload runs the whole pipeline, is recorded in the history store and
+    /// keeps its report.json, report.html, junit.xml and summary.md, served
+    /// at `/v1/runs/{id}/…`. A harness's failure hook asks `POST
+    /// /v1/analyze`. `/v1/flaky` is the stability table over every runner's
+    /// runs. `/openapi.json` describes the API; `/metrics` is Prometheus
+    /// text; `/healthz` needs no token.
+    ///
+    /// Every endpoint but /healthz needs `Authorization: Bearer TOKEN`: the
+    /// tokens are FAILTALE_SERVE_TOKENS (comma-separated) or the SHA-256
+    /// digests in `[serve] token_file` / --token-file. Without a token the
+    /// server refuses to start unless --no-auth is given and the address is
+    /// loopback. Stops gracefully on SIGTERM or Ctrl-C, finishing the
+    /// requests already running.
+    #[command(after_help = "Examples:\n  \
+        FAILTALE_SERVE_TOKENS=s3cret cargo-failtale serve --listen 0.0.0.0:5050\n  \
+        curl -H 'Authorization: Bearer s3cret' -H 'Content-Type: application/xml' \\\n    \
+        --data-binary @target/nextest/ci/junit.xml 'http://HOST:5050/v1/runs?branch=main&job=linux'\n  \
+        cargo-failtale serve --no-auth        # loopback only, for a local try")]
+    Serve(crate::serve_cmd::ServeArgs),
 }
 
 /// Options of `analyze`.
@@ -172,7 +195,7 @@ pub struct AnalysisArgs {
 }
 
 /// The LLM options `analyze` and `test` share.
-#[derive(Debug, Default, Args)]
+#[derive(Debug, Default, Clone, Args)]
 pub struct LlmArgs {
     /// LLM provider: openai, groq, ollama, anthropic or custom. Without it the
     /// provider is detected from OLLAMA_HOST, GROQ_API_KEY, OPENAI_API_KEY or

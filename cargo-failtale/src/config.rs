@@ -38,6 +38,26 @@ struct ConfigFile {
     /// `[history]`: where the store is, how much it keeps; flags win over it.
     #[serde(default)]
     history: HistoryConfig,
+    /// `[serve]`: the HTTP server's address, tokens and limits.
+    #[serde(default)]
+    serve: ServeConfig,
+}
+
+/// The `[serve]` table. Every key is optional; a flag wins over it.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    /// Address to listen on (`127.0.0.1:5050`).
+    pub listen: Option<String>,
+    /// A file of SHA-256 digests of the accepted tokens, one per line
+    /// (relative to the configuration file's directory).
+    pub token_file: Option<PathBuf>,
+    /// Largest request body in bytes, after decompression.
+    pub body_limit: Option<usize>,
+    /// Pipelines running at once.
+    pub pipelines: Option<usize>,
+    /// Seconds one request may take.
+    pub request_timeout: Option<u64>,
 }
 
 /// The `[history]` table. Every key is optional; a flag wins over it.
@@ -69,6 +89,8 @@ pub struct Config {
     pub llm: LlmConfig,
     /// The `[history]` table, its path made absolute.
     pub history: HistoryConfig,
+    /// The `[serve]` table, its token file made absolute.
+    pub serve: ServeConfig,
 }
 
 /// Reads `explicit`, else `failtale.toml` in `cwd` when present.
@@ -108,12 +130,15 @@ pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Config, CliError> {
     }
     let mut history = file.history;
     history.path = history.path.map(|p| base.join(p));
+    let mut serve = file.serve;
+    serve.token_file = serve.token_file.map(|p| base.join(p));
     Ok(Config {
         path: Some(path),
         collect: wants_collect.then_some(collect),
         sanitize: file.sanitize,
         llm: file.llm,
         history,
+        serve,
     })
 }
 

@@ -76,6 +76,9 @@ pub enum CliError {
     /// A file would be overwritten without `--force`.
     #[error("`{}` already exists", .0.display())]
     Exists(PathBuf),
+    /// The server could not start or stopped with an error.
+    #[error("cannot serve: {0}")]
+    Serve(String),
 }
 
 impl From<failtale_core::OutputError> for CliError {
@@ -105,7 +108,8 @@ impl CliError {
             | CliError::NoHistory(_)
             | CliError::Analysis(_)
             | CliError::ReportLoad { .. }
-            | CliError::Exists(_) => exit::USAGE,
+            | CliError::Exists(_)
+            | CliError::Serve(_) => exit::USAGE,
             CliError::Write { .. } | CliError::Output(_) | CliError::History(_) => exit::INTERNAL,
         }
     }

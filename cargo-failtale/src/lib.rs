@@ -20,6 +20,7 @@ mod init_cmd;
 mod outdir;
 mod report_cmd;
 mod runner;
+mod serve_cmd;
 mod test_cmd;
 mod vcs;
 
@@ -74,6 +75,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitCod
         Some(Command::History(cmd)) => history_cmd::history(&cmd, out, err),
         Some(Command::Report(args)) => report_cmd::report(&args, out),
         Some(Command::Init(args)) => init_cmd::init(&args, out),
+        Some(Command::Serve(args)) => serve_cmd::serve(&args, err),
     }
 }
 

@@ -50,6 +50,10 @@ pub struct VcsInfo {
     pub branch: Option<String>,
     /// CI job identifier.
     pub ci_job: Option<String>,
+    /// Which of a job's runners produced the results: a matrix or shard
+    /// dimension (`linux`, `shard-2`), when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner: Option<String>,
 }
 
 /// The tests read from a set of result files, plus where each came from.
@@ -140,6 +144,7 @@ impl TestRun {
             opt(&mut vcs.commit, f);
             opt(&mut vcs.branch, f);
             opt(&mut vcs.ci_job, f);
+            opt(&mut vcs.runner, f);
         }
         opt(&mut self.started_at, f);
         for input in &mut self.inputs {

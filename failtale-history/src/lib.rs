@@ -37,9 +37,11 @@
 //! - The schema is versioned with `PRAGMA user_version`; [`MIGRATIONS`] are
 //!   applied in order, inside one transaction, when a store is opened.
 //!
-//! # Schema (version 2)
+//! # Schema (version 3)
 //!
-//! - `runs(id, at_ms, recorded_ms, commit_sha, branch, ci_job, sources, tests)`
+//! - `runs(id, at_ms, recorded_ms, commit_sha, branch, ci_job, sources,
+//!   tests, runner, summary)` — `summary` is the [`RunSummary`] as JSON
+//!   (runs recorded before version 3 have none)
 //! - `tests(id, key)` — test identities, interned
 //! - `run_results(run_id, data)` — every result of a run in one compact
 //!   value (gap-coded test ids, outcome, duration, attempts, fingerprint id;
@@ -53,6 +55,10 @@
 //! - `fingerprints(id, hash, first_seen_ms, first_commit, last_seen_ms, runs_seen)`
 //!   — kept when old runs are pruned, so "seen before" outlives retention
 //! - `analysis_cache(fingerprint, settings, analysis, stored_ms)`
+//! - `run_files(run_id, name, data)` — a run's outputs, kept by a server
+//!   ([`RunArchive`])
+//! - `uploads(key, claimed_ms, run_id, response)` — uploads by
+//!   idempotency key: claimed while processed, then the answer given
 //!
 //! MSRV: Rust 1.88.
 
@@ -69,7 +75,8 @@ use rustc_hash::FxHashMap;
 
 use failtale_core::history::{
     AnalysisKey, CommitOutcomes, FingerprintHistory, HistoryEntry, HistoryError, HistorySlice,
-    HistoryStore, ResultRecord, RunId, RunInfo, RunRecord, TestHistory, stability,
+    HistoryStore, ResultRecord, RunArchive, RunFile, RunId, RunInfo, RunQuery, RunRecord,
+    RunSummary, StoredRun, TestHistory, UploadClaim, stability,
 };
 use failtale_core::model::{Analysis, Outcome};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -144,6 +151,23 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (fp_id, run_id, test_id)
     ) WITHOUT ROWID;
     CREATE INDEX failures_by_run ON failures(run_id);",
+    // 3: what a server keeps: the runner, a summary per run, each run's
+    // outputs, and uploads' answers by idempotency key.
+    "ALTER TABLE runs ADD COLUMN runner TEXT;
+    ALTER TABLE runs ADD COLUMN summary TEXT;
+    CREATE INDEX runs_by_branch ON runs(branch, id);
+    CREATE TABLE run_files (
+        run_id INTEGER NOT NULL,
+        name   TEXT NOT NULL,
+        data   BLOB NOT NULL,
+        PRIMARY KEY (run_id, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE uploads (
+        key        TEXT PRIMARY KEY,
+        claimed_ms INTEGER NOT NULL,
+        run_id     INTEGER,
+        response   TEXT
+    ) WITHOUT ROWID;",
 ];
 
 /// How many earlier failures of a fingerprint are examined for what followed them.
@@ -341,6 +365,7 @@ impl SqliteStore {
             for sql in [
                 "DELETE FROM run_results WHERE run_id = ?1",
                 "DELETE FROM failures WHERE run_id = ?1",
+                "DELETE FROM run_files WHERE run_id = ?1",
                 "DELETE FROM runs WHERE id = ?1",
             ] {
                 let mut stmt = tx.prepare_cached(sql).map_err(&fail)?;
@@ -868,19 +893,22 @@ fn test_ids(
 
 fn insert_run(tx: &rusqlite::Transaction<'_>, run: &RunRecord) -> rusqlite::Result<RunId> {
     let sources = serde_json::to_string(&run.sources).unwrap_or_else(|_| "[]".into());
-    tx.execute(
-        "INSERT INTO runs (at_ms, recorded_ms, commit_sha, branch, ci_job, sources, tests)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            run.at_ms,
-            run.recorded_ms,
-            run.commit,
-            run.branch,
-            run.ci_job,
-            sources,
-            run.results.len() as i64
-        ],
-    )?;
+    let summary = serde_json::to_string(&RunSummary::of(&run.results)).ok();
+    tx.prepare_cached(
+        "INSERT INTO runs (at_ms, recorded_ms, commit_sha, branch, ci_job, sources, tests, runner, summary)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        run.at_ms,
+        run.recorded_ms,
+        run.commit,
+        run.branch,
+        run.ci_job,
+        sources,
+        run.results.len() as i64,
+        run.runner,
+        summary
+    ])?;
     let run_id = tx.last_insert_rowid();
     let test_ids = test_ids(tx, &run.results)?;
     let mut add_fingerprint = tx.prepare_cached(
@@ -1206,6 +1234,139 @@ impl HistoryStore for SqliteStore {
             )
             .map_err(self.err("write the analysis cache"))?;
         Ok(())
+    }
+}
+
+impl RunArchive for SqliteStore {
+    fn list_runs(&self, query: &RunQuery) -> Result<(Vec<StoredRun>, u64), HistoryError> {
+        let fail = self.err("list runs");
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(&fail)?;
+        let total: i64 = tx
+            .prepare_cached("SELECT count(*) FROM runs WHERE ?1 IS NULL OR branch = ?1")
+            .and_then(|mut s| s.query_row([&query.branch], |r| r.get(0)))
+            .map_err(&fail)?;
+        let mut stmt = tx
+            .prepare_cached(
+                "SELECT id, at_ms, recorded_ms, commit_sha, branch, ci_job, runner, summary, tests
+                 FROM runs WHERE ?1 IS NULL OR branch = ?1 ORDER BY id DESC LIMIT ?2",
+            )
+            .map_err(&fail)?;
+        let runs = stmt
+            .query_map(
+                params![query.branch, query.limit.min(i64::MAX as usize) as i64],
+                |r| {
+                    let summary: Option<String> = r.get(7)?;
+                    let tests: i64 = r.get(8)?;
+                    let mut run = StoredRun::default();
+                    run.id = r.get(0)?;
+                    run.at_ms = r.get(1)?;
+                    run.recorded_ms = r.get(2)?;
+                    run.commit = r.get(3)?;
+                    run.branch = r.get(4)?;
+                    run.ci_job = r.get(5)?;
+                    run.runner = r.get(6)?;
+                    run.summary = summary
+                        .and_then(|s| serde_json::from_str(&s).ok())
+                        .unwrap_or_else(|| {
+                            let mut s = RunSummary::default();
+                            s.tests = tests.max(0) as u64;
+                            s
+                        });
+                    Ok(run)
+                },
+            )
+            .map_err(&fail)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(&fail)?;
+        Ok((runs, total.max(0) as u64))
+    }
+
+    fn archive_run(
+        &self,
+        run: RunId,
+        files: &[RunFile],
+        upload: Option<(&str, &str)>,
+    ) -> Result<(), HistoryError> {
+        let fail = self.err("keep a run's outputs");
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        {
+            let mut add = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO run_files (run_id, name, data) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(&fail)?;
+            for f in files {
+                add.execute(params![run, f.name, f.data]).map_err(&fail)?;
+            }
+        }
+        if let Some((key, response)) = upload {
+            tx.prepare_cached(
+                "INSERT INTO uploads (key, claimed_ms, run_id, response) VALUES (?1, 0, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET run_id = excluded.run_id, response = excluded.response",
+            )
+            .and_then(|mut s| s.execute(params![key, run, response]))
+            .map_err(&fail)?;
+        }
+        tx.commit().map_err(&fail)?;
+        drop(conn);
+        self.start_checkpoint();
+        Ok(())
+    }
+
+    fn run_file(&self, run: RunId, name: &str) -> Result<Option<Vec<u8>>, HistoryError> {
+        self.lock()
+            .prepare_cached("SELECT data FROM run_files WHERE run_id = ?1 AND name = ?2")
+            .and_then(|mut s| s.query_row(params![run, name], |r| r.get(0)).optional())
+            .map_err(self.err("read a run's output"))
+    }
+
+    fn claim_upload(
+        &self,
+        key: &str,
+        now_ms: i64,
+        stale_after_ms: i64,
+    ) -> Result<UploadClaim, HistoryError> {
+        let fail = self.err("claim an upload");
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        let found: Option<(i64, Option<i64>, Option<String>)> = tx
+            .prepare_cached("SELECT claimed_ms, run_id, response FROM uploads WHERE key = ?1")
+            .and_then(|mut s| {
+                s.query_row([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()
+            })
+            .map_err(&fail)?;
+        let claim = match found {
+            Some((_, Some(run), Some(response))) => UploadClaim::Done { run, response },
+            Some((claimed, _, _)) if now_ms.saturating_sub(claimed) < stale_after_ms => {
+                UploadClaim::InProgress
+            }
+            _ => {
+                tx.prepare_cached(
+                    "INSERT OR REPLACE INTO uploads (key, claimed_ms, run_id, response)
+                     VALUES (?1, ?2, NULL, NULL)",
+                )
+                .and_then(|mut s| s.execute(params![key, now_ms]))
+                .map_err(&fail)?;
+                UploadClaim::Claimed
+            }
+        };
+        tx.commit().map_err(&fail)?;
+        Ok(claim)
+    }
+
+    fn release_upload(&self, key: &str) -> Result<(), HistoryError> {
+        self.lock()
+            .prepare_cached("DELETE FROM uploads WHERE key = ?1 AND response IS NULL")
+            .and_then(|mut s| s.execute([key]))
+            .map(drop)
+            .map_err(self.err("release an upload"))
     }
 }
 

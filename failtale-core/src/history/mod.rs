@@ -55,6 +55,9 @@ pub struct RunRecord {
     pub branch: Option<String>,
     /// CI job identifier, when known.
     pub ci_job: Option<String>,
+    /// The runner (matrix or shard dimension) that produced it, when known.
+    #[serde(default)]
+    pub runner: Option<String>,
     /// One result per distinct test key.
     pub results: Vec<ResultRecord>,
 }
@@ -124,6 +127,7 @@ impl RunRecord {
             commit: vcs.commit,
             branch: vcs.branch,
             ci_job: vcs.ci_job,
+            runner: vcs.runner,
             results,
         }
     }
@@ -149,6 +153,152 @@ fn merge_duplicate(into: &mut ResultRecord, other: ResultRecord) {
         (Some(a), Some(b)) => Some(a.saturating_add(b)),
         (a, b) => a.or(b),
     };
+}
+
+/// A run's tests counted by final outcome, and its root causes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RunSummary {
+    /// Distinct tests.
+    pub tests: u64,
+    /// Passed (first time).
+    pub passed: u64,
+    /// Failed.
+    pub failed: u64,
+    /// Errored.
+    pub errors: u64,
+    /// Skipped.
+    pub skipped: u64,
+    /// Passed only on a retry.
+    pub flaky: u64,
+    /// Distinct failure fingerprints: the run's root causes.
+    pub root_causes: u64,
+}
+
+impl RunSummary {
+    /// Counts a recorded run's results.
+    pub fn of(results: &[ResultRecord]) -> Self {
+        let mut s = RunSummary {
+            tests: results.len() as u64,
+            ..RunSummary::default()
+        };
+        let mut causes = std::collections::HashSet::new();
+        for r in results {
+            match r.outcome {
+                Outcome::Passed => s.passed += 1,
+                Outcome::Failed => s.failed += 1,
+                Outcome::Error => s.errors += 1,
+                Outcome::Skipped => s.skipped += 1,
+                Outcome::Flaky => s.flaky += 1,
+            }
+            if let Some(f) = &r.fingerprint {
+                causes.insert(f.as_str());
+            }
+        }
+        s.root_causes = causes.len() as u64;
+        s
+    }
+}
+
+/// A recorded run as [`RunArchive::list_runs`] lists it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct StoredRun {
+    /// Its id.
+    pub id: RunId,
+    /// When it happened (Unix milliseconds).
+    pub at_ms: i64,
+    /// When it was recorded (Unix milliseconds).
+    pub recorded_ms: i64,
+    /// VCS commit.
+    pub commit: Option<String>,
+    /// VCS branch.
+    pub branch: Option<String>,
+    /// CI job.
+    pub ci_job: Option<String>,
+    /// Runner (matrix or shard dimension).
+    pub runner: Option<String>,
+    /// Its tests by outcome (runs recorded before summaries were kept
+    /// give only the number of tests).
+    pub summary: RunSummary,
+}
+
+/// Which runs [`RunArchive::list_runs`] lists: the newest `limit` of them,
+/// of one branch when `branch` is set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RunQuery {
+    /// At most this many runs.
+    pub limit: usize,
+    /// Only runs of this branch.
+    pub branch: Option<String>,
+}
+
+impl RunQuery {
+    /// The newest `limit` runs, of `branch` when given.
+    pub fn new(limit: usize, branch: Option<String>) -> Self {
+        RunQuery { limit, branch }
+    }
+}
+
+/// What [`RunArchive::claim_upload`] found for an upload's idempotency key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UploadClaim {
+    /// The key is new (or its earlier claim went stale): this upload goes
+    /// ahead, and must [`complete`](RunArchive::archive_run) or
+    /// [`release`](RunArchive::release_upload) the key.
+    Claimed,
+    /// Another upload with this key is being processed now.
+    InProgress,
+    /// An upload with this key was recorded as this run, with this answer.
+    Done {
+        /// The run it was recorded as.
+        run: RunId,
+        /// The answer it was given (JSON).
+        response: String,
+    },
+}
+
+/// A file kept with a run (one of its outputs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunFile {
+    /// File name (`report.json`, …).
+    pub name: String,
+    /// Content.
+    pub data: Vec<u8>,
+}
+
+/// What a server keeps beside the history: each run's outputs, so any
+/// server instance over the same store can serve them, and the answers to
+/// uploads by idempotency key, so a retried upload is recorded once.
+pub trait RunArchive: HistoryStore {
+    /// The newest runs first, and how many runs match in all.
+    fn list_runs(&self, query: &RunQuery) -> Result<(Vec<StoredRun>, u64), HistoryError>;
+
+    /// Keeps `files` with `run` and, for an upload with an idempotency key,
+    /// completes its claim with `response`: all in one transaction.
+    fn archive_run(
+        &self,
+        run: RunId,
+        files: &[RunFile],
+        upload: Option<(&str, &str)>,
+    ) -> Result<(), HistoryError>;
+
+    /// One of the files kept with `run`.
+    fn run_file(&self, run: RunId, name: &str) -> Result<Option<Vec<u8>>, HistoryError>;
+
+    /// Claims `key` for an upload starting at `now_ms`. A claim older than
+    /// `stale_after_ms` whose upload never completed (its server stopped)
+    /// is taken over.
+    fn claim_upload(
+        &self,
+        key: &str,
+        now_ms: i64,
+        stale_after_ms: i64,
+    ) -> Result<UploadClaim, HistoryError>;
+
+    /// Gives up a claim (the upload failed before it was recorded).
+    fn release_upload(&self, key: &str) -> Result<(), HistoryError>;
 }
 
 /// Facts about a recorded run.
