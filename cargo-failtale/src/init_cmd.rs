@@ -101,6 +101,15 @@ pub fn template() -> String {
 # keep_days = 90                   # runs older than this are deleted (default: kept)
 # window = {window}                     # recent runs judged per test by `flaky`
 
+# ---- serve: `cargo failtale serve`, one server for many CI runners ----------
+# [serve]
+# listen = "127.0.0.1:5050"        # 0.0.0.0:5050 to serve other hosts (tokens needed)
+# token_file = "tokens.sha256"     # SHA-256 digests of accepted tokens, one per line
+#                                  # (FAILTALE_SERVE_TOKENS, when set, is used instead)
+# body_limit = 268435456           # largest upload in bytes, after decompression
+# pipelines = 2                    # uploads processed at once (default: cores)
+# request_timeout = 600            # seconds one request may take
+
 # ---- sanitize: what is redacted before anything is written or sent ----------
 [sanitize]
 # exact_values = []                # values redacted wherever they appear verbatim
@@ -359,6 +368,16 @@ mod tests {
         // The keys `[history]` reads (config.rs rejects any other).
         for k in ["path", "keep_runs", "keep_days", "window"] {
             assert!(written["history"].contains(k), "[history] lacks {k}");
+        }
+        // The keys `[serve]` reads.
+        for k in [
+            "listen",
+            "token_file",
+            "body_limit",
+            "pipelines",
+            "request_timeout",
+        ] {
+            assert!(written["serve"].contains(k), "[serve] lacks {k}");
         }
         assert!(text.contains("# concurrency = 4 "), "{text}");
         assert!(text.contains("# single_pass = false "));

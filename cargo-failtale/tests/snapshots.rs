@@ -175,6 +175,7 @@ fn help_of_each_command() {
         ("help_init", &["init", "--help"][..]),
         ("help_flaky", &["flaky", "--help"][..]),
         ("help_history", &["history", "--help"][..]),
+        ("help_serve", &["serve", "--help"][..]),
     ] {
         let o = output(bin().args(args));
         assert!(o.status.success(), "{name}");

@@ -1,0 +1,142 @@
+//! `cargo failtale serve`, the real binary: refuses to serve without tokens,
+//! serves uploads with them, logs JSON lines without the token, and stops
+//! cleanly on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin(dir: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cargo-failtale"));
+    c.current_dir(dir);
+    for k in [
+        "FAILTALE_SERVE_TOKENS",
+        "OLLAMA_HOST",
+        "GROQ_API_KEY",
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+    ] {
+        c.env_remove(k);
+    }
+    c
+}
+
+#[test]
+fn serving_without_a_token_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = bin(dir.path()).args(["serve"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("FAILTALE_SERVE_TOKENS"), "{err}");
+    assert!(err.contains("--no-auth"), "{err}");
+    let o = bin(dir.path())
+        .args(["serve", "--no-auth", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("loopback"), "{err}");
+    let o = bin(dir.path())
+        .args(["serve", "--token-file", "missing.sha256"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.sha256"));
+}
+
+/// One HTTP/1.1 request; the status and the body.
+fn request(addr: &str, head: &str, body: &[u8]) -> (u16, String) {
+    let mut c = TcpStream::connect(addr).unwrap();
+    write!(
+        c,
+        "{head}\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    c.write_all(body).unwrap();
+    let mut text = String::new();
+    c.read_to_string(&mut text).unwrap();
+    let status = text[9..12].parse().unwrap();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
+    (status, body)
+}
+
+#[cfg(unix)]
+#[test]
+fn the_server_records_uploads_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "srv-token-7f3a";
+    let mut child = bin(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--offline"])
+        .env("FAILTALE_SERVE_TOKENS", format!("other,{token}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    let file = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/results/pytest-api.xml"),
+    )
+    .unwrap();
+    let (status, body) = request(
+        &addr,
+        &format!(
+            "POST /v1/runs?branch=main HTTP/1.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/xml"
+        ),
+        &file,
+    );
+    assert_eq!(status, 201, "{body}");
+    assert!(body.contains("\"run_id\":1"), "{body}");
+    let (status, body) = request(
+        &addr,
+        &format!("GET /v1/runs HTTP/1.1\r\nAuthorization: Bearer {token}"),
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(body.contains("\"total\":1"), "{body}");
+    let (status, _) = request(&addr, "GET /healthz HTTP/1.1", b"");
+    assert_eq!(status, 200);
+    assert!(dir.path().join(".failtale/server.db").is_file());
+
+    // SIGTERM: a clean stop.
+    #[allow(unsafe_code, reason = "kill(2) to send SIGTERM to the child")]
+    // SAFETY: kill has no memory effects; the pid is our live child's.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let mut logs = String::new();
+    stderr.read_to_string(&mut logs).unwrap();
+    let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() >= 3, "{logs}");
+    for l in &lines {
+        let v: serde_json::Value =
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}"));
+        assert!(v["level"].is_string(), "{l}");
+    }
+    assert!(logs.contains("\"route\":\"/v1/runs\""), "{logs}");
+    assert!(!logs.contains(token), "the token is never logged");
+}
