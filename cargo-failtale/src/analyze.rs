@@ -99,8 +99,8 @@ impl Setup {
         // One store for recording the run and for caching analyses. One that
         // cannot be opened is a warning: the report is still written.
         let store: Option<Arc<dyn HistoryStore>> = match &history_path {
-            Some(path) => match failtale_history::SqliteStore::open(path) {
-                Ok(s) => Some(Arc::new(s)),
+            Some(path) => match failtale_history::open_location(path) {
+                Ok(s) => Some(s),
                 Err(e) => {
                     writeln!(
                         err,
@@ -122,7 +122,11 @@ impl Setup {
                 keep_per_branch: keep_runs,
                 ..HistoryOptions::default()
             };
-            pipeline = pipeline.with_history(store, options, Some(path.display().to_string()));
+            pipeline = pipeline.with_history(
+                store,
+                options,
+                Some(failtale_history::display_location(path)),
+            );
         }
         Ok(Setup {
             pipeline,

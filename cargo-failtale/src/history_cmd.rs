@@ -12,7 +12,6 @@ use failtale_core::history::HistoryStore;
 use failtale_core::history::import::{ImportOptions, import};
 use failtale_core::history::stability::{StabilityOptions, Verdict, assess_all};
 use failtale_core::history::time::now_ms;
-use failtale_history::SqliteStore;
 use junit_ingest::AutoIngest;
 
 use crate::config::HistoryConfig;
@@ -165,10 +164,10 @@ pub fn keep_runs(flag: Option<usize>, config: &HistoryConfig) -> usize {
 pub fn flaky(args: &FlakyArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     let config = config_here()?.history;
     let path = default_store(args.history.as_deref(), &config);
-    if !path.is_file() {
+    if !failtale_history::is_database_url(&path) && !path.is_file() {
         return Err(CliError::NoHistory(path));
     }
-    let store = SqliteStore::open(&path)?;
+    let store = failtale_history::open_location(&path)?;
     let opts = StabilityOptions {
         window: args.window.or(config.window).unwrap_or(20).max(1),
         ..StabilityOptions::default()
@@ -271,14 +270,15 @@ fn import_cmd(
         })?;
     let config = full.history;
     let path = default_store(args.history.as_deref(), &config);
-    let store = SqliteStore::open(&path)?;
+    let store = failtale_history::open_location(&path)?;
     let pipeline =
         Pipeline::new(Box::new(AutoIngest::default())).with_sanitizer(Box::new(sanitizer));
     let opts = ImportOptions {
         branch: args.branch.clone(),
         commit: None,
     };
-    let summary = import(&store, &pipeline, &args.dirs, &opts, &|_, _| {})?;
+    let store: &dyn HistoryStore = store.as_ref();
+    let summary = import(store, &pipeline, &args.dirs, &opts, &|_, _| {})?;
     for e in &summary.errors {
         writeln!(
             err,

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use failtale_core::history::RunArchive;
 use failtale_core::history::annotate::HistoryOptions;
 use failtale_serve::{ServeOptions, Server, Tokens};
 
@@ -24,8 +23,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
 
-    /// History store shared by every upload. Default: `[history] path`,
-    /// else `.failtale/server.db`.
+    /// History shared by every upload: a SQLite file, or a PostgreSQL URL
+    /// (`postgres://user:password@host/db`) for several servers and runners
+    /// sharing one. Default: `[history] path`, else `.failtale/server.db`.
     #[arg(long, value_name = "PATH")]
     pub history: Option<PathBuf>,
 
@@ -125,12 +125,7 @@ pub fn serve(args: &ServeArgs, err: &mut dyn Write) -> Result<ExitCode, CliError
         .clone()
         .or_else(|| config.history.path.clone())
         .unwrap_or_else(|| cwd.join(".failtale").join("server.db"));
-    if path.to_string_lossy().starts_with("postgres") {
-        return Err(CliError::Serve(
-            "a PostgreSQL history is not supported yet; give a SQLite file path".into(),
-        ));
-    }
-    let store = Arc::new(failtale_history::SqliteStore::open(&path)?);
+    let store = failtale_history::open_location(&path)?;
     let analysis = AnalysisArgs {
         out: None,
         offline: args.offline,
@@ -180,8 +175,7 @@ pub fn serve(args: &ServeArgs, err: &mut dyn Write) -> Result<ExitCode, CliError
         keep_per_branch: keep_runs,
         ..HistoryOptions::default()
     };
-    let archive: Arc<dyn RunArchive> = store;
-    let server = Server::new(pipeline, archive, options);
+    let server = Server::new(pipeline, store, options);
     server
         .check_listen(listen)
         .map_err(|e| CliError::Serve(e.to_string()))?;
@@ -198,7 +192,7 @@ pub fn serve(args: &ServeArgs, err: &mut dyn Write) -> Result<ExitCode, CliError
         writeln!(
             err,
             "failtale: serving on http://{bound} (history: {})",
-            path.display()
+            failtale_history::display_location(&path)
         )?;
         err.flush()?;
         server

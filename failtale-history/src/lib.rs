@@ -63,6 +63,9 @@
 //! MSRV: Rust 1.88.
 
 mod codec;
+pub mod postgres;
+
+pub use postgres::PgStore;
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
@@ -1368,6 +1371,32 @@ impl RunArchive for SqliteStore {
             .map(drop)
             .map_err(self.err("release an upload"))
     }
+}
+
+/// Opens the history at `location`: a PostgreSQL URL (`postgres://…` or
+/// `postgresql://…`, shared by many runners and servers) or the path of a
+/// SQLite file (created with its directory when missing).
+pub fn open_location(location: &Path) -> Result<std::sync::Arc<dyn RunArchive>, HistoryError> {
+    match location.to_str().filter(|l| postgres::is_postgres_url(l)) {
+        Some(url) => Ok(std::sync::Arc::new(PgStore::connect(url, 4)?)),
+        None => Ok(std::sync::Arc::new(SqliteStore::open(location)?)),
+    }
+}
+
+/// `location` as messages and reports may show it: a URL without its
+/// password.
+pub fn display_location(location: &Path) -> String {
+    let text = location.display().to_string();
+    if postgres::is_postgres_url(&text) {
+        postgres::redacted(&text)
+    } else {
+        text
+    }
+}
+
+/// Whether `location` names a PostgreSQL database rather than a file.
+pub fn is_database_url(location: &Path) -> bool {
+    location.to_str().is_some_and(postgres::is_postgres_url)
 }
 
 /// Convenience: opens the store at `path`, as a boxed trait object.

@@ -85,6 +85,69 @@ fn fresh_store() -> (tempfile::TempDir, SqliteStore) {
     (dir, store)
 }
 
+/// A store of one backend, with what keeps it alive (its directory, or
+/// its database, dropped after the store).
+struct Handle {
+    store: std::sync::Arc<dyn HistoryStore>,
+    _keep: Box<dyn std::any::Any>,
+}
+
+/// Makes a fresh, empty store.
+type Fresh = dyn Fn() -> Handle;
+
+fn sqlite_store() -> Handle {
+    let (dir, store) = fresh_store();
+    Handle {
+        store: std::sync::Arc::new(store),
+        _keep: Box::new(dir),
+    }
+}
+
+/// A database of its own on the server `FAILTALE_TEST_POSTGRES_URL` names
+/// (a database the user may create databases from), dropped afterwards.
+fn pg_store() -> Handle {
+    let admin = std::env::var("FAILTALE_TEST_POSTGRES_URL").expect(
+        "needs postgres: set FAILTALE_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB (a database USER may create databases from)",
+    );
+    let db = failtale_history::postgres::ScratchDatabase::create(&admin, "failtale_scenario")
+        .expect("create a scratch database");
+    Handle {
+        store: std::sync::Arc::new(failtale_history::PgStore::connect(db.url(), 2).unwrap()),
+        _keep: Box::new(db),
+    }
+}
+
+/// Each scenario, on SQLite and on PostgreSQL: the same answers from both.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn sqlite() {
+                    super::$name(&super::sqlite_store);
+                }
+
+                #[test]
+                #[ignore = "needs postgres: set FAILTALE_TEST_POSTGRES_URL"]
+                fn postgres() {
+                    super::$name(&super::pg_store);
+                }
+            }
+        )*
+    };
+}
+
+on_both_backends!(
+    a_sequence_of_runs_grades_each_kind_of_test,
+    flake_probability_follows_the_evidence,
+    a_fingerprint_that_usually_goes_away_without_a_code_change_counts_as_flaky,
+    retention_keeps_the_newest_runs_per_branch_and_seen_before_survives,
+    analysis_cache_is_keyed_by_fingerprint_and_settings,
+    histories_are_oldest_first_and_limited_to_the_window,
+    the_prompt_facts_come_from_the_runs_before_this_one,
+    runs_older_than_keep_days_are_pruned_with_their_results_and_orphan_tests,
+);
+
 const HOUR: i64 = 3_600_000;
 const T0: i64 = 1_700_000_000_000;
 
@@ -110,9 +173,9 @@ fn schema_is_versioned_in_wal_mode_and_a_newer_schema_is_refused() {
     }
 }
 
-#[test]
-fn a_sequence_of_runs_grades_each_kind_of_test() {
-    let (_dir, store) = fresh_store();
+fn a_sequence_of_runs_grades_each_kind_of_test(fresh: &Fresh) {
+    let handle = fresh();
+    let store = handle.store.as_ref();
     // 12 runs on 6 commits (two runs per commit, like a CI retry of the whole job).
     for i in 0..12 {
         let commit = format!("commit{}", i / 2);
@@ -134,7 +197,7 @@ fn a_sequence_of_runs_grades_each_kind_of_test() {
             &commit,
             T0 + i * HOUR,
         );
-        analyse(&store, &r);
+        analyse(store, &r);
     }
     let slice = store.test_histories(None, 20).unwrap();
     let all = assess_all(&slice, &StabilityOptions::default());
@@ -216,12 +279,12 @@ fn a_sequence_of_runs_grades_each_kind_of_test() {
     }
 }
 
-#[test]
-fn flake_probability_follows_the_evidence() {
-    let (_dir, store) = fresh_store();
+fn flake_probability_follows_the_evidence(fresh: &Fresh) {
+    let handle = fresh();
+    let store = handle.store.as_ref();
     // Run 1 on commit A: `wobbly` passes, `solid` fails.
     analyse(
-        &store,
+        store,
         &run(
             &[("wobbly", 'P', ""), ("solid", 'F', "assert failed")],
             "A",
@@ -229,7 +292,7 @@ fn flake_probability_follows_the_evidence() {
         ),
     );
     analyse(
-        &store,
+        store,
         &run(
             &[("wobbly", 'P', ""), ("solid", 'F', "assert failed")],
             "B",
@@ -238,7 +301,7 @@ fn flake_probability_follows_the_evidence() {
     );
     // Run 3, same commit B: `wobbly` fails now — it passed on B before.
     let r = analyse(
-        &store,
+        store,
         &run(
             &[
                 ("wobbly", 'F', "connection reset"),
@@ -269,19 +332,19 @@ fn flake_probability_follows_the_evidence() {
     assert_eq!(r.commit.as_deref(), Some("B"));
 }
 
-#[test]
-fn a_fingerprint_that_usually_goes_away_without_a_code_change_counts_as_flaky() {
-    let (_dir, store) = fresh_store();
+fn a_fingerprint_that_usually_goes_away_without_a_code_change_counts_as_flaky(fresh: &Fresh) {
+    let handle = fresh();
+    let store = handle.store.as_ref();
     let msg = "io error: resource temporarily unavailable";
     // Three times: fails with the fingerprint, then passes on the same commit.
     for i in 0..3 {
         let commit = format!("c{i}");
         let at = T0 + i * 10 * HOUR;
-        analyse(&store, &run(&[("net", 'F', msg)], &commit, at));
-        analyse(&store, &run(&[("net", 'P', "")], &commit, at + HOUR));
+        analyse(store, &run(&[("net", 'F', msg)], &commit, at));
+        analyse(store, &run(&[("net", 'P', "")], &commit, at + HOUR));
     }
     // A different test hits the same failure on a fresh commit.
-    let r = analyse(&store, &run(&[("other", 'F', msg)], "c9", T0 + 100 * HOUR));
+    let r = analyse(store, &run(&[("other", 'F', msg)], "c9", T0 + 100 * HOUR));
     let f = &r.failures[0];
     let cluster = f
         .reasons
@@ -305,10 +368,11 @@ fn a_fingerprint_that_usually_goes_away_without_a_code_change_counts_as_flaky() 
     assert_eq!(c.pass_without_change_share, Some(1.0));
 
     // A fingerprint that stays after every failure lowers the probability.
-    let (_dir2, store2) = fresh_store();
+    let handle2 = fresh();
+    let store2 = handle2.store.as_ref();
     for i in 0..3 {
         analyse(
-            &store2,
+            store2,
             &run(
                 &[("real", 'F', "expected 1 got 2")],
                 &format!("c{i}"),
@@ -317,7 +381,7 @@ fn a_fingerprint_that_usually_goes_away_without_a_code_change_counts_as_flaky() 
         );
     }
     let r = analyse(
-        &store2,
+        store2,
         &run(
             &[("new_test", 'F', "expected 1 got 2")],
             "c9",
@@ -333,7 +397,7 @@ fn a_fingerprint_that_usually_goes_away_without_a_code_change_counts_as_flaky() 
 
     // A brand-new fingerprint is new.
     let r = analyse(
-        &store2,
+        store2,
         &run(&[("x", 'F', "never seen")], "c10", T0 + 10 * HOUR),
     );
     let c = r.clusters.iter().find(|c| c.new).unwrap();
@@ -341,9 +405,9 @@ fn a_fingerprint_that_usually_goes_away_without_a_code_change_counts_as_flaky() 
     assert_eq!(c.first_commit.as_deref(), Some("c10"));
 }
 
-#[test]
-fn retention_keeps_the_newest_runs_per_branch_and_seen_before_survives() {
-    let (_dir, store) = fresh_store();
+fn retention_keeps_the_newest_runs_per_branch_and_seen_before_survives(fresh: &Fresh) {
+    let handle = fresh();
+    let store = handle.store.as_ref();
     for i in 0..6 {
         let mut r = run(
             &[("t", 'F', "boom"), (&format!("only{i}"), 'P', "")],
@@ -358,9 +422,23 @@ fn retention_keeps_the_newest_runs_per_branch_and_seen_before_survives() {
     }
     assert_eq!(store.run_count().unwrap(), 6);
     assert_eq!(store.prune(2).unwrap(), 2);
-    let runs = failtale_history::runs(&store).unwrap();
-    assert_eq!(runs.keys().copied().collect::<Vec<_>>(), vec![3, 4, 5, 6]);
-    assert_eq!(store.result_count().unwrap(), 8);
+    // The newest two of each branch: runs 3 to 6 (ids count from 1).
+    let kept: Vec<i64> = store
+        .test_histories(None, 20)
+        .unwrap()
+        .runs
+        .keys()
+        .copied()
+        .collect();
+    assert_eq!(kept, vec![3, 4, 5, 6]);
+    let results: usize = store
+        .test_histories(None, 20)
+        .unwrap()
+        .tests
+        .iter()
+        .map(|t| t.entries.len())
+        .sum();
+    assert_eq!(results, 8);
     // Tests whose only results were pruned are gone; the fingerprint remembers all 6 runs.
     let slice = store.test_histories(None, 20).unwrap();
     assert!(!slice.tests.iter().any(|t| t.test == "suite::only0"));
@@ -370,12 +448,27 @@ fn retention_keeps_the_newest_runs_per_branch_and_seen_before_survives() {
         .clone();
     let past = store.fingerprints(&[fp]).unwrap();
     assert_eq!(past[0].runs_seen, 6);
-    assert_eq!(store.integrity_check().unwrap(), "ok");
 }
 
 #[test]
-fn analysis_cache_is_keyed_by_fingerprint_and_settings() {
+fn retention_leaves_a_sound_sqlite_file() {
     let (_dir, store) = fresh_store();
+    retention_keeps_the_newest_runs_per_branch_and_seen_before_survives(&|| Handle {
+        store: std::sync::Arc::new(SqliteStore::open_in_memory().unwrap()),
+        _keep: Box::new(()),
+    });
+    for i in 0..3 {
+        analyse(&store, &run(&[("t", 'F', "boom")], "x", T0 + i));
+    }
+    assert_eq!(store.prune(1).unwrap(), 2);
+    assert_eq!(failtale_history::runs(&store).unwrap().len(), 1);
+    assert_eq!(store.result_count().unwrap(), 1);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+fn analysis_cache_is_keyed_by_fingerprint_and_settings(fresh: &Fresh) {
+    let handle = fresh();
+    let store = handle.store.as_ref();
     let analysis = {
         let mut analysis = Analysis::new(
             "the database was down",
@@ -408,9 +501,9 @@ fn analysis_cache_is_keyed_by_fingerprint_and_settings() {
     );
 }
 
-#[test]
-fn histories_are_oldest_first_and_limited_to_the_window() {
-    let store = SqliteStore::open_in_memory().unwrap();
+fn histories_are_oldest_first_and_limited_to_the_window(fresh: &Fresh) {
+    let handle = fresh();
+    let store = handle.store.as_ref();
     for i in 0..30 {
         let code = if i % 5 == 0 { 'F' } else { 'P' };
         let r = run(&[("t", code, "x")], &format!("c{i}"), T0 + i);
@@ -472,12 +565,11 @@ fn an_analysis_cached_in_one_run_is_found_by_the_next_process() {
     assert_eq!(next.get(&key("other settings")), None);
 }
 
-#[test]
-fn the_prompt_facts_come_from_the_runs_before_this_one() {
+fn the_prompt_facts_come_from_the_runs_before_this_one(fresh: &Fresh) {
     use failtale_core::analyze::prompt::{HistoryLookup, evidence_document};
     use failtale_core::history::lookup::StoreHistory;
-    let (_dir, store) = fresh_store();
-    let store: std::sync::Arc<dyn HistoryStore> = std::sync::Arc::new(store);
+    let handle = fresh();
+    let store = handle.store.clone();
     let lookup = StoreHistory::new(store.clone(), StabilityOptions::default());
     let msg = "io error: resource temporarily unavailable";
 
@@ -516,8 +608,8 @@ fn the_prompt_facts_come_from_the_runs_before_this_one() {
     assert!(doc.contains("likely a flake"), "{doc}");
 
     // A failure that never goes away is not a flake; a new one was never seen.
-    let (_dir2, store2) = fresh_store();
-    let store2: std::sync::Arc<dyn HistoryStore> = std::sync::Arc::new(store2);
+    let handle2 = fresh();
+    let store2 = handle2.store.clone();
     for i in 0..4 {
         analyse(
             store2.as_ref(),
@@ -557,9 +649,9 @@ fn the_prompt_facts_come_from_the_runs_before_this_one() {
     assert!(fresh.flake_probability.unwrap() < 0.2, "{fresh:?}");
 }
 
-#[test]
-fn runs_older_than_keep_days_are_pruned_with_their_results_and_orphan_tests() {
-    let (_dir, store) = fresh_store();
+fn runs_older_than_keep_days_are_pruned_with_their_results_and_orphan_tests(fresh: &Fresh) {
+    let handle = fresh();
+    let store = handle.store.as_ref();
     const DAY: i64 = 24 * HOUR;
     // Three runs 40, 20 and 1 days before the last; the oldest holds a test
     // no later run has.
@@ -587,7 +679,7 @@ fn runs_older_than_keep_days_are_pruned_with_their_results_and_orphan_tests() {
     let newest = run(&[("a::one", 'P', "")], "c3", T0);
     let clusters = Pipeline::default().cluster(&newest);
     let record = RunRecord::from_run(&sanitized(&newest), &clusters, T0);
-    let report = record_and_annotate(&store, &newest, &clusters, &record, &opts).unwrap();
+    let report = record_and_annotate(store, &newest, &clusters, &record, &opts).unwrap();
     assert_eq!(store.run_count().unwrap(), 3, "the 40-day-old run is gone");
     assert_eq!(report.runs_stored, 3);
     let histories = store.test_histories(None, 10).unwrap();
