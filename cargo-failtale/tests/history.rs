@@ -433,3 +433,60 @@ fn a_writer_killed_inside_its_transaction_leaves_the_store_as_it_was() {
     // And the store still takes new runs.
     assert!(analyze(dir.path(), &small, &db, "c9").status.success());
 }
+
+/// `analyze` records into a PostgreSQL history and `flaky` reads it; the
+/// report names the store without its password.
+#[test]
+#[ignore = "needs postgres: set FAILTALE_TEST_POSTGRES_URL"]
+fn analyze_and_flaky_share_a_postgres_history() {
+    let admin = std::env::var("FAILTALE_TEST_POSTGRES_URL")
+        .expect("needs postgres: set FAILTALE_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB");
+    let db = failtale_history::postgres::ScratchDatabase::create(&admin, "failtale_cli").unwrap();
+    // A password in the URL (the test server trusts its users and ignores it).
+    let url = match db.url().split_once('@') {
+        Some((user, rest)) => format!("{user}:pw-s3cret@{rest}"),
+        None => db.url().replacen("://", "://failtale:pw-s3cret@", 1),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..4 {
+        let file = dir.path().join(format!("r{i}.xml"));
+        std::fs::write(
+            &file,
+            junit(6, None, |t| if t == 0 && i % 2 == 0 { 'F' } else { 'P' }),
+        )
+        .unwrap();
+        let o = run(bin()
+            .args([
+                "analyze",
+                "--offline",
+                "--quiet",
+                "--history",
+                &url,
+                "--commit",
+            ])
+            .arg(format!("c{i}"))
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .arg(&file));
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("out/report.json")).unwrap())
+                .unwrap();
+        assert_eq!(report["history"]["runs_stored"], i + 1);
+        let store = report["history"]["store"].as_str().unwrap();
+        assert!(store.starts_with("postgres://"), "{store}");
+        assert!(!store.contains("pw-s3cret"), "{store}");
+    }
+    let o = run(bin().args(["flaky", "--json", "--history", &url]));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let table: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let t0 = table
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["test"] == "gen.Suite::t0")
+        .expect("t0 graded");
+    assert_eq!(t0["verdict"], "flaky");
+    assert_eq!(t0["runs"], 4);
+    drop(db);
+}

@@ -848,7 +848,8 @@ impl RunArchive for PgStore {
 
 /// A throwaway database, created on a server from an admin URL and
 /// dropped when this is dropped: for tests and benchmarks that need a
-/// PostgreSQL history of their own.
+/// PostgreSQL history of their own. Create and drop it outside an async
+/// runtime's threads (it uses the synchronous client directly).
 #[derive(Debug)]
 pub struct ScratchDatabase {
     admin: String,

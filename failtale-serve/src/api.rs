@@ -312,16 +312,21 @@ pub(crate) async fn upload_run(
     let name = query.name.clone().unwrap_or_else(|| "upload".to_owned());
     let inputs = upload::inputs(&headers, data, &name, limit).await?;
     let key = idempotency_key(&headers)?;
-    let claim = match &key {
-        Some(k) => match Claim::take(&state, k)? {
-            Taken::Replay(answer) => {
-                let mut r = (StatusCode::OK, json_body(answer)).into_response();
-                r.headers_mut()
-                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
-                return Ok(r);
-            }
-            Taken::Claim(c) => Some(c),
-        },
+    let taken = match &key {
+        Some(k) => {
+            let (state, k) = (Arc::clone(&state), k.clone());
+            Some(blocking(move || Claim::take(&state, &k)).await??)
+        }
+        None => None,
+    };
+    let claim = match taken {
+        Some(Taken::Replay(answer)) => {
+            let mut r = (StatusCode::OK, json_body(answer)).into_response();
+            r.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            return Ok(r);
+        }
+        Some(Taken::Claim(c)) => Some(c),
         None => None,
     };
     let permit = pipeline_slot(&state).await?;
@@ -372,21 +377,21 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     })
 }
 
-enum Taken<'s> {
+enum Taken {
     Replay(String),
-    Claim(Claim<'s>),
+    Claim(Claim),
 }
 
 /// An idempotency key held by this request: in this process (so two
 /// requests here never race) and in the store (so other servers see it).
-struct Claim<'s> {
-    state: &'s Shared,
+struct Claim {
+    state: Arc<Shared>,
     key: String,
     settled: bool,
 }
 
-impl<'s> Claim<'s> {
-    fn take(state: &'s Shared, key: &str) -> Result<Taken<'s>, ApiError> {
+impl Claim {
+    fn take(state: &Arc<Shared>, key: &str) -> Result<Taken, ApiError> {
         let busy = || {
             let mut e = ApiError::new(
                 StatusCode::CONFLICT,
@@ -404,7 +409,7 @@ impl<'s> Claim<'s> {
             return Err(busy());
         }
         let claim = Claim {
-            state,
+            state: Arc::clone(state),
             key: key.to_owned(),
             settled: false,
         };
@@ -429,13 +434,13 @@ impl<'s> Claim<'s> {
     fn release(mut self) {
         if let Err(e) = self.state.store.release_upload(&self.key) {
             self.state.metrics.store_error("release an upload");
-            tracing::warn!(error = %sanitize(self.state, &e.to_string()), "cannot release an upload's key");
+            tracing::warn!(error = %sanitize(&self.state, &e.to_string()), "cannot release an upload's key");
         }
         self.settled = true;
     }
 }
 
-impl Drop for Claim<'_> {
+impl Drop for Claim {
     fn drop(&mut self) {
         if !self.settled {
             let _ = self.state.store.release_upload(&self.key);

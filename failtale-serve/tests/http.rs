@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use failtale_core::Pipeline;
-use failtale_core::history::{HistoryStore, RunArchive};
+use failtale_core::history::RunArchive;
 use failtale_history::SqliteStore;
 use failtale_serve::{ServeOptions, Server, Tokens};
 use junit_ingest::AutoIngest;
@@ -19,7 +19,7 @@ const TOKEN: &str = "test-token-1";
 
 struct Running {
     addr: SocketAddr,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn RunArchive>,
     client: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     done: tokio::task::JoinHandle<()>,
@@ -60,12 +60,20 @@ fn pipeline() -> Pipeline {
 async fn start(options: impl FnOnce(&mut ServeOptions), pipeline: Pipeline) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(&dir.path().join("history.db")).unwrap());
+    start_on(store, dir, options, pipeline).await
+}
+
+async fn start_on(
+    store: Arc<dyn RunArchive>,
+    dir: tempfile::TempDir,
+    options: impl FnOnce(&mut ServeOptions),
+    pipeline: Pipeline,
+) -> Running {
     let mut o = ServeOptions::default();
     o.tokens = Some(Tokens::from_list(TOKEN).unwrap());
     o.scratch = Some(dir.path().to_owned());
     options(&mut o);
-    let archive: Arc<dyn RunArchive> = store.clone();
-    let server = Server::new(pipeline, archive, o);
+    let server = Server::new(pipeline, store.clone(), o);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -724,4 +732,102 @@ fn serving_other_hosts_without_tokens_is_refused() {
         .check_listen("127.0.0.1:5050".parse().unwrap())
         .unwrap();
     server.check_listen("[::1]:5050".parse().unwrap()).unwrap();
+}
+
+/// Two servers over one PostgreSQL database answer as one: an upload made
+/// through one is listed, served and replayed by the other, and concurrent
+/// uploads through both, each retried on the other, are recorded once each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres: set FAILTALE_TEST_POSTGRES_URL"]
+async fn two_servers_over_one_postgres_database_behave_as_one() {
+    let admin = std::env::var("FAILTALE_TEST_POSTGRES_URL")
+        .expect("needs postgres: set FAILTALE_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB");
+    // The synchronous client may not run on the runtime's threads.
+    let db = tokio::task::spawn_blocking(move || {
+        failtale_history::postgres::ScratchDatabase::create(&admin, "failtale_serve").unwrap()
+    })
+    .await
+    .unwrap();
+    let connect = || {
+        let url = db.url().to_owned();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                Arc::new(failtale_history::PgStore::connect(&url, 4).unwrap())
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let a = start_on(
+        connect().await,
+        tempfile::tempdir().unwrap(),
+        |_| {},
+        pipeline(),
+    )
+    .await;
+    let b = start_on(
+        connect().await,
+        tempfile::tempdir().unwrap(),
+        |_| {},
+        pipeline(),
+    )
+    .await;
+
+    let body = junit(20, &[("db_a", REFUSED), ("db_b", REFUSED)]);
+    let upload = |s: &Running, key: String| {
+        s.post("/v1/runs?branch=main&runner=linux")
+            .header("idempotency-key", key)
+            .header("content-type", "application/xml")
+            .body(body.clone())
+            .send()
+    };
+    let first = upload(&a, "k-0".into()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first = json(first).await;
+    let run = first["run_id"].as_i64().unwrap();
+    let replay = upload(&b, "k-0".into()).await.unwrap();
+    assert_eq!(replay.status(), 200, "the other server replays the answer");
+    assert_eq!(json(replay).await, first);
+    let html = b
+        .get(&format!("/v1/runs/{run}/report.html"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(html.status(), 200);
+    assert!(html.text().await.unwrap().contains("db_a"));
+
+    // 16 uploads at once, alternating servers, each retried on the other.
+    let mut tasks = Vec::new();
+    for i in 1..=16 {
+        let (one, other) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        let key = format!("k-{i}");
+        tasks.push(upload(one, key.clone()));
+        tasks.push(upload(other, key));
+    }
+    let answers = futures_util::future::join_all(tasks).await;
+    let mut recorded = std::collections::BTreeSet::new();
+    for r in answers {
+        let r = r.unwrap();
+        let status = r.status().as_u16();
+        assert!(
+            [200, 201, 409].contains(&status),
+            "{status}: {}",
+            r.text().await.unwrap()
+        );
+        if status != 409 {
+            recorded.insert(json(r).await["run_id"].as_i64().unwrap());
+        }
+    }
+    assert_eq!(recorded.len(), 16, "one run per key: {recorded:?}");
+    assert_eq!(a.store.run_count().unwrap(), 17);
+    let list = json(b.get("/v1/runs?limit=100").send().await.unwrap()).await;
+    assert_eq!(list["total"], 17);
+    assert_eq!(list["runs"][16]["run_id"], run);
+    assert_eq!(list["runs"][0]["runner"], "linux");
+    let flaky_a = json(a.get("/v1/flaky").send().await.unwrap()).await;
+    let flaky_b = json(b.get("/v1/flaky").send().await.unwrap()).await;
+    assert_eq!(flaky_a, flaky_b);
+    a.stop().await;
+    b.stop().await;
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
 }
