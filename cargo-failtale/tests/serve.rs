@@ -65,7 +65,7 @@ fn request(addr: &str, head: &str, body: &[u8]) -> (u16, String) {
     (status, body)
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 #[test]
 fn the_server_records_uploads_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();

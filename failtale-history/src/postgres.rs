@@ -26,7 +26,7 @@
 //! Deleting a run deletes its results and files (foreign keys cascade);
 //! test names and fingerprints stay, as in SQLite.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -330,7 +330,10 @@ fn record(tx: &mut postgres::Transaction<'_>, run: &RunRecord) -> Result<RunId, 
         &[&keys],
     )?;
     let ids: HashMap<String, i64> = tx
-        .query("SELECT key, id FROM tests WHERE key = ANY($1)", &[&keys])?
+        .query(
+            "SELECT t.key, t.id FROM unnest($1::text[]) AS k(key) JOIN tests t ON t.key = k.key",
+            &[&keys],
+        )?
         .into_iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
@@ -420,46 +423,81 @@ fn histories(
         .map(|r| r.get(0))
         .collect();
     let mut slice = HistorySlice::default();
-    let (Some(&lookback), Some(&recent)) =
-        (newest.last(), newest.get(window.min(newest.len()) - 1))
-    else {
+    // The oldest run looked at, and the oldest of the last `window` runs.
+    let (Some(&lookback), Some(&recent)) = (
+        newest.last(),
+        newest.get(window.min(newest.len()).saturating_sub(1)),
+    ) else {
         return Ok(slice);
     };
-    let limit = window as i64;
-    let rows = match &tests {
+    // The tests asked for; with none named, every test with a result in
+    // the last `window` runs. (Names are joined, not matched with `= ANY`:
+    // a thousand names tried against every row was most of the time.)
+    let names = match &tests {
         Some(keys) => tx.query(
-            "SELECT t.key, r.run_id, r.outcome, r.duration_us, r.attempts
-             FROM tests t CROSS JOIN LATERAL (
-                 SELECT run_id, outcome, duration_us, attempts FROM results
-                 WHERE test_id = t.id AND run_id >= $2 ORDER BY run_id DESC LIMIT $3) r
-             WHERE t.key = ANY($1)
-             ORDER BY t.id, r.run_id DESC",
-            &[keys, &lookback, &limit],
+            "SELECT t.id, t.key FROM (SELECT DISTINCT key FROM unnest($1::text[]) AS k(key)) k
+             JOIN tests t ON t.key = k.key",
+            &[keys],
         )?,
-        // Every test with a result in the last `window` runs.
         None => tx.query(
-            "SELECT t.key, r.run_id, r.outcome, r.duration_us, r.attempts
-             FROM (SELECT DISTINCT test_id FROM results WHERE run_id >= $1) recent
-             JOIN tests t ON t.id = recent.test_id
-             CROSS JOIN LATERAL (
-                 SELECT run_id, outcome, duration_us, attempts FROM results
-                 WHERE test_id = recent.test_id AND run_id >= $2 ORDER BY run_id DESC LIMIT $3) r
-             ORDER BY t.id, r.run_id DESC",
-            &[&recent, &lookback, &limit],
+            "SELECT t.id, t.key FROM tests t
+             WHERE t.id IN (SELECT DISTINCT test_id FROM results WHERE run_id >= $1)",
+            &[&recent],
         )?,
     };
-    let mut found: Vec<TestHistory> = Vec::new();
-    for row in &rows {
-        let key: String = row.get(0);
-        if found.last().is_none_or(|t| t.test != key) {
-            found.push(TestHistory {
-                test: key,
-                entries: Vec::new(),
-            });
+    let ids: Vec<i64> = names.iter().map(|r| r.get(0)).collect();
+    // By test id (the order the whole table comes in).
+    let mut by_id: BTreeMap<i64, TestHistory> = names
+        .into_iter()
+        .map(|r| {
+            (
+                r.get(0),
+                TestHistory {
+                    test: r.get(1),
+                    entries: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    // Most tests ran in each of the last `window` runs: one range scan
+    // reads those results.
+    for row in tx.query(
+        "SELECT test_id, run_id, outcome, duration_us, attempts FROM results
+         WHERE run_id >= $1 AND test_id = ANY($2)",
+        &[&recent, &ids],
+    )? {
+        if let Some(t) = by_id.get_mut(&row.get(0)) {
+            t.entries.push(entry(&row, 1));
         }
-        if let Some(t) = found.last_mut() {
-            t.entries.push(entry(row, 1));
+    }
+    // The others look further back, each for its own results.
+    let short: Vec<i64> = by_id
+        .iter()
+        .filter(|(_, t)| t.entries.len() < window)
+        .map(|(id, _)| *id)
+        .collect();
+    if !short.is_empty() && lookback < recent {
+        for row in tx.query(
+            "SELECT s.id, r.run_id, r.outcome, r.duration_us, r.attempts
+             FROM unnest($1::bigint[]) AS s(id) CROSS JOIN LATERAL (
+                 SELECT run_id, outcome, duration_us, attempts FROM results
+                 WHERE test_id = s.id AND run_id >= $2 AND run_id < $3
+                 ORDER BY run_id DESC LIMIT $4) r",
+            &[&short, &lookback, &recent, &(window as i64)],
+        )? {
+            if let Some(t) = by_id.get_mut(&row.get(0)) {
+                t.entries.push(entry(&row, 1));
+            }
         }
+    }
+    let mut found: Vec<TestHistory> = by_id
+        .into_values()
+        .filter(|t| !t.entries.is_empty())
+        .collect();
+    for t in &mut found {
+        // Newest first, as many as the window holds.
+        t.entries.sort_unstable_by_key(|e| std::cmp::Reverse(e.run));
+        t.entries.truncate(window);
     }
     if let Some(keys) = &tests {
         // In the order asked.
@@ -620,11 +658,13 @@ impl HistoryStore for PgStore {
         let (commit, tests) = (commit.to_owned(), tests.to_vec());
         self.with("read results by commit", move |c| {
             let rows = c.query(
-                "SELECT t.key, r.outcome FROM results r JOIN tests t ON t.id = r.test_id
+                "SELECT t.key, r.outcome
+                 FROM (SELECT DISTINCT key FROM unnest($4::text[]) AS k(key)) k
+                 JOIN tests t ON t.key = k.key
+                 JOIN results r ON r.test_id = t.id
                  WHERE r.run_id IN (
                      SELECT id FROM runs WHERE commit_sha = $1 AND id <> $2
-                     ORDER BY id DESC LIMIT $3)
-                   AND t.key = ANY($4)",
+                     ORDER BY id DESC LIMIT $3)",
                 &[
                     &commit,
                     &exclude_run.unwrap_or(-1),
