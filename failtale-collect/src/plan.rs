@@ -185,13 +185,38 @@ pub fn accept_picks(config: &CollectConfig, picked: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Components the select rules choose for a cluster.
+/// The test property naming the components a failure concerns
+/// (comma-separated), as a harness's failure hook or a result file says.
+pub const COMPONENTS_PROPERTY: &str = "failtale.components";
+
+/// Components the select rules choose for a cluster, and the configured
+/// components its tests name in their [`COMPONENTS_PROPERTY`] (names not
+/// in the configuration are ignored: collection stays within it).
 pub fn select_components(
     config: &CollectConfig,
     cluster: &Cluster,
     run: &TestRun,
 ) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
+    for case in cluster
+        .case_indices
+        .iter()
+        .filter_map(|&i| run.cases.get(i))
+    {
+        for p in case
+            .properties()
+            .iter()
+            .filter(|p| p.name == COMPONENTS_PROPERTY)
+        {
+            out.extend(
+                p.value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|name| config.components.contains_key(*name))
+                    .map(str::to_owned),
+            );
+        }
+    }
     for rule in &config.select {
         let hit = cluster
             .case_indices
@@ -625,6 +650,34 @@ category = "error"
             .map(|j| j.label.as_str())
             .collect();
         assert_eq!(on_spare, ["database: journal"]);
+    }
+
+    #[test]
+    fn a_failure_naming_its_components_gets_the_configured_ones_only() {
+        let c = config();
+        let (mut run, clusters) =
+            run_with(&[("misc", "t1", "something odd", FailureKind::Failure)]);
+        assert!(
+            select_components(&c, &clusters[0], &run).is_empty(),
+            "no rule matches"
+        );
+        run.cases[0]
+            .properties_mut()
+            .push(failtale_core::model::Property::new(
+                COMPONENTS_PROPERTY,
+                " proxy, nonexistent ,api",
+            ));
+        assert_eq!(
+            select_components(&c, &clusters[0], &run)
+                .iter()
+                .collect::<Vec<_>>(),
+            ["api", "proxy"]
+        );
+        let p = plan(&c, &clusters[0], &run, &[]);
+        assert_eq!(
+            p.hosts.iter().collect::<Vec<_>>(),
+            ["api1", "edge", "spare"]
+        );
     }
 
     #[test]

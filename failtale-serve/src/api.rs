@@ -17,7 +17,7 @@ use failtale_core::history::time::{format_ms, now_ms};
 use failtale_core::history::{RunFile, RunQuery, UploadClaim};
 use failtale_core::input::Input;
 use failtale_core::model::{
-    Attempt, Failure, FailureKind, InputStatus, TestCase, TestId, TestRun, VcsInfo,
+    Attempt, Failure, FailureKind, InputStatus, Property, TestCase, TestId, TestRun, VcsInfo,
 };
 use failtale_core::output::ReportJson;
 use failtale_core::sanitize::Redactions;
@@ -934,8 +934,9 @@ pub(crate) struct AnalyzeRequest {
     failure: String,
     /// What the test printed.
     output: Option<String>,
-    /// Components the failure concerns (collectors are chosen by the
-    /// server's rules; these are shown with the failure).
+    /// Components the failure concerns: their collectors run (those the
+    /// server's configuration has; unknown names are ignored), beside the
+    /// components its select rules choose.
     components: Option<Vec<String>>,
 }
 
@@ -1021,19 +1022,20 @@ fn analyze_one(state: &Shared, request: AnalyzeRequest) -> Result<AnalyzeAnswer,
     failure.message = Some(first);
     failure.body = Some(Arc::from(request.failure.as_str()));
     let mut attempt = Attempt::with_failures(vec![failure]);
-    let mut output = request.output.unwrap_or_default();
-    if let Some(components) = request.components.as_ref().filter(|c| !c.is_empty()) {
-        output.push_str("\n[failtale] components: ");
-        output.push_str(&components.join(", "));
-    }
-    if !output.is_empty() {
+    if let Some(output) = request.output.filter(|o| !o.is_empty()) {
         attempt.stdout = Some(Box::new(failtale_core::capped::CappedText::complete(
             output,
         )));
     }
     let mut id = TestId::default();
     id.name = request.test;
-    let case = TestCase::new(id, vec![attempt]);
+    let mut case = TestCase::new(id, vec![attempt]);
+    // The components named are collected from (those the configuration
+    // has), beside those its rules choose.
+    if let Some(components) = request.components.filter(|c| !c.is_empty()) {
+        case.properties_mut()
+            .push(Property::new("failtale.components", components.join(",")));
+    }
     let key = case.id.key();
     let mut run = TestRun::default();
     run.push_input(InputStatus::new("failure-hook"), vec![case], Vec::new());

@@ -831,3 +831,57 @@ async fn two_servers_over_one_postgres_database_behave_as_one() {
     b.stop().await;
     tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
 }
+
+/// The failure hook collects from the components a harness names (those
+/// the configuration has), and only then: a failure naming none gets no
+/// evidence, and a name outside the configuration runs nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failure_hook_collects_from_the_components_it_names() {
+    let config = failtale_collect::CollectConfig::from_toml_str(
+        r#"
+[components.db]
+description = "the database"
+[[components.db.collectors]]
+kind = "command"
+description = "status"
+argv = ["echo", "db-status: accepting connections on 5432"]
+"#,
+        std::path::Path::new("/"),
+    )
+    .unwrap();
+    let s = start(
+        |_| {},
+        pipeline().with_collector(Box::new(failtale_collect::ConfiguredCollector::new(config))),
+    )
+    .await;
+    let ask = |components: serde_json::Value| {
+        s.post("/v1/analyze")
+            .json(&serde_json::json!({
+                "test": "svc.T::saves",
+                "failure": REFUSED,
+                "components": components,
+            }))
+            .send()
+    };
+    let a = json(ask(serde_json::json!(["db"])).await.unwrap()).await;
+    let evidence = a["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 1, "{a}");
+    assert!(
+        evidence[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("accepting connections")
+    );
+    assert_eq!(
+        evidence[0]["provenance"]["command"], "echo 'db-status: accepting connections on 5432'",
+        "{a}"
+    );
+    for none in [
+        serde_json::json!([]),
+        serde_json::json!(["rm -rf /", "cache"]),
+    ] {
+        let a = json(ask(none).await.unwrap()).await;
+        assert!(a["evidence"].as_array().unwrap().is_empty(), "{a}");
+    }
+    s.stop().await;
+}
