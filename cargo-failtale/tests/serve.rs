@@ -45,6 +45,35 @@ fn serving_without_a_token_is_refused_with_what_to_do() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing.sha256"));
 }
 
+/// Starts `cargo-failtale serve` on a free loopback port, offline, with
+/// `token`; returns the process, its standard error and its address.
+fn start_server(
+    dir: &std::path::Path,
+    token: &str,
+) -> (
+    std::process::Child,
+    BufReader<std::process::ChildStderr>,
+    String,
+) {
+    let mut child = bin(dir)
+        .args(["serve", "--listen", "127.0.0.1:0", "--offline"])
+        .env("FAILTALE_SERVE_TOKENS", format!("other,{token}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    (child, stderr, addr)
+}
+
 /// One HTTP/1.1 request; the status and the body.
 fn request(addr: &str, head: &str, body: &[u8]) -> (u16, String) {
     let mut c = TcpStream::connect(addr).unwrap();
@@ -70,22 +99,7 @@ fn request(addr: &str, head: &str, body: &[u8]) -> (u16, String) {
 fn the_server_records_uploads_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let token = "srv-token-7f3a";
-    let mut child = bin(dir.path())
-        .args(["serve", "--listen", "127.0.0.1:0", "--offline"])
-        .env("FAILTALE_SERVE_TOKENS", format!("other,{token}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
+    let (mut child, mut stderr, addr) = start_server(dir.path(), token);
     let file = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/results/pytest-api.xml"),
     )
@@ -139,4 +153,82 @@ fn the_server_records_uploads_and_stops_on_sigterm() {
     }
     assert!(logs.contains("\"route\":\"/v1/runs\""), "{logs}");
     assert!(!logs.contains(token), "the token is never logged");
+}
+
+/// The pytest plugin of `examples/pytest-failtale`, with real pytest: a
+/// failing test gets the server's analysis in its report and its JUnit
+/// properties, and the results it wrote upload to the same server.
+#[cfg(target_os = "linux")]
+#[test]
+#[ignore = "needs python3 with pytest"]
+fn the_pytest_plugin_adds_the_servers_analysis_to_failing_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "pytest-token-1";
+    let (mut child, _stderr, addr) = start_server(dir.path(), token);
+    let tests = dir.path().join("suite");
+    std::fs::create_dir(&tests).unwrap();
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/pytest-failtale/conftest.py"),
+        tests.join("conftest.py"),
+    )
+    .unwrap();
+    std::fs::write(
+        tests.join("test_payments.py"),
+        "import socket\n\n\
+def test_ok():\n    assert 1 + 1 == 2\n\n\
+def test_charge():\n    print('charging card via 127.0.0.1:9')\n    \
+socket.create_connection(('127.0.0.1', 9), timeout=2)\n",
+    )
+    .unwrap();
+    let run = |url: &str| {
+        Command::new("python3")
+            .args([
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--junitxml=results.xml",
+            ])
+            .current_dir(&tests)
+            .env("FAILTALE_URL", url)
+            .env("FAILTALE_TOKEN", token)
+            .env("FAILTALE_TIMEOUT", "20")
+            .output()
+            .expect("run python3 -m pytest (needs python3 with pytest)")
+    };
+    let o = run(&format!("http://{addr}"));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "one test fails: {out}");
+    assert!(out.contains("failtale"), "{out}");
+    assert!(out.contains("root cause (network"), "{out}");
+    let junit = std::fs::read_to_string(tests.join("results.xml")).unwrap();
+    assert!(
+        junit.contains("name=\"failtale.category\" value=\"network\""),
+        "{junit}"
+    );
+    assert!(junit.contains("failtale.root_cause"), "{junit}");
+    assert!(junit.contains("failtale.fingerprint"), "{junit}");
+    // The results it wrote go to the same server, as the CI recipe does.
+    let (status, body) = request(
+        &addr,
+        &format!(
+            "POST /v1/runs?branch=main HTTP/1.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/xml"
+        ),
+        junit.as_bytes(),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert!(body.contains("\"failed\":1"), "{body}");
+
+    // A server that is down never fails the run for another reason.
+    let o = run("http://127.0.0.1:9");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("no analysis: the server did not answer"),
+        "{out}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -630,6 +630,7 @@ fn record_upload(
 #[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
     /// At most this many (default 20, at most 1000).
+    #[param(minimum = 0, maximum = 1000)]
     limit: Option<usize>,
     /// Only this branch's runs.
     branch: Option<String>,
@@ -675,7 +676,8 @@ pub(crate) async fn list_runs(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<RunList>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let query = RunQuery::new(q.limit.unwrap_or(20).min(1000), q.branch);
+    let limit = within(q.limit, 20, 1000)?;
+    let query = RunQuery::new(limit, q.branch);
     let store = Arc::clone(&state.store);
     let (runs, total) = blocking(move || store.list_runs(&query))
         .await?
@@ -699,6 +701,17 @@ pub(crate) async fn list_runs(
             .collect(),
         total,
     }))
+}
+
+/// A `limit` query: `default` when absent, refused above `max`.
+fn within(limit: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(default),
+        Some(n) if n <= max => Ok(n),
+        Some(n) => Err(ApiError::bad_request(format!(
+            "limit={n} is over the maximum of {max}"
+        ))),
+    }
 }
 
 /// Runs store work on a blocking thread.
@@ -809,6 +822,7 @@ pub(crate) struct FlakyAnswer {
 #[into_params(parameter_in = Query)]
 pub(crate) struct FlakyQuery {
     /// At most this many (default 50).
+    #[param(minimum = 0, maximum = 100000)]
     limit: Option<usize>,
 }
 
@@ -819,6 +833,7 @@ pub(crate) struct FlakyQuery {
     params(FlakyQuery),
     responses(
         (status = 200, body = FlakyAnswer),
+        (status = 400, description = "A query that is not a number", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 503, body = ErrorBody)
     )
@@ -828,6 +843,7 @@ pub(crate) async fn flaky(
     query: Result<Query<FlakyQuery>, QueryRejection>,
 ) -> Result<Json<FlakyAnswer>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let limit = within(q.limit, 50, 100_000)?;
     let window = state.options.stability_window.max(1);
     let store = Arc::clone(&state.store);
     let slice = blocking(move || store.unsettled_histories(window))
@@ -843,7 +859,7 @@ pub(crate) async fn flaky(
     let mut graded = assess_all(&slice, &opts);
     graded.retain(|s| !matches!(s.verdict, Verdict::Stable | Verdict::New));
     graded.sort_by(TestStability::worst_first);
-    graded.truncate(q.limit.unwrap_or(50));
+    graded.truncate(limit);
     Ok(Json(FlakyAnswer {
         tests: graded.iter().map(StabilityBody::from).collect(),
         window,
@@ -929,6 +945,7 @@ pub(crate) async fn test_history(
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub(crate) struct AnalyzeRequest {
     /// The test's name (its key, as the harness names it).
+    #[schema(min_length = 1)]
     test: String,
     /// The failure: message and stack trace.
     failure: String,
@@ -993,7 +1010,7 @@ pub(crate) async fn analyze_failure(
             other.body_text()
         )),
     })?;
-    if request.test.trim().is_empty() {
+    if request.test.is_empty() {
         return Err(ApiError::bad_request(
             "`test` is empty: name the failing test",
         ));
