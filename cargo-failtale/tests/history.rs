@@ -490,3 +490,84 @@ fn analyze_and_flaky_share_a_postgres_history() {
     assert_eq!(t0["runs"], 4);
     drop(db);
 }
+
+/// On PostgreSQL too: four CI runners recording at once all succeed and
+/// lose nothing, and a writer killed inside its transaction leaves no part
+/// of its run.
+#[test]
+#[ignore = "needs postgres: set FAILTALE_TEST_POSTGRES_URL"]
+fn postgres_takes_concurrent_writers_and_a_killed_one_leaves_nothing() {
+    let admin = std::env::var("FAILTALE_TEST_POSTGRES_URL")
+        .expect("needs postgres: set FAILTALE_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB");
+    let db =
+        failtale_history::postgres::ScratchDatabase::create(&admin, "failtale_writers").unwrap();
+    let url = Path::new(db.url());
+    let dir = tempfile::tempdir().unwrap();
+    const N: usize = 3000;
+    let children: Vec<_> = (0..4)
+        .map(|k| {
+            let file = big_file(dir.path(), &format!("r{k}.xml"), N, k);
+            bin()
+                .arg("analyze")
+                .arg("--out")
+                .arg(dir.path().join(format!("out{k}")))
+                .arg("--history")
+                .arg(url)
+                .args(["--commit", &format!("c{k}"), "--branch", "main", "-q"])
+                .arg(file)
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).is_empty(),
+            "no warning: {}",
+            text(&o.stderr)
+        );
+    }
+    let consistent = || {
+        let store = failtale_history::PgStore::connect(db.url(), 1).unwrap();
+        let per_run = store.results_per_run().unwrap();
+        assert!(
+            per_run
+                .iter()
+                .all(|(_, recorded, stored)| recorded == stored),
+            "runs stored in part: {per_run:?}"
+        );
+        (per_run.len(), per_run.iter().map(|r| r.2).sum::<u64>())
+    };
+    assert_eq!(consistent(), (4, 4 * N as u64));
+
+    let marker = dir.path().join("paused");
+    let big = big_file(dir.path(), "big.xml", 4000, 1);
+    let mut child = bin()
+        .arg("analyze")
+        .arg("--out")
+        .arg(dir.path().join("killed"))
+        .arg("--history")
+        .arg(url)
+        .args(["--commit", "c9"])
+        .arg(&big)
+        .env(failtale_history::PAUSE_ENV, &marker)
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !marker.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "recorder never paused"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        consistent(),
+        (4, 4 * N as u64),
+        "the killed run is not there at all"
+    );
+    drop(db);
+}

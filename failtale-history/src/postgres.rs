@@ -248,6 +248,27 @@ impl PgStore {
             })
     }
 
+    /// Every run as (id, the test count recorded with it, the results
+    /// stored for it): the two counts differ only if a run was stored in part.
+    pub fn results_per_run(&self) -> Result<Vec<(RunId, u64, u64)>, HistoryError> {
+        self.with("count results", |c| {
+            Ok(c.query(
+                "SELECT ru.id, ru.tests, count(r.test_id) FROM runs ru
+                 LEFT JOIN results r ON r.run_id = ru.id GROUP BY ru.id ORDER BY ru.id",
+                &[],
+            )?
+            .into_iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    r.get::<_, i64>(1).max(0) as u64,
+                    r.get::<_, i64>(2).max(0) as u64,
+                )
+            })
+            .collect())
+        })
+    }
+
     /// The schema version of the database.
     pub fn schema_version(&self) -> Result<i32, HistoryError> {
         self.with("read its schema version", |c| {
@@ -388,6 +409,7 @@ fn record(tx: &mut postgres::Transaction<'_>, run: &RunRecord) -> Result<RunId, 
          SELECT $1, * FROM unnest($2::bigint[], $3::smallint[], $4::bigint[], $5::int[], $6::bigint[])",
         &[&id, &test_ids, &outcomes, &durations, &attempts, &fps],
     )?;
+    crate::pause_for_tests();
     Ok(id)
 }
 
