@@ -116,6 +116,7 @@ impl Setup {
             crate::history_cmd::keep_runs(args.analysis.history.keep_runs, &config.history);
         let collects = config.collect.is_some();
         let mut pipeline = build_pipeline(&args.analysis, config, &cwd, store.clone(), wrap, err)?
+            .0
             .with_output_dir(&dir);
         if let (Some(store), Some(path)) = (store, &history_path) {
             let options = HistoryOptions {
@@ -140,7 +141,7 @@ impl Setup {
 /// and the shared options: reader, sanitizer, fingerprinter, analyzer
 /// (wrapped by `wrap`) and collectors. Without an output directory or a
 /// history to record in: the callers add theirs. `store`, when given,
-/// caches analyses.
+/// caches analyses. With an LLM, its HTTP counters come back too.
 pub(crate) fn build_pipeline(
     args: &AnalysisArgs,
     config: crate::config::Config,
@@ -148,7 +149,7 @@ pub(crate) fn build_pipeline(
     store: Option<Arc<dyn HistoryStore>>,
     wrap: &dyn Fn(Box<dyn Analyze>) -> Box<dyn Analyze>,
     err: &mut dyn Write,
-) -> Result<Pipeline, CliError> {
+) -> Result<(Pipeline, Option<Arc<failtale_llm::http::Stats>>), CliError> {
     // The workspace's crates are in-app; cargo is asked only once a
     // failure needs fingerprinting.
     let fingerprint = {
@@ -160,7 +161,7 @@ pub(crate) fn build_pipeline(
             path: config.path.clone().unwrap_or_default(),
             message: format!("[sanitize]: {e}"),
         })?;
-    let (analyzer, llm) = analyzer(
+    let (analyzer, llm, llm_stats) = analyzer(
         args,
         &config.llm,
         cwd,
@@ -187,7 +188,7 @@ pub(crate) fn build_pipeline(
         pipeline =
             pipeline.with_collector(Box::new(ConfiguredCollector::with_picker(collect, picker)));
     }
-    Ok(pipeline)
+    Ok((pipeline, llm_stats))
 }
 
 /// Given what was read, runs the pipeline to the end: every stage, history,
@@ -282,6 +283,14 @@ pub(crate) fn report_run(
 /// provider is given or found in the environment, else the offline rules.
 /// Known failures (`failtale-known-issues.toml` in the current directory) win in both.
 /// Also returns the LLM settings, when an LLM is used.
+/// The analyzer `analyzer` chose; with an LLM, its settings (for the host
+/// picker) and its HTTP counters.
+type Chosen = (
+    Box<dyn Analyze>,
+    Option<LlmSettings>,
+    Option<Arc<failtale_llm::http::Stats>>,
+);
+
 fn analyzer(
     args: &AnalysisArgs,
     llm_config: &LlmConfig,
@@ -289,7 +298,7 @@ fn analyzer(
     env: &dyn Fn(&str) -> Option<String>,
     store: Option<Arc<dyn HistoryStore>>,
     err: &mut dyn Write,
-) -> Result<(Box<dyn Analyze>, Option<LlmSettings>), CliError> {
+) -> Result<Chosen, CliError> {
     let mut offline = OfflineAnalyzer::new();
     if let Some(known) = KnownFailures::discover(cwd)
         .map_err(|e| CliError::Analysis(failtale_core::error::error_chain(&e)))?
@@ -297,7 +306,7 @@ fn analyzer(
         offline = offline.with_known(known);
     }
     if args.offline {
-        return Ok((Box::new(offline), None));
+        return Ok((Box::new(offline), None, None));
     }
     let request = LlmRequest {
         provider: args.llm.provider.clone(),
@@ -320,7 +329,8 @@ fn analyzer(
                     .with_cache(Arc::new(StoreCache(store.clone())))
                     .with_history(Arc::new(StoreHistory::new(store, Default::default())));
             }
-            Ok((Box::new(llm), Some(settings)))
+            let stats = llm.shared_stats();
+            Ok((Box::new(llm), Some(settings), Some(stats)))
         }
         None => {
             if !args.quiet && llm_config.offline != Some(true) {
@@ -329,7 +339,7 @@ fn analyzer(
                     "note: no LLM provider found (set OLLAMA_HOST, GROQ_API_KEY, OPENAI_API_KEY or ANTHROPIC_API_KEY, or pass --provider); analyzing with the offline rules"
                 )?;
             }
-            Ok((Box::new(offline), None))
+            Ok((Box::new(offline), None, None))
         }
     }
 }

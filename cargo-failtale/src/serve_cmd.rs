@@ -146,7 +146,7 @@ pub fn serve(args: &ServeArgs, err: &mut dyn Write) -> Result<ExitCode, CliError
         },
     };
     let keep_runs = crate::history_cmd::keep_runs(args.keep_runs, &config.history);
-    let pipeline = crate::analyze::build_pipeline(
+    let (pipeline, llm_stats) = crate::analyze::build_pipeline(
         &analysis,
         config,
         &cwd,
@@ -170,6 +170,9 @@ pub fn serve(args: &ServeArgs, err: &mut dyn Write) -> Result<ExitCode, CliError
         .or(settings.request_timeout)
         .map_or(defaults.request_timeout, Duration::from_secs);
     options.tokens = tokens;
+    if let Some(stats) = llm_stats {
+        options.extra_metrics.push(Arc::new(LlmMetrics(stats)));
+    }
     options.templates = args.templates.clone();
     options.history = HistoryOptions {
         keep_per_branch: keep_runs,
@@ -216,4 +219,26 @@ fn init_logs() {
     } else {
         builder.json().with_ansi(false).try_init()
     };
+}
+
+/// The LLM client's HTTP counters, for `/metrics`.
+#[derive(Debug)]
+struct LlmMetrics(Arc<failtale_llm::http::Stats>);
+
+impl failtale_serve::MetricsSource for LlmMetrics {
+    fn render(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = writeln!(
+            out,
+            "# HELP failtale_llm_requests_total HTTP requests sent to the LLM provider, retries included."
+        );
+        let _ = writeln!(out, "# TYPE failtale_llm_requests_total counter");
+        let _ = writeln!(out, "failtale_llm_requests_total {}", self.0.attempts());
+        let _ = writeln!(
+            out,
+            "# HELP failtale_llm_retries_total Requests to the LLM provider retried (rate limits, errors)."
+        );
+        let _ = writeln!(out, "# TYPE failtale_llm_retries_total counter");
+        let _ = writeln!(out, "failtale_llm_retries_total {}", self.0.delays().len());
+    }
 }

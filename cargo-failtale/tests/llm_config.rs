@@ -10,8 +10,8 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-use serde_json::{Value, json};
-use server::{Reply, Seen, Server, start};
+use serde_json::Value;
+use server::{Server, start};
 
 const RESULTS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <testsuite name="api" tests="3" failures="2">
@@ -22,27 +22,6 @@ const RESULTS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   <testcase classname="api.Math" name="passes"/>
 </testsuite>
 "#;
-
-/// A grounded answer: quotes the first line of the first source section.
-fn answer(s: &Seen) -> Reply {
-    let text = s.user_text();
-    let mut section = text.split("## Source: ").nth(1).unwrap_or("").lines();
-    let label = section.next().unwrap_or("").to_owned();
-    let quote = section.next().unwrap_or("").trim().to_owned();
-    let mut a = json!({
-        "root_cause": "The failing call shown in the evidence.",
-        "category": "other",
-        "severity": "medium",
-        "fix_suggestion": "Look at the quoted line.",
-        "confidence": 0.7,
-        "evidence": [{"quote": quote, "source": label}],
-        "files": [],
-    });
-    if s.is_critic() {
-        a["agrees"] = json!(true);
-    }
-    Reply::content(&a.to_string())
-}
 
 fn analyze(dir: &Path, extra: &[&str]) -> Value {
     let bin = env!("CARGO_BIN_EXE_cargo-failtale");
@@ -84,7 +63,7 @@ fn analyzers(report: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_llm_table_configures_the_analyzer_and_history_feeds_the_prompt() {
-    let server: Server = start(Arc::new(answer)).await;
+    let server: Server = start(Arc::new(server::grounded)).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("results.xml"), RESULTS).unwrap();
     std::fs::write(

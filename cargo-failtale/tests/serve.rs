@@ -2,6 +2,9 @@
 //! serves uploads with them, logs JSON lines without the token, and stops
 //! cleanly on SIGTERM.
 
+#[path = "../../failtale-llm/tests/support/server.rs"]
+mod llm_server;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -231,4 +234,73 @@ socket.create_connection(('127.0.0.1', 9), timeout=2)\n",
     );
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// With an LLM configured, uploads are analysed by it (against a local
+/// OpenAI-compatible server here) and `/metrics` counts its requests.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_an_llm_uploads_are_analysed_by_it_and_metrics_count_its_requests() {
+    let llm = llm_server::start(std::sync::Arc::new(llm_server::grounded)).await;
+    let base_url = llm.base_url();
+    let (status, body, metrics) = tokio::task::spawn_blocking(move || {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("failtale.toml"),
+            format!("[llm]\nprovider = \"custom\"\nbase_url = \"{base_url}\"\nmodel = \"m1\"\nconcurrency = 1\n"),
+        )
+        .unwrap();
+        let token = "llm-token";
+        let mut child = bin(dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("FAILTALE_SERVE_TOKENS", token)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_owned();
+        let file = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../examples/results/pytest-api.xml"),
+        )
+        .unwrap();
+        let (status, body) = request(
+            &addr,
+            &format!("POST /v1/runs HTTP/1.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/xml"),
+            &file,
+        );
+        let (_, metrics) = request(
+            &addr,
+            &format!("GET /metrics HTTP/1.1\r\nAuthorization: Bearer {token}"),
+            b"",
+        );
+        let _ = child.kill();
+        let _ = child.wait();
+        (status, body, metrics)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    // Two root causes, each asked of the analyzer and then the critic.
+    assert_eq!(llm.count(), 4);
+    assert!(
+        body.contains("The failing call shown in the evidence."),
+        "{body}"
+    );
+    assert!(
+        metrics.contains("failtale_llm_requests_total 4"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("failtale_analyses_total{analyzer=\"llm:custom/m1\",result=\"ok\"} 2"),
+        "{metrics}"
+    );
 }

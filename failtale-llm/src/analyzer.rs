@@ -296,6 +296,12 @@ impl LlmAnalyzer {
         &self.stats
     }
 
+    /// The same counters, shared: they go on counting after the analyzer
+    /// is handed to a pipeline (a server's `/metrics` reads them).
+    pub fn shared_stats(&self) -> Arc<Stats> {
+        Arc::clone(&self.stats)
+    }
+
     /// The cache key for a fingerprint under these settings.
     pub fn cache_key(&self, fingerprint: &str) -> CacheKey {
         CacheKey {

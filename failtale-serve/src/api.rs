@@ -331,9 +331,18 @@ pub(crate) async fn upload_run(
     };
     let permit = pipeline_slot(&state).await?;
     let worker = Arc::clone(&state);
+    // The key's claim goes with the pipeline, not with this request: if the
+    // request times out, the key stays claimed until the run is recorded
+    // (or fails), so a retry gets its answer instead of recording it again.
     let result = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        record_upload(&worker, &inputs, query, key.as_deref())
+        let result = record_upload(&worker, &inputs, query, key.as_deref());
+        match (&result, claim) {
+            (Ok(_), Some(c)) => c.done(),
+            (Err(_), Some(c)) => c.release(),
+            (_, None) => {}
+        }
+        result
     })
     .await
     .unwrap_or_else(|_| {
@@ -342,20 +351,7 @@ pub(crate) async fn upload_run(
             "the server failed on this upload; nothing was recorded",
         ))
     });
-    match result {
-        Ok(answer) => {
-            if let Some(c) = claim {
-                c.done();
-            }
-            Ok((StatusCode::CREATED, json_body(answer)).into_response())
-        }
-        Err(e) => {
-            if let Some(c) = claim {
-                c.release();
-            }
-            Err(e)
-        }
-    }
+    result.map(|answer| (StatusCode::CREATED, json_body(answer)).into_response())
 }
 
 fn json_body(text: String) -> impl IntoResponse {
@@ -1004,7 +1000,9 @@ pub(crate) async fn analyze_failure(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "send the failure as JSON (Content-Type: application/json)",
         ),
-        JsonRejection::BytesRejection(_) => ApiError::too_large(state.options.body_limit),
+        e if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::too_large(state.options.body_limit)
+        }
         other => ApiError::bad_request(format!(
             "{}; the body is {{\"test\": \"…\", \"failure\": \"…\", \"output\": \"…\"}}",
             other.body_text()
@@ -1120,7 +1118,13 @@ pub(crate) async fn metrics(State(state): State<Arc<Shared>>) -> Response {
     let busy = state.options.pipelines_at_once.max(1) - state.slots.available_permits();
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(busy),
+        {
+            let mut text = state.metrics.render(busy);
+            for source in &state.options.extra_metrics {
+                source.render(&mut text);
+            }
+            text
+        },
     )
         .into_response()
 }

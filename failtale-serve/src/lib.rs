@@ -43,6 +43,13 @@ pub use api::ApiDoc;
 pub use auth::{Tokens, TokensError};
 pub use error::ApiError;
 
+/// More lines for `/metrics`, from parts the server does not know (the
+/// LLM client's request counters, say), in Prometheus' text format.
+pub trait MetricsSource: Send + Sync + std::fmt::Debug {
+    /// Appends this source's metrics (with their `# HELP` and `# TYPE` lines).
+    fn render(&self, out: &mut String);
+}
+
 /// How a [`Server`] behaves; [`ServeOptions::default`] gives the documented defaults.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -72,6 +79,8 @@ pub struct ServeOptions {
     /// An upload's idempotency key claimed longer ago than this, and never
     /// completed (its server stopped), may be taken over (default 1 hour).
     pub stale_upload: Duration,
+    /// Further metrics for `/metrics`.
+    pub extra_metrics: Vec<Arc<dyn MetricsSource>>,
 }
 
 impl Default for ServeOptions {
@@ -87,6 +96,7 @@ impl Default for ServeOptions {
             templates: None,
             scratch: None,
             stale_upload: Duration::from_secs(3600),
+            extra_metrics: Vec::new(),
         }
     }
 }

@@ -370,6 +370,12 @@ async fn bad_requests_get_their_status_and_a_message_that_says_what_to_do() {
     assert_eq!(status, 404);
     let (status, _) = status_and_error(s.post("/v1/analyze").body("{}")).await;
     assert_eq!(status, 415);
+    let (status, _) = status_and_error(s.post("/v1/analyze").json(&serde_json::json!({
+        "test": "t",
+        "failure": "x".repeat(100 * 1024),
+    })))
+    .await;
+    assert_eq!(status, 413);
     let (status, message) = status_and_error(
         s.post("/v1/analyze")
             .header("content-type", "application/json")

@@ -12,6 +12,28 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+/// A grounded answer to any request: it quotes the first line of the
+/// prompt's first source section (and a critic agrees).
+pub fn grounded(s: &Seen) -> Reply {
+    let text = s.user_text();
+    let mut section = text.split("## Source: ").nth(1).unwrap_or("").lines();
+    let label = section.next().unwrap_or("").to_owned();
+    let quote = section.next().unwrap_or("").trim().to_owned();
+    let mut a = json!({
+        "root_cause": "The failing call shown in the evidence.",
+        "category": "other",
+        "severity": "medium",
+        "fix_suggestion": "Look at the quoted line.",
+        "confidence": 0.7,
+        "evidence": [{"quote": quote, "source": label}],
+        "files": [],
+    });
+    if s.is_critic() {
+        a["agrees"] = json!(true);
+    }
+    Reply::content(&a.to_string())
+}
+
 /// What to answer.
 pub struct Reply {
     pub status: u16,
