@@ -17,10 +17,13 @@
     reason = "a benchmark reports its figures on stdout"
 )]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+#[path = "../tests/support/serve_process.rs"]
+mod serve_process;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+use serve_process::{ServerProcess, request};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-failtale");
 const TOKEN: &str = "bench-token";
@@ -54,79 +57,23 @@ fn junit() -> Vec<u8> {
     x.into_bytes()
 }
 
-struct ServerProcess {
-    child: Child,
-    addr: String,
-}
-
-impl ServerProcess {
-    fn start(history: &str, dir: &std::path::Path) -> Self {
-        let mut child = Command::new(BIN)
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--offline",
-                // Every run kept: the check counts them all.
-                "--keep-runs",
-                "0",
-                "--history",
-                history,
-            ])
-            .current_dir(dir)
-            .env("FAILTALE_SERVE_TOKENS", TOKEN)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start cargo-failtale serve");
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        stderr.read_line(&mut line).unwrap();
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .unwrap_or_else(|| panic!("the server did not start: {line}"))
-            .to_owned();
-        // Keep draining its logs so it never blocks on a full pipe.
-        std::thread::spawn(move || {
-            let mut sink = Vec::new();
-            let _ = stderr.read_to_end(&mut sink);
-        });
-        ServerProcess { child, addr }
-    }
-
-    fn stop(mut self) {
-        #[cfg(target_os = "linux")]
-        #[allow(unsafe_code, reason = "kill(2) to send SIGTERM to the child")]
-        // SAFETY: kill has no memory effects; the pid is our live child's.
-        unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGTERM);
-        }
-        #[cfg(not(target_os = "linux"))]
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One HTTP/1.1 request: the status and the body.
-fn request(addr: &str, head: &str, body: &[u8]) -> (u16, String) {
-    let mut c = TcpStream::connect(addr).unwrap();
-    write!(
-        c,
-        "{head}\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    c.write_all(body).unwrap();
-    let mut text = String::new();
-    c.read_to_string(&mut text).unwrap();
-    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_owned();
-    (status, body)
+/// `cargo-failtale serve` on a free loopback port, offline, every run
+/// kept (the check counts them all).
+fn start_server(history: &str, dir: &std::path::Path) -> ServerProcess {
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--offline",
+        "--keep-runs",
+        "0",
+        "--history",
+        history,
+    ])
+    .current_dir(dir)
+    .env("FAILTALE_SERVE_TOKENS", TOKEN);
+    ServerProcess::start(cmd)
 }
 
 struct Figures {
@@ -149,7 +96,7 @@ fn load(servers: &[ServerProcess], uploads: usize, file: &[u8]) -> Figures {
                     let (status, body) = request(
                         &addr,
                         &format!(
-                            "POST /v1/runs?branch=main&runner=c{client} HTTP/1.1\r\nContent-Type: application/xml\r\nIdempotency-Key: load-{client}-{n}"
+                            "POST /v1/runs?branch=main&runner=c{client} HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/xml\r\nIdempotency-Key: load-{client}-{n}"
                         ),
                         &file,
                     );
@@ -167,7 +114,11 @@ fn load(servers: &[ServerProcess], uploads: usize, file: &[u8]) -> Figures {
     let secs = started.elapsed().as_secs_f64();
     took.sort();
     let at = |q: f64| took[((took.len() as f64 * q) as usize).min(took.len() - 1)];
-    let (status, body) = request(&servers[0].addr, "GET /v1/runs?limit=1 HTTP/1.1", b"");
+    let (status, body) = request(
+        &servers[0].addr,
+        &format!("GET /v1/runs?limit=1 HTTP/1.1\r\nAuthorization: Bearer {TOKEN}"),
+        b"",
+    );
     assert_eq!(status, 200, "{body}");
     let total: serde_json::Value = serde_json::from_str(&body).unwrap();
     let recorded = total["total"].as_u64().unwrap();
@@ -212,9 +163,9 @@ fn main() {
     };
     {
         let path = dir.path().join("load.db");
-        let server = ServerProcess::start(path.to_str().unwrap(), dir.path());
+        let server = start_server(path.to_str().unwrap(), dir.path());
         let f = load(std::slice::from_ref(&server), uploads, &file);
-        server.stop();
+        let _ = server.stop();
         row("SQLite", 1, &f);
     }
     let Some(admin) = pg else {
@@ -225,11 +176,11 @@ fn main() {
         let db = failtale_history::postgres::ScratchDatabase::create(&admin, "failtale_load")
             .expect("create a scratch database");
         let procs: Vec<ServerProcess> = (0..servers)
-            .map(|_| ServerProcess::start(db.url(), dir.path()))
+            .map(|_| start_server(db.url(), dir.path()))
             .collect();
         let f = load(&procs, uploads, &file);
         for p in procs {
-            p.stop();
+            let _ = p.stop();
         }
         row("PostgreSQL", servers, &f);
     }

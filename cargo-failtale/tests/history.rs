@@ -356,6 +356,33 @@ fn concurrent_writers_both_succeed_and_lose_nothing() {
     assert_eq!(sorted, ["c0", "c1", "c2", "c3"]);
 }
 
+/// Starts `analyze` of `file` into `history`, waits until it is half-way
+/// through recording (inside its transaction: the test pause hook writes
+/// `marker`), and kills it there.
+fn kill_while_recording(history: &Path, out: &Path, file: &Path, marker: &Path) {
+    let mut child = bin()
+        .arg("analyze")
+        .arg("--out")
+        .arg(out)
+        .arg("--history")
+        .arg(history)
+        .args(["--commit", "killed"])
+        .arg(file)
+        .env(failtale_history::PAUSE_ENV, marker)
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !marker.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "recorder never paused"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 /// Every run in the store has all of its results: the `tests` count written
 /// with the run equals the results stored for it.
 fn assert_consistent(db: &Path) -> (u64, u64) {
@@ -385,27 +412,7 @@ fn a_writer_killed_inside_its_transaction_leaves_the_store_as_it_was() {
     // Deterministic: the recorder signals half-way through its results, then we kill it.
     let marker = dir.path().join("paused");
     let big = big_file(dir.path(), "big.xml", 4000, 1);
-    let mut child = bin()
-        .arg("analyze")
-        .arg("--out")
-        .arg(dir.path().join("o2"))
-        .arg("--history")
-        .arg(&db)
-        .args(["--commit", "c1"])
-        .arg(&big)
-        .env(failtale_history::PAUSE_ENV, &marker)
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while !marker.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "recorder never paused"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_while_recording(&db, &dir.path().join("o2"), &big, &marker);
     assert_eq!(
         assert_consistent(&db),
         (1, 10),
@@ -543,27 +550,7 @@ fn postgres_takes_concurrent_writers_and_a_killed_one_leaves_nothing() {
 
     let marker = dir.path().join("paused");
     let big = big_file(dir.path(), "big.xml", 4000, 1);
-    let mut child = bin()
-        .arg("analyze")
-        .arg("--out")
-        .arg(dir.path().join("killed"))
-        .arg("--history")
-        .arg(url)
-        .args(["--commit", "c9"])
-        .arg(&big)
-        .env(failtale_history::PAUSE_ENV, &marker)
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while !marker.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "recorder never paused"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_while_recording(url, &dir.path().join("killed"), &big, &marker);
     assert_eq!(
         consistent(),
         (4, 4 * N as u64),

@@ -4,11 +4,13 @@
 
 #[path = "../../failtale-llm/tests/support/server.rs"]
 mod llm_server;
+mod support {
+    pub mod serve_process;
+}
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+
+use support::serve_process::{ServerProcess, request};
 
 fn bin(dir: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_cargo-failtale"));
@@ -48,53 +50,14 @@ fn serving_without_a_token_is_refused_with_what_to_do() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing.sha256"));
 }
 
-/// Starts `cargo-failtale serve` on a free loopback port, offline, with
-/// `token`; returns the process, its standard error and its address.
-fn start_server(
-    dir: &std::path::Path,
-    token: &str,
-) -> (
-    std::process::Child,
-    BufReader<std::process::ChildStderr>,
-    String,
-) {
-    let mut child = bin(dir)
-        .args(["serve", "--listen", "127.0.0.1:0", "--offline"])
-        .env("FAILTALE_SERVE_TOKENS", format!("other,{token}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
-    (child, stderr, addr)
-}
-
-/// One HTTP/1.1 request; the status and the body.
-fn request(addr: &str, head: &str, body: &[u8]) -> (u16, String) {
-    let mut c = TcpStream::connect(addr).unwrap();
-    write!(
-        c,
-        "{head}\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    c.write_all(body).unwrap();
-    let mut text = String::new();
-    c.read_to_string(&mut text).unwrap();
-    let status = text[9..12].parse().unwrap();
-    let body = text
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_owned();
-    (status, body)
+/// `cargo-failtale serve` on a free loopback port with `token` (and
+/// `extra` arguments), in `dir`.
+fn start_server(dir: &std::path::Path, token: &str, extra: &[&str]) -> ServerProcess {
+    let mut cmd = bin(dir);
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .env("FAILTALE_SERVE_TOKENS", format!("other,{token}"));
+    ServerProcess::start(cmd)
 }
 
 #[cfg(target_os = "linux")]
@@ -102,7 +65,8 @@ fn request(addr: &str, head: &str, body: &[u8]) -> (u16, String) {
 fn the_server_records_uploads_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let token = "srv-token-7f3a";
-    let (mut child, mut stderr, addr) = start_server(dir.path(), token);
+    let server = start_server(dir.path(), token, &["--offline"]);
+    let addr = server.addr.clone();
     let file = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/results/pytest-api.xml"),
     )
@@ -128,25 +92,8 @@ fn the_server_records_uploads_and_stops_on_sigterm() {
     assert!(dir.path().join(".failtale/server.db").is_file());
 
     // SIGTERM: a clean stop.
-    #[allow(unsafe_code, reason = "kill(2) to send SIGTERM to the child")]
-    // SAFETY: kill has no memory effects; the pid is our live child's.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
-    }
-    let started = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the server did not stop"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let (status, logs) = server.stop();
     assert!(status.success(), "{status:?}");
-    let mut logs = String::new();
-    stderr.read_to_string(&mut logs).unwrap();
     let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(lines.len() >= 3, "{logs}");
     for l in &lines {
@@ -167,7 +114,8 @@ fn the_server_records_uploads_and_stops_on_sigterm() {
 fn the_pytest_plugin_adds_the_servers_analysis_to_failing_tests() {
     let dir = tempfile::tempdir().unwrap();
     let token = "pytest-token-1";
-    let (mut child, _stderr, addr) = start_server(dir.path(), token);
+    let server = start_server(dir.path(), token, &["--offline"]);
+    let addr = server.addr.clone();
     let tests = dir.path().join("suite");
     std::fs::create_dir(&tests).unwrap();
     std::fs::copy(
@@ -232,8 +180,7 @@ socket.create_connection(('127.0.0.1', 9), timeout=2)\n",
         out.contains("no analysis: the server did not answer"),
         "{out}"
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    let _ = server.stop();
 }
 
 /// With an LLM configured, uploads are analysed by it (against a local
@@ -251,22 +198,8 @@ async fn with_an_llm_uploads_are_analysed_by_it_and_metrics_count_its_requests()
         )
         .unwrap();
         let token = "llm-token";
-        let mut child = bin(dir.path())
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env("FAILTALE_SERVE_TOKENS", token)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        stderr.read_line(&mut line).unwrap();
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_owned();
+        let server = start_server(dir.path(), token, &[]);
+        let addr = server.addr.clone();
         let file = std::fs::read(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("../examples/results/pytest-api.xml"),
@@ -282,8 +215,7 @@ async fn with_an_llm_uploads_are_analysed_by_it_and_metrics_count_its_requests()
             &format!("GET /metrics HTTP/1.1\r\nAuthorization: Bearer {token}"),
             b"",
         );
-        let _ = child.kill();
-        let _ = child.wait();
+        let _ = server.stop();
         (status, body, metrics)
     })
     .await

@@ -1269,13 +1269,7 @@ impl RunArchive for SqliteStore {
                     run.branch = r.get(4)?;
                     run.ci_job = r.get(5)?;
                     run.runner = r.get(6)?;
-                    run.summary = summary
-                        .and_then(|s| serde_json::from_str(&s).ok())
-                        .unwrap_or_else(|| {
-                            let mut s = RunSummary::default();
-                            s.tests = tests.max(0) as u64;
-                            s
-                        });
+                    run.summary = stored_summary(summary.as_deref(), tests);
                     Ok(run)
                 },
             )
@@ -1371,6 +1365,17 @@ impl RunArchive for SqliteStore {
             .map(drop)
             .map_err(self.err("release an upload"))
     }
+}
+
+/// A run's stored summary (JSON), or for a run recorded before summaries
+/// were kept, only its number of tests.
+fn stored_summary(json: Option<&str>, tests: i64) -> RunSummary {
+    json.and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_else(|| {
+            let mut s = RunSummary::default();
+            s.tests = tests.max(0) as u64;
+            s
+        })
 }
 
 /// Opens the history at `location`: a PostgreSQL URL (`postgres://…` or

@@ -803,14 +803,10 @@ impl RunArchive for PgStore {
                     run.branch = r.get(4);
                     run.ci_job = r.get(5);
                     run.runner = r.get(6);
-                    run.summary = r
-                        .get::<_, Option<String>>(7)
-                        .and_then(|s| serde_json::from_str(&s).ok())
-                        .unwrap_or_else(|| {
-                            let mut s = RunSummary::default();
-                            s.tests = r.get::<_, i64>(8).max(0) as u64;
-                            s
-                        });
+                    run.summary = crate::stored_summary(
+                        r.get::<_, Option<&str>>(7),
+                        r.get::<_, i64>(8),
+                    );
                     run
                 })
                 .collect();
