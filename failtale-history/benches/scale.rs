@@ -9,6 +9,8 @@
 //! Each record is timed as it happens (runs 1, 10, 50 and 100 are printed)
 //! beside the floor of writing the same rows' bytes to a file. The
 //! allocator is mimalloc, as in the binary.
+//! The same is measured on PostgreSQL when `FAILTALE_TEST_POSTGRES_URL`
+//! names a server (in a scratch database).
 //! Run: `cargo bench -p failtale-history --bench scale`
 //! (`FAILTALE_BENCH_RUNS=N` stores N runs instead of 100).
 
@@ -67,26 +69,73 @@ fn main() {
         .unwrap_or(100);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("history.db");
-    let store = SqliteStore::open(&path).unwrap();
     println!(
-        "| what | time | … and the log folded into the database | floor (same bytes to a file) |"
+        "| store | what | time | … and the log folded into the database | floor (same bytes to a file) |"
     );
-    println!("|---|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        // The log is folded into the database on a thread while the caller
+        // goes on (the command writes its outputs meanwhile).
+        measure("SQLite", &store, runs, dir.path(), &|| {
+            store.wait_for_checkpoint().unwrap()
+        });
+    }
+    let bytes: u64 = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("history.db"))
+        .map(|e| e.metadata().unwrap().len())
+        .sum();
+    let per_run = |bytes: u64| {
+        format!(
+            "{:.1} MiB for {runs} runs = {:.1} MiB per run ({:.1} bytes per test result)",
+            bytes as f64 / 1048576.0,
+            bytes as f64 / 1048576.0 / runs as f64,
+            bytes as f64 / (runs * TESTS) as f64
+        )
+    };
+    let mut sizes = vec![format!("SQLite: {}", per_run(bytes))];
+    // The same on PostgreSQL, when a server is named (a scratch database).
+    if let Ok(admin) = std::env::var("FAILTALE_TEST_POSTGRES_URL") {
+        let db = failtale_history::postgres::ScratchDatabase::create(&admin, "failtale_scale")
+            .expect("create a scratch database");
+        let store = failtale_history::PgStore::connect(db.url(), 2).unwrap();
+        measure("PostgreSQL", &store, runs, dir.path(), &|| {});
+        sizes.push(format!(
+            "PostgreSQL: {}",
+            per_run(store.database_bytes().unwrap())
+        ));
+    } else {
+        println!("| PostgreSQL | not measured: set FAILTALE_TEST_POSTGRES_URL | | | |");
+    }
+    println!();
+    for s in sizes {
+        println!("store: {s}");
+    }
+}
+
+/// Records `runs` runs into `store` (then `fold`, the store's own
+/// after-commit work), and reads the stability table, printing the rows.
+fn measure(
+    label: &str,
+    store: &dyn HistoryStore,
+    runs: usize,
+    scratch: &std::path::Path,
+    fold: &dyn Fn(),
+) {
     for run in 1..=runs {
         let r = record(run);
         let start = Instant::now();
         store.record_run(&r).unwrap();
         let secs = start.elapsed().as_secs_f64();
-        // The log is folded into the database on a thread while the caller
-        // goes on (the command writes its outputs meanwhile).
-        store.wait_for_checkpoint().unwrap();
+        fold();
         let folded = start.elapsed().as_secs_f64();
         if [1, 10, 50, 100, runs].contains(&run) {
             let floor = {
                 let start = Instant::now();
-                let mut f = std::io::BufWriter::new(
-                    std::fs::File::create(dir.path().join("floor")).unwrap(),
-                );
+                let mut f =
+                    std::io::BufWriter::new(std::fs::File::create(scratch.join("floor")).unwrap());
                 for x in &r.results {
                     f.write_all(x.test.as_bytes()).unwrap();
                     f.write_all(&x.duration_us.unwrap_or(0).to_le_bytes())
@@ -96,7 +145,7 @@ fn main() {
                 start.elapsed().as_secs_f64()
             };
             println!(
-                "| record run {run} of {TESTS} tests | {secs:.3} s | {folded:.3} s | {floor:.3} s |"
+                "| {label} | record run {run} of {TESTS} tests | {secs:.3} s | {folded:.3} s | {floor:.3} s |"
             );
         }
     }
@@ -111,7 +160,7 @@ fn main() {
     let secs = start.elapsed().as_secs_f64();
     assert_eq!(graded.len(), TESTS);
     println!(
-        "| every test graded, {runs} runs stored, last 20 of each test (reading {read:.3} s, grading {:.3} s) | {secs:.3} s | – | – |",
+        "| {label} | every test graded, {runs} runs stored, last 20 of each test (reading {read:.3} s, grading {:.3} s) | {secs:.3} s | – | – |",
         secs - read
     );
     // What the stability table reads: the tests that failed, errored or
@@ -134,21 +183,8 @@ fn main() {
         "the same tests can be listed"
     );
     println!(
-        "| stability table, {runs} runs stored: the {} of {TESTS} tests not stable in their last 20 (reading {read:.3} s, grading {:.3} s) | {secs:.3} s | – | – |",
+        "| {label} | stability table, {runs} runs stored: the {} of {TESTS} tests not stable in their last 20 (reading {read:.3} s, grading {:.3} s) | {secs:.3} s | – | – |",
         unsettled.tests.len(),
         secs - read
-    );
-    drop(store);
-    let bytes: u64 = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with("history.db"))
-        .map(|e| e.metadata().unwrap().len())
-        .sum();
-    println!(
-        "\nstore: {:.1} MiB for {runs} runs = {:.1} MiB per run ({:.1} bytes per test result)",
-        bytes as f64 / 1048576.0,
-        bytes as f64 / 1048576.0 / runs as f64,
-        bytes as f64 / (runs * TESTS) as f64
     );
 }

@@ -269,6 +269,17 @@ impl PgStore {
         })
     }
 
+    /// The database's size on disk, in bytes.
+    pub fn database_bytes(&self) -> Result<u64, HistoryError> {
+        self.with("measure its size", |c| {
+            Ok(
+                c.query_one("SELECT pg_database_size(current_database())", &[])?
+                    .get::<_, i64>(0)
+                    .max(0) as u64,
+            )
+        })
+    }
+
     /// The schema version of the database.
     pub fn schema_version(&self) -> Result<i32, HistoryError> {
         self.with("read its schema version", |c| {
