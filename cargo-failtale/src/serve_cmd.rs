@@ -146,6 +146,7 @@ pub fn serve(args: &ServeArgs, err: &mut dyn Write) -> Result<ExitCode, CliError
         },
     };
     let keep_runs = crate::history_cmd::keep_runs(args.keep_runs, &config.history);
+    let window = config.history.window;
     let (pipeline, llm_stats) = crate::analyze::build_pipeline(
         &analysis,
         config,
@@ -170,6 +171,7 @@ pub fn serve(args: &ServeArgs, err: &mut dyn Write) -> Result<ExitCode, CliError
         .or(settings.request_timeout)
         .map_or(defaults.request_timeout, Duration::from_secs);
     options.tokens = tokens;
+    options.stability_window = window.unwrap_or(defaults.stability_window).max(1);
     if let Some(stats) = llm_stats {
         options.extra_metrics.push(Arc::new(LlmMetrics(stats)));
     }

@@ -404,14 +404,20 @@ impl Claim {
         {
             return Err(busy());
         }
-        let claim = Claim {
+        // Settled until the store gives this request the key: dropping it
+        // then releases only this process's hold, never a claim another
+        // request (or server) holds in the store.
+        let mut claim = Claim {
             state: Arc::clone(state),
             key: key.to_owned(),
-            settled: false,
+            settled: true,
         };
         let stale = i64::try_from(state.options.stale_upload.as_millis()).unwrap_or(i64::MAX);
         match state.store.claim_upload(key, now_ms(), stale) {
-            Ok(UploadClaim::Claimed) => Ok(Taken::Claim(claim)),
+            Ok(UploadClaim::Claimed) => {
+                claim.settled = false;
+                Ok(Taken::Claim(claim))
+            }
             Ok(UploadClaim::InProgress) => Err(busy()),
             Ok(UploadClaim::Done { response, .. }) => Ok(Taken::Replay(response)),
             Err(e) => {

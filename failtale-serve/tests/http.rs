@@ -461,6 +461,36 @@ async fn a_retried_upload_is_recorded_once_and_a_cut_off_one_not_at_all() {
     s.stop().await;
 }
 
+/// A key another server holds (claimed in the store, still running) is
+/// refused with 409 and left claimed: a third request must not take it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_claimed_elsewhere_is_refused_and_stays_claimed() {
+    let s = start(|_| {}, pipeline()).await;
+    let now = failtale_core::history::time::now_ms();
+    assert_eq!(
+        s.store.claim_upload("elsewhere", now, 3_600_000).unwrap(),
+        failtale_core::history::UploadClaim::Claimed
+    );
+    for _ in 0..2 {
+        let r = s
+            .post("/v1/runs")
+            .header("idempotency-key", "elsewhere")
+            .body(junit(1, &[]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409);
+        assert!(r.headers().contains_key("retry-after"));
+    }
+    assert_eq!(
+        s.store.claim_upload("elsewhere", now, 3_600_000).unwrap(),
+        failtale_core::history::UploadClaim::InProgress,
+        "the other holder's claim is still there"
+    );
+    assert_eq!(s.store.run_count().unwrap(), 0);
+    s.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_and_markup_in_uploads_come_back_sanitized_and_escaped() {
     let s = start(|_| {}, pipeline()).await;
