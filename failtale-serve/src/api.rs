@@ -620,8 +620,6 @@ fn record_upload(
             state.metrics.store_error("keep a run's outputs");
             store_unavailable(state, &e)
         })?;
-    // The run's memory goes back in the background, not on the answer's path.
-    drop(finish);
     Ok(text)
 }
 
